@@ -1,0 +1,50 @@
+//===- LayerOps.cpp - verifier of the whole-layer op ----------------------===//
+
+#include "dialect/LayerShapeVerifier.h"
+#include "dialect/MlaOps.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+using Dim = ShapeVerifier::Dim;
+
+LogicalResult DecodeStepOp::verify() {
+  ConfigAttr config = getConfig();
+  LayerShapeVerifier v(*this, config);
+  Dim b = v.batch, s = v.queryTokens, h = v.heads;
+  Dim queryInput = v.fixed(config.getQueryInputDim(),
+                           config.hasQueryCompression()
+                               ? "q_lora_rank"
+                               : "d_model, the config has no q_lora_rank");
+  Dim queryRows = v.fixed(config.getQkNopeHeadDim() + config.getQkRopeHeadDim(),
+                          "qk_nope_head_dim + qk_rope_head_dim");
+  Dim latentRows = v.fixed(config.getLatentRowWidth(),
+                           "kv_lora_rank + qk_rope_head_dim");
+
+  bool hasQueryWeights = getWDq() && getQNorm();
+  if (config.hasQueryCompression() && !hasQueryWeights)
+    return emitOpError("the config has q_lora_rank ")
+           << config.getQLoraRank()
+           << ", so 'w_dq' and 'q_norm' (q_compress(...)) are required";
+  if (!config.hasQueryCompression() && (getWDq() || getQNorm()))
+    return emitOpError("'w_dq' and 'q_norm' are given but the config has no "
+                       "q_lora_rank");
+  if (hasQueryWeights &&
+      (failed(v.tensor("w_dq", getWDq(), {queryInput, v.dModel})) ||
+       failed(v.tensor("q_norm", getQNorm(), {queryInput}))))
+    return failure();
+
+  return failure(
+      failed(v.tensor("hidden", getHidden(), {b, s, v.dModel})) ||
+      failed(v.cache("cache", getCache())) ||
+      failed(v.indexTensor("block_table", getBlockTable(),
+                           {b, v.blockTableWidth})) ||
+      failed(v.indexTensor("seq_lens", getSeqLens(), {b})) ||
+      failed(v.tensor("w_uq", getWUq(), {h, queryRows, queryInput})) ||
+      failed(v.tensor("w_dkv", getWDkv(), {latentRows, v.dModel})) ||
+      failed(v.tensor("kv_norm", getKvNorm(), {v.kvLoraRank})) ||
+      failed(v.tensor("w_uk", getWUk(), {h, v.nopeDim, v.kvLoraRank})) ||
+      failed(v.tensor("w_uv", getWUv(), {h, v.vDim, v.kvLoraRank})) ||
+      failed(v.tensor("w_o", getWO(), {v.dModel, h, v.vDim})) ||
+      failed(v.tensor("out", getOut(), {b, s, v.dModel})));
+}

@@ -1,0 +1,306 @@
+//===- MlaAttrs.cpp - attributes of the mla dialect -----------------------===//
+
+#include "dialect/MlaDialect.h"
+#include "dialect/ModelPresets.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/MlaAttrs.cpp.inc"
+
+void MlaDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialect/MlaAttrs.cpp.inc"
+      >();
+}
+
+FailureOr<APFloat> mlir::mla::parseF64(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return APFloat(value);
+}
+
+/// The value of a float parameter (always held in double semantics).
+static double toDouble(const APFloat &value) {
+  return value.convertToDouble();
+}
+
+//===----------------------------------------------------------------------===//
+// YarnAttr and RopeAttr
+//===----------------------------------------------------------------------===//
+
+/// DeepSeek's yarn_get_mscale: how much YaRN sharpens attention.
+static double yarnMscale(double factor, double mscale) {
+  return factor <= 1.0 ? 1.0 : 0.1 * mscale * std::log(factor) + 1.0;
+}
+
+double YarnAttr::getSoftmaxMscale() const {
+  return yarnMscale(toDouble(getFactor()), toDouble(getMscaleAllDim()));
+}
+
+double YarnAttr::getCosSinScale() const {
+  double factor = toDouble(getFactor());
+  return yarnMscale(factor, toDouble(getMscale())) /
+         yarnMscale(factor, toDouble(getMscaleAllDim()));
+}
+
+LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               APFloat factorValue, int64_t originalMaxPosition,
+                               APFloat betaFastValue, APFloat betaSlowValue,
+                               APFloat mscaleValue,
+                               APFloat mscaleAllDimValue) {
+  double factor = toDouble(factorValue), betaFast = toDouble(betaFastValue);
+  double betaSlow = toDouble(betaSlowValue), mscale = toDouble(mscaleValue);
+  double mscaleAllDim = toDouble(mscaleAllDimValue);
+  if (!std::isfinite(factor) || factor < 1.0)
+    return emitError() << "yarn factor must be a finite number >= 1, got "
+                       << factor;
+  if (originalMaxPosition <= 0)
+    return emitError() << "yarn original_max_position must be positive, got "
+                       << originalMaxPosition;
+  if (!std::isfinite(betaFast) || !std::isfinite(betaSlow) || betaSlow <= 0 ||
+      betaFast < betaSlow)
+    return emitError() << "yarn needs 0 < beta_slow <= beta_fast, got "
+                          "beta_fast = "
+                       << betaFast << ", beta_slow = " << betaSlow;
+  if (!std::isfinite(mscale) || !std::isfinite(mscaleAllDim) || mscale < 0 ||
+      mscaleAllDim < 0)
+    return emitError() << "yarn mscale and mscale_all_dim must be finite and "
+                          "non-negative, got "
+                       << mscale << " and " << mscaleAllDim;
+  return success();
+}
+
+LogicalResult RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               APFloat thetaValue, RopePairing, YarnAttr) {
+  double theta = toDouble(thetaValue);
+  if (!std::isfinite(theta) || theta <= 1.0)
+    return emitError() << "rope theta must be a finite number > 1, got "
+                       << theta;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConfigAttr
+//===----------------------------------------------------------------------===//
+
+double ConfigAttr::getSoftmaxScale() const {
+  double scale = 1.0 / std::sqrt(double(getQkNopeHeadDim() + getQkRopeHeadDim()));
+  if (YarnAttr yarn = getRope().getYarn())
+    scale *= yarn.getSoftmaxMscale() * yarn.getSoftmaxMscale();
+  return scale;
+}
+
+std::optional<StringRef> ConfigAttr::getPresetName() const {
+  for (const ModelPreset &preset : getModelPresets())
+    if (getPresetConfig(getContext(), preset) == *this)
+      return preset.name;
+  return std::nullopt;
+}
+
+LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t heads, int64_t dModel,
+                                 int64_t qLoraRank, int64_t kvLoraRank,
+                                 int64_t qkNopeHeadDim, int64_t qkRopeHeadDim,
+                                 int64_t vHeadDim, APFloat rmsNormEpsValue,
+                                 RopeAttr rope, Type storageType,
+                                 Type accumType) {
+  // Dimensions beyond 2^20 are no model's and would overflow size arithmetic.
+  constexpr int64_t kMaxDim = int64_t(1) << 20;
+  auto checkDim = [&](StringRef name, int64_t value,
+                      int64_t min) -> LogicalResult {
+    if (value < min || value > kMaxDim)
+      return emitError() << "config field '" << name << "' must be in ["
+                         << min << ", " << kMaxDim << "], got " << value;
+    return success();
+  };
+  if (failed(checkDim("heads", heads, 1)) ||
+      failed(checkDim("d_model", dModel, 1)) ||
+      failed(checkDim("q_lora_rank", qLoraRank, 0)) ||
+      failed(checkDim("kv_lora_rank", kvLoraRank, 1)) ||
+      failed(checkDim("qk_nope_head_dim", qkNopeHeadDim, 1)) ||
+      failed(checkDim("qk_rope_head_dim", qkRopeHeadDim, 2)) ||
+      failed(checkDim("v_head_dim", vHeadDim, 1)))
+    return failure();
+  if (qkRopeHeadDim % 2 != 0)
+    return emitError() << "config field 'qk_rope_head_dim' must be even (RoPE "
+                          "rotates pairs), got "
+                       << qkRopeHeadDim;
+  double rmsNormEps = toDouble(rmsNormEpsValue);
+  if (!std::isfinite(rmsNormEps) || rmsNormEps <= 0)
+    return emitError() << "config field 'rms_norm_eps' must be positive, got "
+                       << rmsNormEps;
+  if (!rope)
+    return emitError() << "config field 'rope' is missing";
+  if (!isa_and_nonnull<FloatType>(storageType))
+    return emitError() << "config field 'storage' must be a float type, got "
+                       << storageType;
+  auto accum = dyn_cast_or_null<FloatType>(accumType);
+  if (!accum || accum.getWidth() < 32)
+    return emitError() << "config field 'accum' must be f32 or wider, got "
+                       << accumType;
+  return success();
+}
+
+namespace {
+/// The fields of a config while it is being parsed; a preset fills them
+/// all, explicit fields override.
+struct ConfigFields {
+  std::optional<int64_t> heads, dModel, kvLoraRank, qkNopeHeadDim,
+      qkRopeHeadDim, vHeadDim;
+  int64_t qLoraRank = 0;
+  double rmsNormEps = 1e-6;
+  RopeAttr rope;
+  Type storage, accum;
+
+  void setFrom(ConfigAttr c) {
+    heads = c.getHeads();
+    dModel = c.getDModel();
+    qLoraRank = c.getQLoraRank();
+    kvLoraRank = c.getKvLoraRank();
+    qkNopeHeadDim = c.getQkNopeHeadDim();
+    qkRopeHeadDim = c.getQkRopeHeadDim();
+    vHeadDim = c.getVHeadDim();
+    rmsNormEps = toDouble(c.getRmsNormEps());
+    rope = c.getRope();
+    storage = c.getStorageType();
+    accum = c.getAccumType();
+  }
+};
+} // namespace
+
+static std::string listPresetNames() {
+  std::string names;
+  for (const ModelPreset &preset : getModelPresets())
+    names += (names.empty() ? "" : ", ") + preset.name.str();
+  return names;
+}
+
+Attribute ConfigAttr::parse(AsmParser &parser, Type) {
+  MLIRContext *context = parser.getContext();
+  SMLoc loc = parser.getCurrentLocation();
+  ConfigFields fields;
+  if (parser.parseLess())
+    return {};
+
+  std::string presetName;
+  bool hasPreset = succeeded(parser.parseOptionalString(&presetName));
+  if (hasPreset) {
+    const ModelPreset *preset = lookupModelPreset(presetName);
+    if (!preset) {
+      parser.emitError(loc, "unknown MLA preset '")
+          << presetName << "'; known presets: " << listPresetNames();
+      return {};
+    }
+    fields.setFrom(getPresetConfig(context, *preset));
+  }
+
+  llvm::StringSet<> seen;
+  auto parseField = [&]() -> ParseResult {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return failure();
+    if (!seen.insert(key).second)
+      return parser.emitError(keyLoc, "config field '") << key << "' repeated";
+    auto parseInt = [&](std::optional<int64_t> &out) -> ParseResult {
+      int64_t value;
+      if (parser.parseInteger(value))
+        return failure();
+      out = value;
+      return success();
+    };
+    std::optional<int64_t> qLora;
+    if (key == "heads")
+      return parseInt(fields.heads);
+    if (key == "d_model")
+      return parseInt(fields.dModel);
+    if (key == "kv_lora_rank")
+      return parseInt(fields.kvLoraRank);
+    if (key == "qk_nope_head_dim")
+      return parseInt(fields.qkNopeHeadDim);
+    if (key == "qk_rope_head_dim")
+      return parseInt(fields.qkRopeHeadDim);
+    if (key == "v_head_dim")
+      return parseInt(fields.vHeadDim);
+    if (key == "q_lora_rank") {
+      if (parseInt(qLora))
+        return failure();
+      fields.qLoraRank = *qLora;
+      return success();
+    }
+    if (key == "rms_norm_eps")
+      return parser.parseFloat(fields.rmsNormEps);
+    if (key == "rope")
+      return parser.parseAttribute(fields.rope);
+    if (key == "storage")
+      return parser.parseType(fields.storage);
+    if (key == "accum")
+      return parser.parseType(fields.accum);
+    return parser.emitError(keyLoc, "unknown config field '")
+           << key
+           << "'; expected heads, d_model, q_lora_rank, kv_lora_rank, "
+              "qk_nope_head_dim, qk_rope_head_dim, v_head_dim, rms_norm_eps, "
+              "rope, storage or accum";
+  };
+  if (!hasPreset || succeeded(parser.parseOptionalComma()))
+    if (parser.parseCommaSeparatedList(parseField))
+      return {};
+  if (parser.parseGreater())
+    return {};
+
+  for (auto [name, value] :
+       {std::pair{"heads", fields.heads}, {"d_model", fields.dModel},
+        {"kv_lora_rank", fields.kvLoraRank},
+        {"qk_nope_head_dim", fields.qkNopeHeadDim},
+        {"qk_rope_head_dim", fields.qkRopeHeadDim},
+        {"v_head_dim", fields.vHeadDim}}) {
+    if (!value) {
+      parser.emitError(loc, "config is missing field '")
+          << name << "' (or name a preset: " << listPresetNames() << ")";
+      return {};
+    }
+  }
+  if (!fields.storage) {
+    parser.emitError(loc, "config is missing field 'storage'");
+    return {};
+  }
+  Builder b(context);
+  if (!fields.rope)
+    fields.rope = RopeAttr::get(context, APFloat(10000.0),
+                                RopePairing::Interleaved, YarnAttr());
+  if (!fields.accum)
+    fields.accum = b.getF32Type();
+  return ConfigAttr::getChecked(
+      [&] { return parser.emitError(loc); }, context, *fields.heads,
+      *fields.dModel, fields.qLoraRank, *fields.kvLoraRank,
+      *fields.qkNopeHeadDim, *fields.qkRopeHeadDim, *fields.vHeadDim,
+      APFloat(fields.rmsNormEps), fields.rope, fields.storage, fields.accum);
+}
+
+void ConfigAttr::print(AsmPrinter &printer) const {
+  printer << '<';
+  if (std::optional<StringRef> preset = getPresetName()) {
+    printer << '"' << *preset << "\">";
+    return;
+  }
+  printer << "heads = " << getHeads() << ", d_model = " << getDModel();
+  if (hasQueryCompression())
+    printer << ", q_lora_rank = " << getQLoraRank();
+  printer << ", kv_lora_rank = " << getKvLoraRank()
+          << ", qk_nope_head_dim = " << getQkNopeHeadDim()
+          << ", qk_rope_head_dim = " << getQkRopeHeadDim()
+          << ", v_head_dim = " << getVHeadDim() << ", rms_norm_eps = ";
+  printer.printFloat(getRmsNormEps());
+  printer << ", rope = ";
+  printer.printAttribute(getRope());
+  printer << ", storage = " << getStorageType()
+          << ", accum = " << getAccumType() << '>';
+}

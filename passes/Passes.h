@@ -1,0 +1,53 @@
+//===- Passes.h - the MLA rewrite passes and pipelines ----------*- C++ -*-===//
+
+#ifndef MLAGEN_PASSES_PASSES_H
+#define MLAGEN_PASSES_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace mla {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+/// mla.decode_step -> primitive ops in the naive MHA form.
+void populateDecomposePatterns(RewritePatternSet &patterns);
+/// Naive MHA attention over a gathered cache -> absorbed latent attention,
+/// and constant W_UV x W_O pre-multiplication.
+void populateAbsorbWeightsPatterns(RewritePatternSet &patterns);
+/// RoPE + append, and absorption prologue/epilogue fusion.
+void populateFusePatterns(RewritePatternSet &patterns);
+/// latent_attention -> partial_latent_attention + combine. `numSplits` 0
+/// chooses from the shape for `smCount` multiprocessors.
+void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
+                             int64_t smCount);
+
+/// Options of the `mla-rewrite` pipeline.
+struct RewritePipelineOptions
+    : public PassPipelineOptions<RewritePipelineOptions> {
+  Option<int64_t> numSplits{*this, "num-splits",
+                            llvm::cl::desc("KV splits; 0 chooses"),
+                            llvm::cl::init(0)};
+  Option<int64_t> smCount{*this, "sm-count",
+                          llvm::cl::desc("Multiprocessors to fill"),
+                          llvm::cl::init(132)};
+};
+
+/// mla-decompose, mla-absorb-weights, mla-fuse, mla-split-kv, then
+/// canonicalize and cse.
+void buildRewritePipeline(OpPassManager &pm,
+                          const RewritePipelineOptions &options);
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// Registers the named pipelines (`mla-rewrite`).
+void registerMlaPipelines();
+
+} // namespace mla
+} // namespace mlir
+
+#endif // MLAGEN_PASSES_PASSES_H

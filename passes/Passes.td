@@ -1,0 +1,91 @@
+//===- Passes.td - the MLA rewrite passes ------------------*- tablegen -*-===//
+//
+// Kept alphabetical. Each pass rewrites only what it matches and leaves every
+// other op as it found it (no folding, no dead-code removal beyond the ops
+// its own rewrite made dead).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_PASSES_PASSES_TD
+#define MLAGEN_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
+  let summary = "Rewrite naive MHA-form attention into absorbed latent "
+                "attention over the cache";
+  let description = [{
+    Matches `mla.mha_attention` whose keys and values are the per-head
+    up-projections (`mla.up_project_k`, `mla.up_project_v`) of the latents
+    that `mla.cache_read` gathered from a paged cache, with that read's
+    k_rope as the shared rope key and the same sequence lengths. Rewrites it
+    into `mla.absorb_query` (q_latent = W_UK^T q_nope), `mla.latent_attention`
+    reading the pages directly (MQA over kv_lora_rank + qk_rope_head_dim) and
+    `mla.absorb_output` (o = W_UV o_latent). The up-projections and the
+    gather are removed when nothing else uses them. Exact algebra: results
+    agree up to rounding.
+
+    Where an `mla.absorb_output` feeds only an `mla.output_projection` and
+    both W_UV and W_O are constants, it pre-multiplies them at compile time
+    (W_OV[m, h, c] = sum_v W_O[m, h, v] W_UV[h, v, c], accumulated in double
+    and rounded once to the storage type) so the output projection reads the
+    latent output directly.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def MlaDecompose : Pass<"mla-decompose"> {
+  let summary = "Decompose mla.decode_step into the primitive mla ops";
+  let description = [{
+    Rewrites each whole-layer `mla.decode_step` into its definition in the
+    naive MHA form: query compression (when the config has q_lora_rank) and
+    up-projection, joint KV compression, RoPE of q_rope and k_rope at
+    positions seq_lens[b] + k, the cache append, a gather of the cached
+    latents, per-head up-projection of K and V, causal MHA attention over
+    seq_lens + S tokens, and the output projection. mla-absorb-weights then
+    turns the attention into the absorbed form.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def MlaFuse : Pass<"mla-fuse"> {
+  let summary = "Fuse RoPE into the cache append and the absorptions into "
+                "latent attention";
+  let description = [{
+    Three fusions, each applied only where the producer's result has no
+    other use (so no work is duplicated and no value disappears):
+    - `mla.rope` of the new tokens' k_rope feeding `mla.cache_append` becomes
+      the append's `rope(positions)` form, rotating while writing;
+    - `mla.absorb_query` feeding `mla.latent_attention` becomes the
+      attention's `absorb_query(w_uk)` prologue;
+    - `mla.absorb_output` of a latent attention's output becomes the
+      attention's `absorb_output(w_uv)` epilogue.
+  }];
+}
+
+def MlaSplitKv : Pass<"mla-split-kv"> {
+  let summary = "Split latent attention over the KV range plus an exact "
+                "LSE combine";
+  let description = [{
+    Rewrites `mla.latent_attention` into `mla.partial_latent_attention` with
+    N splits (each attending a contiguous chunk of every sequence's keys and
+    returning its partial output and log-sum-exp) and `mla.combine`, which
+    merges them exactly. A fused `absorb_query` prologue stays on the partial
+    attention; a fused `absorb_output` epilogue moves to the combine.
+
+    With num-splits = 0 the count is chosen from the shape: enough
+    (batch x query-row tiles x splits) work items to fill `sm-count`
+    multiprocessors, at most one split per 256 keys of the largest
+    sequence the block table can address, and at most 64. A count of 1
+    leaves the attention alone.
+  }];
+  let options = [
+    Option<"numSplits", "num-splits", "int64_t", /*default=*/"0",
+           "Number of KV splits; 0 chooses from the shape">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
+           "Multiprocessors to fill when choosing the split count">
+  ];
+}
+
+#endif // MLAGEN_PASSES_PASSES_TD

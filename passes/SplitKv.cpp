@@ -1,0 +1,100 @@
+//===- SplitKv.cpp - split latent attention over the KV range -------------===//
+
+#include "dialect/MlaOps.h"
+#include "passes/Passes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::mla {
+#define GEN_PASS_DEF_MLASPLITKV
+#include "passes/Passes.h.inc"
+} // namespace mlir::mla
+
+using namespace mlir;
+using namespace mlir::mla;
+
+namespace {
+
+// Query rows (tokens x heads) one work item takes, keys below which a split
+// does not pay for its combine, and the most splits worth making.
+constexpr int64_t kRowsPerWorkItem = 64;
+constexpr int64_t kMinKeysPerSplit = 256;
+constexpr int64_t kMaxSplits = 64;
+
+/// Splits that fill `smCount` multiprocessors with (batch x row tiles x
+/// splits) work items, or 1 when the batch is only known at run time.
+int64_t chooseSplitCount(LatentAttentionOp op, int64_t smCount) {
+  auto query = cast<RankedTensorType>(op.getQuery().getType());
+  int64_t batch = query.getDimSize(0), tokens = query.getDimSize(1);
+  if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(tokens))
+    return 1;
+  int64_t rows = tokens * op.getConfig().getHeads();
+  int64_t workItems = batch * llvm::divideCeil(rows, kRowsPerWorkItem);
+  int64_t splits = llvm::divideCeil(smCount, workItems);
+  int64_t tableWidth = op.getBlockTable().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(tableWidth)) {
+    auto cache = cast<PagedCacheType>(op.getCache().getType());
+    int64_t maxKeys = tableWidth * cache.getPageSize();
+    splits = std::min(splits, std::max<int64_t>(1, maxKeys / kMinKeysPerSplit));
+  }
+  return std::clamp<int64_t>(splits, 1, kMaxSplits);
+}
+
+struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {
+  SplitLatentAttention(MLIRContext *context, int64_t numSplits,
+                       int64_t smCount)
+      : OpRewritePattern(context), numSplits(numSplits), smCount(smCount) {}
+
+  LogicalResult matchAndRewrite(LatentAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t splits =
+        numSplits > 0 ? numSplits : chooseSplitCount(op, std::max<int64_t>(smCount, 1));
+    if (splits <= 1)
+      return rewriter.notifyMatchFailure(op, "one split: nothing to do");
+
+    ConfigAttr config = op.getConfig();
+    auto lseType = cast<RankedTensorType>(op.getLse().getType());
+    SmallVector<int64_t> lseShape = {splits};
+    llvm::append_range(lseShape, lseType.getShape());
+    SmallVector<int64_t> outShape(lseShape);
+    outShape.push_back(config.getKvLoraRank());
+    Type accum = config.getAccumType();
+
+    auto partial = PartialLatentAttentionOp::create(
+        rewriter, op.getLoc(), RankedTensorType::get(outShape, accum),
+        RankedTensorType::get(lseShape, accum), op.getQuery(), op.getQRope(),
+        op.getCache(), op.getBlockTable(), op.getSeqLens(), op.getWUk(),
+        rewriter.getI64IntegerAttr(splits), config, op.getCausalAttr());
+    rewriter.replaceOpWithNewOp<CombineOp>(
+        op, op.getOut().getType(), lseType, partial.getPartialOut(),
+        partial.getPartialLse(), op.getWUv(), config);
+    return success();
+  }
+
+  int64_t numSplits, smCount;
+};
+
+struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (numSplits < 0 || smCount < 1) {
+      getOperation()->emitError()
+          << "mla-split-kv: num-splits must be >= 0 and sm-count >= 1, got "
+          << numSplits << " and " << smCount;
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateSplitKvPatterns(patterns, numSplits, smCount);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace
+
+void mlir::mla::populateSplitKvPatterns(RewritePatternSet &patterns,
+                                        int64_t numSplits, int64_t smCount) {
+  patterns.add<SplitLatentAttention>(patterns.getContext(), numSplits,
+                                     smCount);
+}

@@ -1,0 +1,26 @@
+# -*- Python -*-
+# lit configuration of the mlagen tests. The build writes lit.site.cfg.py,
+# which sets the paths used here and then loads this file.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "mlagen"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mlagen_obj_root, "test")
+
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+
+config.substitutions.append(("%examples", os.path.join(config.mlagen_src_root, "examples")))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.mlagen_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["mla-opt"], tool_dirs)

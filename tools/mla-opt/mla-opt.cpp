@@ -1,0 +1,31 @@
+//===- mla-opt.cpp - the mla optimizer driver -----------------------------===//
+//
+// mlir-opt for MLA programs: the mla dialect, its rewrite passes and
+// pipelines, and the upstream dialects and passes written around them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/MlaDialect.h"
+#include "passes/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
+                  mlir::tensor::TensorDialect>();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+  mlir::mla::registerMlaPasses();
+  mlir::mla::registerMlaPipelines();
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "mla-opt: MLA dialect optimizer and rewrite driver\n",
+      registry));
+}
