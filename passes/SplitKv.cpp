@@ -49,7 +49,7 @@ struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {
   LogicalResult matchAndRewrite(LatentAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     int64_t splits =
-        numSplits > 0 ? numSplits : chooseSplitCount(op, std::max<int64_t>(smCount, 1));
+        numSplits > 0 ? numSplits : chooseSplitCount(op, smCount);
     if (splits <= 1)
       return rewriter.notifyMatchFailure(op, "one split: nothing to do");
 
@@ -80,9 +80,9 @@ struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
 
   void runOnOperation() override {
     if (numSplits < 0 || smCount < 1) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "mla-split-kv: num-splits must be >= 0 and sm-count >= 1, got "
-          << numSplits << " and " << smCount;
+          << numSplits.getValue() << " and " << smCount.getValue();
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());

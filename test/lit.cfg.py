@@ -23,4 +23,8 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mlagen_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["mla-opt"], tool_dirs)
+# The project's tools first, then LLVM 22's (the machine's default FileCheck
+# and friends may be another LLVM's).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mlagen_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["mla-opt", "not", "count", "split-file"], tool_dirs)
