@@ -11,15 +11,14 @@ using Dim = ShapeVerifier::Dim;
 LogicalResult MhaAttentionOp::verify() {
   LayerShapeVerifier v(*this, getConfig());
   Dim b = v.batch, s = v.queryTokens, t = v.keyTokens, h = v.heads;
-  return failure(
-      failed(v.tensor("q_nope", getQNope(), {b, s, h, v.nopeDim})) ||
-      failed(v.tensor("q_rope", getQRope(), {b, s, h, v.ropeDim})) ||
-      failed(v.tensor("k_nope", getKNope(), {b, t, h, v.nopeDim})) ||
-      failed(v.tensor("k_rope", getKRope(), {b, t, v.ropeDim})) ||
-      failed(v.tensor("v", getV(), {b, t, h, v.vDim})) ||
-      failed(v.indexTensor("seq_lens", getSeqLens(), {b})) ||
-      failed(v.tensor("out", getOut(), {b, s, h, v.vDim})) ||
-      failed(v.accumTensor("lse", getLse(), {b, s, h})));
+  return failure(failed(v.tensor("q_nope", getQNope(), {b, s, h, v.nopeDim})) ||
+                 failed(v.tensor("q_rope", getQRope(), {b, s, h, v.ropeDim})) ||
+                 failed(v.tensor("k_nope", getKNope(), {b, t, h, v.nopeDim})) ||
+                 failed(v.tensor("k_rope", getKRope(), {b, t, v.ropeDim})) ||
+                 failed(v.tensor("v", getV(), {b, t, h, v.vDim})) ||
+                 failed(v.indexTensor("seq_lens", getSeqLens(), {b})) ||
+                 failed(v.tensor("out", getOut(), {b, s, h, v.vDim})) ||
+                 failed(v.accumTensor("lse", getLse(), {b, s, h})));
 }
 
 /// The inputs latent_attention and partial_latent_attention share. With
@@ -34,11 +33,10 @@ static LogicalResult verifyLatentInputs(LayerShapeVerifier &v, Value query,
       failed(v.tensor("query", query, {b, s, h, queryDim})) ||
       failed(v.tensor("q_rope", qRope, {b, s, h, v.ropeDim})) ||
       failed(v.cache("cache", cache)) ||
-      failed(v.indexTensor("block_table", blockTable,
-                           {b, v.blockTableWidth})) ||
+      failed(
+          v.indexTensor("block_table", blockTable, {b, v.blockTableWidth})) ||
       failed(v.indexTensor("seq_lens", seqLens, {b})) ||
-      (wUk &&
-       failed(v.tensor("w_uk", wUk, {h, v.nopeDim, v.kvLoraRank}))));
+      (wUk && failed(v.tensor("w_uk", wUk, {h, v.nopeDim, v.kvLoraRank}))));
 }
 
 LogicalResult LatentAttentionOp::verify() {

@@ -18,8 +18,8 @@ LogicalResult DecodeStepOp::verify() {
                                : "d_model, the config has no q_lora_rank");
   Dim queryRows = v.fixed(config.getQkNopeHeadDim() + config.getQkRopeHeadDim(),
                           "qk_nope_head_dim + qk_rope_head_dim");
-  Dim latentRows = v.fixed(config.getLatentRowWidth(),
-                           "kv_lora_rank + qk_rope_head_dim");
+  Dim latentRows =
+      v.fixed(config.getLatentRowWidth(), "kv_lora_rank + qk_rope_head_dim");
 
   bool hasQueryWeights = getWDq() && getQNorm();
   if (config.hasQueryCompression() && !hasQueryWeights)

@@ -12,11 +12,9 @@ LayerShapeVerifier::LayerShapeVerifier(Operation *op, ConfigAttr config)
       kvLoraRank(fixed(config.getKvLoraRank(), "kv_lora_rank")),
       nopeDim(fixed(config.getQkNopeHeadDim(), "qk_nope_head_dim")),
       ropeDim(fixed(config.getQkRopeHeadDim(), "qk_rope_head_dim")),
-      vDim(fixed(config.getVHeadDim(), "v_head_dim")),
-      batch(symbol("batch")), queryTokens(symbol("query tokens")),
-      keyTokens(symbol("key tokens")),
-      blockTableWidth(symbol("pages per sequence")),
-      splits(symbol("splits")) {}
+      vDim(fixed(config.getVHeadDim(), "v_head_dim")), batch(symbol("batch")),
+      queryTokens(symbol("query tokens")), keyTokens(symbol("key tokens")),
+      blockTableWidth(symbol("pages per sequence")), splits(symbol("splits")) {}
 
 LogicalResult LayerShapeVerifier::tensor(StringRef name, Value value,
                                          ArrayRef<Dim> dims) {

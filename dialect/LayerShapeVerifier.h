@@ -1,4 +1,5 @@
-//===- LayerShapeVerifier.h - shape checks against an MLA config -*- C++ -*-===//
+//===- LayerShapeVerifier.h - shape checks against an MLA config -*- C++
+//-*-===//
 //
 // A ShapeVerifier preloaded with the dimensions of one MLA layer: the fixed
 // ones from the op's config and the symbolic ones (batch, tokens, ...) that

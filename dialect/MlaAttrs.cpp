@@ -28,9 +28,7 @@ FailureOr<APFloat> mlir::mla::parseF64(AsmParser &parser) {
 }
 
 /// The value of a float parameter (always held in double semantics).
-static double toDouble(const APFloat &value) {
-  return value.convertToDouble();
-}
+static double toDouble(const APFloat &value) { return value.convertToDouble(); }
 
 //===----------------------------------------------------------------------===//
 // YarnAttr and RopeAttr
@@ -54,8 +52,7 @@ double YarnAttr::getCosSinScale() const {
 LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                APFloat factorValue, int64_t originalMaxPosition,
                                APFloat betaFastValue, APFloat betaSlowValue,
-                               APFloat mscaleValue,
-                               APFloat mscaleAllDimValue) {
+                               APFloat mscaleValue, APFloat mscaleAllDimValue) {
   double factor = toDouble(factorValue), betaFast = toDouble(betaFastValue);
   double betaSlow = toDouble(betaSlowValue), mscale = toDouble(mscaleValue);
   double mscaleAllDim = toDouble(mscaleAllDimValue);
@@ -92,7 +89,8 @@ LogicalResult RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 //===----------------------------------------------------------------------===//
 
 double ConfigAttr::getSoftmaxScale() const {
-  double scale = 1.0 / std::sqrt(double(getQkNopeHeadDim() + getQkRopeHeadDim()));
+  double scale =
+      1.0 / std::sqrt(double(getQkNopeHeadDim() + getQkRopeHeadDim()));
   if (YarnAttr yarn = getRope().getYarn())
     scale *= yarn.getSoftmaxMscale() * yarn.getSoftmaxMscale();
   return scale;
@@ -117,8 +115,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   auto checkDim = [&](StringRef name, int64_t value,
                       int64_t min) -> LogicalResult {
     if (value < min || value > kMaxDim)
-      return emitError() << "config field '" << name << "' must be in ["
-                         << min << ", " << kMaxDim << "], got " << value;
+      return emitError() << "config field '" << name << "' must be in [" << min
+                         << ", " << kMaxDim << "], got " << value;
     return success();
   };
   if (failed(checkDim("heads", heads, 1)) ||
@@ -256,12 +254,12 @@ Attribute ConfigAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
 
-  for (auto [name, value] :
-       {std::pair{"heads", fields.heads}, {"d_model", fields.dModel},
-        {"kv_lora_rank", fields.kvLoraRank},
-        {"qk_nope_head_dim", fields.qkNopeHeadDim},
-        {"qk_rope_head_dim", fields.qkRopeHeadDim},
-        {"v_head_dim", fields.vHeadDim}}) {
+  for (auto [name, value] : {std::pair{"heads", fields.heads},
+                             {"d_model", fields.dModel},
+                             {"kv_lora_rank", fields.kvLoraRank},
+                             {"qk_nope_head_dim", fields.qkNopeHeadDim},
+                             {"qk_rope_head_dim", fields.qkRopeHeadDim},
+                             {"v_head_dim", fields.vHeadDim}}) {
     if (!value) {
       parser.emitError(loc, "config is missing field '")
           << name << "' (or name a preset: " << listPresetNames() << ")";

@@ -48,8 +48,7 @@ Type PagedCacheType::parse(AsmParser &parser) {
   SMLoc loc = parser.getCurrentLocation();
   int64_t numPages = ShapedType::kDynamic, pageSize, latentDim, ropeDim;
   Type elementType;
-  if (parser.parseLess() || parser.parseKeyword("pages") ||
-      parser.parseEqual())
+  if (parser.parseLess() || parser.parseKeyword("pages") || parser.parseEqual())
     return {};
   if (failed(parser.parseOptionalQuestion()) && parser.parseInteger(numPages))
     return {};
@@ -62,9 +61,8 @@ Type PagedCacheType::parse(AsmParser &parser) {
       parser.parseComma() || parser.parseType(elementType) ||
       parser.parseGreater())
     return {};
-  return getChecked([&] { return parser.emitError(loc); },
-                    parser.getContext(), numPages, pageSize, latentDim,
-                    ropeDim, elementType);
+  return getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                    numPages, pageSize, latentDim, ropeDim, elementType);
 }
 
 void PagedCacheType::print(AsmPrinter &printer) const {
@@ -73,7 +71,7 @@ void PagedCacheType::print(AsmPrinter &printer) const {
     printer << getNumPages();
   else
     printer << '?';
-  printer << ", page_size = " << getPageSize() << ", latent = "
-          << getLatentDim() << ", rope = " << getRopeDim() << ", "
-          << getElementType() << '>';
+  printer << ", page_size = " << getPageSize()
+          << ", latent = " << getLatentDim() << ", rope = " << getRopeDim()
+          << ", " << getElementType() << '>';
 }

@@ -27,15 +27,15 @@ LogicalResult CompressQueryOp::verify() {
 LogicalResult CompressKvOp::verify() {
   ConfigAttr config = getConfig();
   LayerShapeVerifier v(*this, config);
-  Dim rows = v.fixed(config.getLatentRowWidth(),
-                     "kv_lora_rank + qk_rope_head_dim");
+  Dim rows =
+      v.fixed(config.getLatentRowWidth(), "kv_lora_rank + qk_rope_head_dim");
   return failure(
       failed(v.tensor("hidden", getHidden(),
                       {v.batch, v.queryTokens, v.dModel})) ||
       failed(v.tensor("w_dkv", getWDkv(), {rows, v.dModel})) ||
       failed(v.tensor("norm_weight", getNormWeight(), {v.kvLoraRank})) ||
-      failed(v.tensor("c_kv", getCKv(),
-                      {v.batch, v.queryTokens, v.kvLoraRank})) ||
+      failed(
+          v.tensor("c_kv", getCKv(), {v.batch, v.queryTokens, v.kvLoraRank})) ||
       failed(
           v.tensor("k_rope", getKRope(), {v.batch, v.queryTokens, v.ropeDim})));
 }
@@ -47,9 +47,8 @@ LogicalResult UpProjectQueryOp::verify() {
                       config.hasQueryCompression()
                           ? "q_lora_rank"
                           : "d_model, the config has no q_lora_rank");
-  Dim rows =
-      v.fixed(config.getQkNopeHeadDim() + config.getQkRopeHeadDim(),
-              "qk_nope_head_dim + qk_rope_head_dim");
+  Dim rows = v.fixed(config.getQkNopeHeadDim() + config.getQkRopeHeadDim(),
+                     "qk_nope_head_dim + qk_rope_head_dim");
   return failure(
       failed(v.tensor("input", getInput(), {v.batch, v.queryTokens, input})) ||
       failed(v.tensor("w_uq", getWUq(), {v.heads, rows, input})) ||
@@ -62,7 +61,8 @@ LogicalResult UpProjectQueryOp::verify() {
 LogicalResult UpProjectKOp::verify() {
   LayerShapeVerifier v(*this, getConfig());
   return failure(
-      failed(v.tensor("c_kv", getCKv(), {v.batch, v.keyTokens, v.kvLoraRank})) ||
+      failed(
+          v.tensor("c_kv", getCKv(), {v.batch, v.keyTokens, v.kvLoraRank})) ||
       failed(v.tensor("w_uk", getWUk(), {v.heads, v.nopeDim, v.kvLoraRank})) ||
       failed(v.tensor("k_nope", getKNope(),
                       {v.batch, v.keyTokens, v.heads, v.nopeDim})));
@@ -71,7 +71,8 @@ LogicalResult UpProjectKOp::verify() {
 LogicalResult UpProjectVOp::verify() {
   LayerShapeVerifier v(*this, getConfig());
   return failure(
-      failed(v.tensor("c_kv", getCKv(), {v.batch, v.keyTokens, v.kvLoraRank})) ||
+      failed(
+          v.tensor("c_kv", getCKv(), {v.batch, v.keyTokens, v.kvLoraRank})) ||
       failed(v.tensor("w_uv", getWUv(), {v.heads, v.vDim, v.kvLoraRank})) ||
       failed(v.tensor("v", getV(), {v.batch, v.keyTokens, v.heads, v.vDim})));
 }
@@ -131,8 +132,7 @@ LogicalResult RopeOp::verify() {
                        "qk_rope_head_dim] or 4 [batch, tokens, heads, "
                        "qk_rope_head_dim], got ")
            << input;
-  return failure(
-      failed(v.tensor("input", getInput(), dims)) ||
-      failed(v.indexTensor("positions", getPositions(),
-                           {v.batch, v.queryTokens})));
+  return failure(failed(v.tensor("input", getInput(), dims)) ||
+                 failed(v.indexTensor("positions", getPositions(),
+                                      {v.batch, v.queryTokens})));
 }

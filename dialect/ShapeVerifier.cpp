@@ -27,9 +27,9 @@ LogicalResult ShapeVerifier::check(StringRef name, Type type,
   };
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || tensor.getRank() != int64_t(expected.size()))
-    return op->emitOpError() << "'" << name << "' must have rank "
-                             << expected.size() << " " << describe()
-                             << ", got " << type;
+    return op->emitOpError()
+           << "'" << name << "' must have rank " << expected.size() << " "
+           << describe() << ", got " << type;
   for (auto [i, d] : llvm::enumerate(expected)) {
     DimInfo &info = dims[d.index];
     int64_t actual = tensor.getDimSize(i);
@@ -50,10 +50,9 @@ LogicalResult ShapeVerifier::check(StringRef name, Type type,
       continue;
     }
     if (actual != info.size)
-      return op->emitOpError()
-             << "'" << name << "' dimension " << i << " (" << info.meaning
-             << ") is " << actual << " but '" << info.boundBy << "' has "
-             << info.size;
+      return op->emitOpError() << "'" << name << "' dimension " << i << " ("
+                               << info.meaning << ") is " << actual << " but '"
+                               << info.boundBy << "' has " << info.size;
   }
   return success();
 }
@@ -63,8 +62,8 @@ LogicalResult ShapeVerifier::checkElementType(StringRef name, Type type,
                                               StringRef meaning) {
   Type actual = cast<ShapedType>(type).getElementType();
   if (actual != expected)
-    return op->emitOpError() << "'" << name << "' element type must be "
-                             << expected << " (" << meaning << "), got "
-                             << actual;
+    return op->emitOpError()
+           << "'" << name << "' element type must be " << expected << " ("
+           << meaning << "), got " << actual;
   return success();
 }

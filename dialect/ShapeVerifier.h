@@ -1,4 +1,5 @@
-//===- ShapeVerifier.h - named-dimension shape checks for verifiers -*- C++ -*-//
+//===- ShapeVerifier.h - named-dimension shape checks for verifiers -*- C++
+//-*-//
 //
 // Verifiers of the mla ops describe each operand as a list of named
 // dimensions. A symbolic dimension (batch, query tokens, ...) is bound by
@@ -36,10 +37,11 @@ public:
   Dim fixed(int64_t size, llvm::StringRef meaning);
 
   /// Checks that `type` is a ranked tensor whose dimensions are `dims`.
-  LogicalResult check(llvm::StringRef name, Type type, llvm::ArrayRef<Dim> dims);
+  LogicalResult check(llvm::StringRef name, Type type,
+                      llvm::ArrayRef<Dim> dims);
   /// Checks the element type of `type` (a shaped type) against `expected`.
-  LogicalResult checkElementType(llvm::StringRef name, Type type,
-                                 Type expected, llvm::StringRef meaning);
+  LogicalResult checkElementType(llvm::StringRef name, Type type, Type expected,
+                                 llvm::StringRef meaning);
 
 private:
   struct DimInfo {

@@ -1,11 +1,11 @@
 //===- AbsorbWeights.cpp - naive MHA form into absorbed latent form -------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/Passes.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLAABSORBWEIGHTS
@@ -60,12 +60,11 @@ struct AbsorbMhaAttention : public OpRewritePattern<MhaAttentionOp> {
                                           op.getQNope(), upK.getWUk(), config);
     auto attention = LatentAttentionOp::create(
         rewriter, loc, latentType, op.getLse().getType(), qLatent,
-        op.getQRope(), read.getCache(), read.getBlockTable(),
-        read.getSeqLens(), /*w_uk=*/Value(), /*w_uv=*/Value(), config,
-        op.getCausalAttr());
-    Value out = AbsorbOutputOp::create(rewriter, loc, op.getOut().getType(),
-                                       attention.getOut(), upV.getWUv(),
-                                       config);
+        op.getQRope(), read.getCache(), read.getBlockTable(), read.getSeqLens(),
+        /*w_uk=*/Value(), /*w_uv=*/Value(), config, op.getCausalAttr());
+    Value out =
+        AbsorbOutputOp::create(rewriter, loc, op.getOut().getType(),
+                               attention.getOut(), upV.getWUv(), config);
     rewriter.replaceOp(op, {out, attention.getLse()});
     eraseIfUnused(rewriter, {upK, upV, read});
     return success();
@@ -125,8 +124,8 @@ struct PremultiplyOutputWeights : public OpRewritePattern<OutputProjectionOp> {
     for (double value : fused) {
       APFloat element(value);
       bool losesInfo;
-      element.convert(storage.getFloatSemantics(),
-                      APFloat::rmNearestTiesToEven, &losesInfo);
+      element.convert(storage.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                      &losesInfo);
       rounded.push_back(element);
     }
     auto fusedType = RankedTensorType::get({dModel, heads, dc}, storage);

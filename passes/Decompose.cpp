@@ -1,11 +1,11 @@
 //===- Decompose.cpp - mla.decode_step into primitive ops -----------------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/Passes.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLADECOMPOSE
@@ -111,28 +111,27 @@ struct DecomposeDecodeStep : public OpRewritePattern<DecodeStepOp> {
                                  latent.getKRope(), positions, config);
     Value newCache = CacheAppendOp::create(
         rewriter, loc, cacheType, op.getCache(), op.getBlockTable(),
-        op.getSeqLens(), latent.getCKv(), kRope, /*positions=*/Value(),
-        config);
+        op.getSeqLens(), latent.getCKv(), kRope, /*positions=*/Value(), config);
 
     // Naive MHA attention over every cached token, the new ones included.
     Value lengths =
         buildTotalLengths(rewriter, loc, op.getHidden(), op.getSeqLens());
-    auto history = CacheReadOp::create(
-        rewriter, loc, shape.storage({b, t, dc}), shape.storage({b, t, dr}),
-        newCache, op.getBlockTable(), lengths, config);
-    Value keys = UpProjectKOp::create(rewriter, loc,
-                                      shape.storage({b, t, h, dn}),
-                                      history.getCKv(), op.getWUk(), config);
-    Value values = UpProjectVOp::create(rewriter, loc,
-                                        shape.storage({b, t, h, dv}),
-                                        history.getCKv(), op.getWUv(), config);
+    auto history = CacheReadOp::create(rewriter, loc, shape.storage({b, t, dc}),
+                                       shape.storage({b, t, dr}), newCache,
+                                       op.getBlockTable(), lengths, config);
+    Value keys =
+        UpProjectKOp::create(rewriter, loc, shape.storage({b, t, h, dn}),
+                             history.getCKv(), op.getWUk(), config);
+    Value values =
+        UpProjectVOp::create(rewriter, loc, shape.storage({b, t, h, dv}),
+                             history.getCKv(), op.getWUv(), config);
     auto attention = MhaAttentionOp::create(
         rewriter, loc, shape.storage({b, s, h, dv}), shape.accum({b, s, h}),
         query.getQNope(), qRope, keys, history.getKRope(), values, lengths,
         config, rewriter.getUnitAttr());
-    Value out = OutputProjectionOp::create(
-        rewriter, loc, op.getOut().getType(), attention.getOut(), op.getWO(),
-        config);
+    Value out =
+        OutputProjectionOp::create(rewriter, loc, op.getOut().getType(),
+                                   attention.getOut(), op.getWO(), config);
     rewriter.replaceOp(op, {out, newCache});
     return success();
   }

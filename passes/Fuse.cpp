@@ -1,10 +1,10 @@
 //===- Fuse.cpp - RoPE + append, absorption prologue/epilogue fusion ------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/Passes.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLAFUSE
@@ -47,8 +47,7 @@ struct FuseQueryAbsorption : public OpRewritePattern<LatentAttentionOp> {
     if (op.getWUk())
       return rewriter.notifyMatchFailure(op, "prologue already fused");
     auto absorb = op.getQuery().getDefiningOp<AbsorbQueryOp>();
-    if (!absorb || !absorb->hasOneUse() ||
-        absorb.getConfig() != op.getConfig())
+    if (!absorb || !absorb->hasOneUse() || absorb.getConfig() != op.getConfig())
       return rewriter.notifyMatchFailure(op, "query is not a private "
                                              "absorb_query");
     rewriter.replaceOpWithNewOp<LatentAttentionOp>(
@@ -83,8 +82,8 @@ struct FuseOutputAbsorption : public OpRewritePattern<AbsorbOutputOp> {
         rewriter, attention.getLoc(), op.getOut().getType(),
         attention.getLse().getType(), attention.getQuery(),
         attention.getQRope(), attention.getCache(), attention.getBlockTable(),
-        attention.getSeqLens(), attention.getWUk(), op.getWUv(),
-        op.getConfig(), attention.getCausalAttr());
+        attention.getSeqLens(), attention.getWUk(), op.getWUv(), op.getConfig(),
+        attention.getCausalAttr());
     rewriter.replaceOp(op, fused.getOut());
     rewriter.replaceAllUsesWith(attention.getLse(), fused.getLse());
     rewriter.eraseOp(attention);

@@ -1,9 +1,9 @@
 //===- Pipelines.cpp - the named MLA pass pipelines -----------------------===//
 
-#include "passes/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 
 using namespace mlir;
 using namespace mlir::mla;
@@ -13,8 +13,8 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
   pm.addPass(createMlaDecompose());
   pm.addPass(createMlaAbsorbWeights());
   pm.addPass(createMlaFuse());
-  pm.addPass(createMlaSplitKv(
-      MlaSplitKvOptions{options.numSplits, options.smCount}));
+  pm.addPass(
+      createMlaSplitKv(MlaSplitKvOptions{options.numSplits, options.smCount}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -1,9 +1,9 @@
 //===- SplitKv.cpp - split latent attention over the KV range -------------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/Passes.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::mla {
@@ -42,14 +42,12 @@ int64_t chooseSplitCount(LatentAttentionOp op, int64_t smCount) {
 }
 
 struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {
-  SplitLatentAttention(MLIRContext *context, int64_t numSplits,
-                       int64_t smCount)
+  SplitLatentAttention(MLIRContext *context, int64_t numSplits, int64_t smCount)
       : OpRewritePattern(context), numSplits(numSplits), smCount(smCount) {}
 
   LogicalResult matchAndRewrite(LatentAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    int64_t splits =
-        numSplits > 0 ? numSplits : chooseSplitCount(op, smCount);
+    int64_t splits = numSplits > 0 ? numSplits : chooseSplitCount(op, smCount);
     if (splits <= 1)
       return rewriter.notifyMatchFailure(op, "one split: nothing to do");
 
@@ -95,6 +93,5 @@ struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
 
 void mlir::mla::populateSplitKvPatterns(RewritePatternSet &patterns,
                                         int64_t numSplits, int64_t smCount) {
-  patterns.add<SplitLatentAttention>(patterns.getContext(), numSplits,
-                                     smCount);
+  patterns.add<SplitLatentAttention>(patterns.getContext(), numSplits, smCount);
 }
