@@ -11,7 +11,8 @@ def Mla_DecodeStepOp : Mla_LayerOp<"decode_step",
   let description = [{
     From hidden states [B, S, d_model] at positions seq_lens[b] + k:
     compresses and up-projects queries (w_dq [q_lora_rank, d_model] and
-    q_norm [q_lora_rank] exactly when the config has q_lora_rank; w_uq
+    q_norm [q_lora_rank], written `q_compress(w_dq, q_norm)`, exactly when
+    the config has q_lora_rank; w_uq
     [H, d_n + d_r, q_lora_rank or d_model]), compresses KV (w_dkv
     [kv_lora_rank + d_r, d_model], kv_norm [kv_lora_rank]), applies RoPE,
     appends the new tokens to the cache, attends causally over the
@@ -30,9 +31,9 @@ def Mla_DecodeStepOp : Mla_LayerOp<"decode_step",
                    Mla_ConfigAttr:$config);
   let results = (outs Mla_FloatTensor:$out, Mla_PagedCacheType:$new_cache);
   let assemblyFormat = [{
-    $hidden `,` $cache `[` $block_table `,` $seq_lens `]` `weights` `(`
+    $hidden `,` $cache `[` $block_table `,` $seq_lens `]`
     (`q_compress` `(` $w_dq^ `,` $q_norm `)`)?
-    $w_uq `,` $w_dkv `,` $kv_norm `,` $w_uk `,` $w_uv `,` $w_o `)`
+    `weights` `(` $w_uq `,` $w_dkv `,` $kv_norm `,` $w_uk `,` $w_uv `,` $w_o `)`
     attr-dict `:` functional-type(operands, results)
   }];
 }

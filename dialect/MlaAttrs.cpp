@@ -96,11 +96,70 @@ double ConfigAttr::getSoftmaxScale() const {
   return scale;
 }
 
+namespace {
+/// A config field as written in IR: its key and its value as an attribute
+/// (integers as i64, rms_norm_eps as f64, types as TypeAttr).
+using ConfigField = std::pair<StringRef, Attribute>;
+} // namespace
+
+static SmallVector<ConfigField> getFields(ConfigAttr config) {
+  Builder b(config.getContext());
+  return {{"heads", b.getI64IntegerAttr(config.getHeads())},
+          {"d_model", b.getI64IntegerAttr(config.getDModel())},
+          {"q_lora_rank", b.getI64IntegerAttr(config.getQLoraRank())},
+          {"kv_lora_rank", b.getI64IntegerAttr(config.getKvLoraRank())},
+          {"qk_nope_head_dim", b.getI64IntegerAttr(config.getQkNopeHeadDim())},
+          {"qk_rope_head_dim", b.getI64IntegerAttr(config.getQkRopeHeadDim())},
+          {"v_head_dim", b.getI64IntegerAttr(config.getVHeadDim())},
+          {"rms_norm_eps", b.getF64FloatAttr(config.getEpsilon())},
+          {"rope", config.getRope()},
+          {"storage", TypeAttr::get(config.getStorageType())},
+          {"accum", TypeAttr::get(config.getAccumType())}};
+}
+
+/// The fields of `config` that differ from `base`.
+static SmallVector<ConfigField> getFieldsDifferingFrom(ConfigAttr config,
+                                                       ConfigAttr base) {
+  SmallVector<ConfigField> fields = getFields(config), differing;
+  SmallVector<ConfigField> baseFields = getFields(base);
+  for (auto [field, baseField] : llvm::zip_equal(fields, baseFields))
+    if (field.second != baseField.second)
+      differing.push_back(field);
+  return differing;
+}
+
+/// The preset `config` differs from in the fewest fields (at most
+/// `maxDifferences`), and those fields.
+static const ModelPreset *findBasePreset(ConfigAttr config,
+                                         size_t maxDifferences,
+                                         SmallVector<ConfigField> &differing) {
+  const ModelPreset *best = nullptr;
+  for (const ModelPreset &preset : getModelPresets()) {
+    SmallVector<ConfigField> fields = getFieldsDifferingFrom(
+        config, getPresetConfig(config.getContext(), preset));
+    if (fields.size() <= maxDifferences &&
+        (!best || fields.size() < differing.size())) {
+      best = &preset;
+      differing = std::move(fields);
+    }
+  }
+  return best;
+}
+
+// Tensor parallelism changes heads; a dtype or two may change as well.
+static constexpr size_t kMaxPrintedOverrides = 3;
+
 std::optional<StringRef> ConfigAttr::getPresetName() const {
-  for (const ModelPreset &preset : getModelPresets())
-    if (getPresetConfig(getContext(), preset) == *this)
-      return preset.name;
-  return std::nullopt;
+  SmallVector<ConfigField> differing;
+  const ModelPreset *preset = findBasePreset(*this, 0, differing);
+  return preset ? std::optional(preset->name) : std::nullopt;
+}
+
+std::optional<StringRef> ConfigAttr::getBasePresetName() const {
+  SmallVector<ConfigField> differing;
+  const ModelPreset *preset =
+      findBasePreset(*this, kMaxPrintedOverrides, differing);
+  return preset ? std::optional(preset->name) : std::nullopt;
 }
 
 LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -283,22 +342,37 @@ Attribute ConfigAttr::parse(AsmParser &parser, Type) {
       APFloat(fields.rmsNormEps), fields.rope, fields.storage, fields.accum);
 }
 
+static void printField(AsmPrinter &printer, const ConfigField &field) {
+  printer << field.first << " = ";
+  if (auto integer = dyn_cast<IntegerAttr>(field.second))
+    printer << integer.getInt();
+  else if (auto real = dyn_cast<FloatAttr>(field.second))
+    printer.printFloat(real.getValue());
+  else if (auto type = dyn_cast<TypeAttr>(field.second))
+    printer << type.getValue();
+  else
+    printer.printAttribute(field.second);
+}
+
 void ConfigAttr::print(AsmPrinter &printer) const {
   printer << '<';
-  if (std::optional<StringRef> preset = getPresetName()) {
-    printer << '"' << *preset << "\">";
-    return;
+  SmallVector<ConfigField> fields;
+  if (const ModelPreset *preset =
+          findBasePreset(*this, kMaxPrintedOverrides, fields)) {
+    printer << '"' << preset->name << '"';
+    for (const ConfigField &field : fields) {
+      printer << ", ";
+      printField(printer, field);
+    }
+  } else {
+    llvm::interleaveComma(
+        llvm::make_filter_range(getFields(*this),
+                                [&](const ConfigField &field) {
+                                  // q_lora_rank = 0 means none: omit it.
+                                  return field.first != "q_lora_rank" ||
+                                         hasQueryCompression();
+                                }),
+        printer, [&](const ConfigField &field) { printField(printer, field); });
   }
-  printer << "heads = " << getHeads() << ", d_model = " << getDModel();
-  if (hasQueryCompression())
-    printer << ", q_lora_rank = " << getQLoraRank();
-  printer << ", kv_lora_rank = " << getKvLoraRank()
-          << ", qk_nope_head_dim = " << getQkNopeHeadDim()
-          << ", qk_rope_head_dim = " << getQkRopeHeadDim()
-          << ", v_head_dim = " << getVHeadDim() << ", rms_norm_eps = ";
-  printer.printFloat(getRmsNormEps());
-  printer << ", rope = ";
-  printer.printAttribute(getRope());
-  printer << ", storage = " << getStorageType()
-          << ", accum = " << getAccumType() << '>';
+  printer << '>';
 }

@@ -11,15 +11,15 @@ using namespace mlir::mla;
 #include "dialect/MlaEnums.cpp.inc"
 
 namespace {
-/// Prints each config that is not a preset once at the top of a module, as
-/// `#mla_config = #mla.config<...>`, so ops stay readable. Presets are short
-/// enough to print in place.
+/// Prints each config written field by field once at the top of a module,
+/// as `#mla_config = #mla.config<...>`, so ops stay readable. Presets, with
+/// or without a few overrides, are short enough to print in place.
 struct MlaOpAsmInterface : public OpAsmDialectInterface {
   using OpAsmDialectInterface::OpAsmDialectInterface;
 
   AliasResult getAlias(Attribute attr, raw_ostream &os) const override {
     auto config = dyn_cast<ConfigAttr>(attr);
-    if (config && !config.getPresetName()) {
+    if (config && !config.getBasePresetName()) {
       os << "mla_config";
       return AliasResult::FinalAlias;
     }

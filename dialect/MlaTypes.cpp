@@ -50,8 +50,18 @@ Type PagedCacheType::parse(AsmParser &parser) {
   Type elementType;
   if (parser.parseLess() || parser.parseKeyword("pages") || parser.parseEqual())
     return {};
-  if (failed(parser.parseOptionalQuestion()) && parser.parseInteger(numPages))
-    return {};
+  if (failed(parser.parseOptionalQuestion())) {
+    SMLoc pagesLoc = parser.getCurrentLocation();
+    if (parser.parseInteger(numPages))
+      return {};
+    // Also keeps the marker for `?` from being written as a number.
+    if (numPages < 1) {
+      parser.emitError(pagesLoc, "paged cache 'pages' must be positive or ?, "
+                                 "got ")
+          << numPages;
+      return {};
+    }
+  }
   if (parser.parseComma() || parser.parseKeyword("page_size") ||
       parser.parseEqual() || parser.parseInteger(pageSize) ||
       parser.parseComma() || parser.parseKeyword("latent") ||

@@ -21,7 +21,7 @@ func.func @deepseek_v3_decode_step(
     %w_uv: tensor<128x128x512xbf16>, %w_o: tensor<7168x128x128xbf16>)
     -> (tensor<4x2x7168xbf16>, !cache) {
   %out, %new_cache = mla.decode_step %hidden, %cache[%block_table, %seq_lens]
-      weights(q_compress(%w_dq, %q_norm) %w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o)
+      q_compress(%w_dq, %q_norm) weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o)
       {config = #mla.config<"deepseek-v3">}
       : (tensor<4x2x7168xbf16>, !cache, tensor<4x64xi32>, tensor<4xi32>,
          tensor<1536x7168xbf16>, tensor<1536xbf16>, tensor<128x192x1536xbf16>,

@@ -6,25 +6,16 @@
 // every form it can be written in (presets, presets with overrides, field by
 // field with defaults filled in), #mla.rope, #mla.yarn and !mla.paged_cache.
 //
-// A config that equals a preset prints as the preset's name, in place; any
-// other config prints field by field, once, as a `#mla_config` alias at the
-// top of the module. Equal configs share one alias however they were written.
-// Floats print through AsmPrinter::printFloat (1e-6 has no short exact
-// decimal form, so the default rms_norm_eps prints as 9.9999999999999995E-7).
+// A config that equals a preset prints as the preset's name, in place; one
+// that differs from a preset in at most three fields prints as that preset
+// with overrides, in place; any other config prints field by field, once, as
+// a `#mla_config` alias at the top of the module. Equal configs print the same
+// however they were written.
+// Floats print through AsmPrinter::printFloat, which writes the default
+// rms_norm_eps (1e-6) as 9.9999999999999995E-7, as MLIR does for any f64 1e-6.
 
-// Aliases of the configs that are not presets (their order is not checked).
+// Aliases of the configs written field by field (their order is not checked).
 
-// "deepseek-v3" with heads = 16 (tensor parallel 8); "deepseek-r1" with the
-// same override is the same config.
-// CHECK-DAG: {{^}}#[[$V3_TP8:mla_config[0-9]*]] = #mla.config<heads = 16, d_model = 7168, q_lora_rank = 1536, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved, yarn = <factor = 4.000000e+01, original_max_position = 4096, beta_fast = 3.200000e+01, beta_slow = 1.000000e+00, mscale = 1.000000e+00, mscale_all_dim = 1.000000e+00>>, storage = bf16, accum = f32>{{$}}
-// "kimi-k2" with f16 storage and f64 accumulation.
-// CHECK-DAG: {{^}}#[[$KIMI_F16:mla_config[0-9]*]] = #mla.config<heads = 64, d_model = 7168, q_lora_rank = 1536, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 5.000000e+04, pairing = interleaved, yarn = <factor = 3.200000e+01, original_max_position = 4096, beta_fast = 1.000000e+00, beta_slow = 1.000000e+00, mscale = 1.000000e+00, mscale_all_dim = 1.000000e+00>>, storage = f16, accum = f64>{{$}}
-// "deepseek-v2-lite" without YaRN.
-// CHECK-DAG: {{^}}#[[$LITE_NO_YARN:mla_config[0-9]*]] = #mla.config<heads = 16, d_model = 2048, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved>, storage = bf16, accum = f32>{{$}}
-// "deepseek-v3" with rms_norm_eps = 1e-5 and f32 storage.
-// CHECK-DAG: {{^}}#[[$V3_F32:mla_config[0-9]*]] = #mla.config<heads = 128, d_model = 7168, q_lora_rank = 1536, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 1.000000e-05, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved, yarn = <factor = 4.000000e+01, original_max_position = 4096, beta_fast = 3.200000e+01, beta_slow = 1.000000e+00, mscale = 1.000000e+00, mscale_all_dim = 1.000000e+00>>, storage = f32, accum = f32>{{$}}
-// "deepseek-v2" with q_lora_rank = 0: the field is not printed.
-// CHECK-DAG: {{^}}#[[$V2_NO_QLORA:mla_config[0-9]*]] = #mla.config<heads = 128, d_model = 5120, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved, yarn = <factor = 4.000000e+01, original_max_position = 4096, beta_fast = 3.200000e+01, beta_slow = 1.000000e+00, mscale = 7.070000e-01, mscale_all_dim = 7.070000e-01>>, storage = bf16, accum = f32>{{$}}
 // Small configs written field by field; the defaults (rms_norm_eps, rope,
 // accum) are filled in and printed.
 // CHECK-DAG: {{^}}#[[$SMALL:mla_config[0-9]*]] = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved>, storage = f32, accum = f32>{{$}}
@@ -109,12 +100,12 @@ func.func @equal_to_presets() attributes {
 
 // CHECK-LABEL: func.func @preset_overrides()
 // CHECK-SAME:      attributes {
-// CHECK-SAME:      a = #[[$V3_TP8]],
-// CHECK-SAME:      b = #[[$V3_TP8]],
-// CHECK-SAME:      c = #[[$KIMI_F16]],
-// CHECK-SAME:      d = #[[$LITE_NO_YARN]],
-// CHECK-SAME:      e = #[[$V3_F32]],
-// CHECK-SAME:      f = #[[$V2_NO_QLORA]]} {
+// CHECK-SAME:      a = #mla.config<"deepseek-v3", heads = 16>,
+// CHECK-SAME:      b = #mla.config<"deepseek-v3", heads = 16>,
+// CHECK-SAME:      c = #mla.config<"kimi-k2", storage = f16, accum = f64>,
+// CHECK-SAME:      d = #mla.config<"deepseek-v2-lite", rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved>>,
+// CHECK-SAME:      e = #mla.config<"deepseek-v3", rms_norm_eps = 1.000000e-05, storage = f32>,
+// CHECK-SAME:      f = #mla.config<"deepseek-v2", q_lora_rank = 0>} {
 // CHECK-NEXT:    return
 func.func @preset_overrides() attributes {
   a = #mla.config<"deepseek-v3", heads = 16>,
@@ -128,10 +119,11 @@ func.func @preset_overrides() attributes {
   return
 }
 
-// The full form printed for an override parses back to the same config.
-// CHECK-LABEL: func.func @printed_override_form()
-// CHECK-SAME:      attributes {a = #[[$V3_TP8]]} {
-func.func @printed_override_form() attributes {
+// A config written field by field that is a preset with one field changed
+// prints as that preset with the override.
+// CHECK-LABEL: func.func @field_form_of_an_override()
+// CHECK-SAME:      attributes {a = #mla.config<"deepseek-v3", heads = 16>} {
+func.func @field_form_of_an_override() attributes {
   a = #mla.config<heads = 16, d_model = 7168, q_lora_rank = 1536, kv_lora_rank = 512, qk_nope_head_dim = 128, qk_rope_head_dim = 64, v_head_dim = 128, rms_norm_eps = 9.9999999999999995E-7, rope = #mla.rope<theta = 1.000000e+04, pairing = interleaved, yarn = <factor = 4.000000e+01, original_max_position = 4096, beta_fast = 3.200000e+01, beta_slow = 1.000000e+00, mscale = 1.000000e+00, mscale_all_dim = 1.000000e+00>>, storage = bf16, accum = f32>
 } {
   return

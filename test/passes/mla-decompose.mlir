@@ -37,7 +37,7 @@ func.func @with_query_compression(%hidden: tensor<2x3x32xbf16>, %cache: !cache,
     %w_dkv: tensor<20x32xbf16>, %kv_norm: tensor<16xbf16>, %w_uk: tensor<2x8x16xbf16>,
     %w_uv: tensor<2x8x16xbf16>, %w_o: tensor<32x2x8xbf16>) -> (tensor<2x3x32xbf16>, !cache) {
   %out, %new = mla.decode_step %hidden, %cache[%bt, %lens]
-      weights(q_compress(%w_dq, %q_norm) %w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
+      q_compress(%w_dq, %q_norm) weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
       : (tensor<2x3x32xbf16>, !cache, tensor<2x8xi32>, tensor<2xi32>, tensor<12x32xbf16>,
          tensor<12xbf16>, tensor<2x12x12xbf16>, tensor<20x32xbf16>, tensor<16xbf16>,
          tensor<2x8x16xbf16>, tensor<2x8x16xbf16>, tensor<32x2x8xbf16>)

@@ -30,7 +30,7 @@ func.func @decode_step(%hidden: tensor<1x1x32xbf16>, %cache: !cache,
     %w_dkv: tensor<20x32xbf16>, %kv_norm: tensor<16xbf16>, %w_uk: tensor<2x8x16xbf16>,
     %w_uv: tensor<2x8x16xbf16>, %w_o: tensor<32x2x8xbf16>) -> (tensor<1x1x32xbf16>, !cache) {
   %out, %new = mla.decode_step %hidden, %cache[%bt, %lens]
-      weights(q_compress(%w_dq, %q_norm) %w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
+      q_compress(%w_dq, %q_norm) weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
       : (tensor<1x1x32xbf16>, !cache, tensor<1x16xi32>, tensor<1xi32>, tensor<12x32xbf16>,
          tensor<12xbf16>, tensor<2x12x12xbf16>, tensor<20x32xbf16>, tensor<16xbf16>,
          tensor<2x8x16xbf16>, tensor<2x8x16xbf16>, tensor<32x2x8xbf16>)
@@ -60,7 +60,7 @@ func.func @decode_step_constant_output_weights(%hidden: tensor<1x1x32xbf16>, %ca
   %w_uv = arith.constant dense<0.5> : tensor<2x8x16xbf16>
   %w_o = arith.constant dense<0.5> : tensor<32x2x8xbf16>
   %out, %new = mla.decode_step %hidden, %cache[%bt, %lens]
-      weights(q_compress(%w_dq, %q_norm) %w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
+      q_compress(%w_dq, %q_norm) weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {config = #cfg}
       : (tensor<1x1x32xbf16>, !cache, tensor<1x16xi32>, tensor<1xi32>, tensor<12x32xbf16>,
          tensor<12xbf16>, tensor<2x12x12xbf16>, tensor<20x32xbf16>, tensor<16xbf16>,
          tensor<2x8x16xbf16>, tensor<2x8x16xbf16>, tensor<32x2x8xbf16>)
