@@ -21,15 +21,18 @@ LogicalResult DecodeStepOp::verify() {
   Dim latentRows =
       v.fixed(config.getLatentRowWidth(), "kv_lora_rank + qk_rope_head_dim");
 
-  bool hasQueryWeights = getWDq() && getQNorm();
-  if (config.hasQueryCompression() && !hasQueryWeights)
-    return emitOpError("the config has q_lora_rank ")
-           << config.getQLoraRank()
-           << ", so 'w_dq' and 'q_norm' (q_compress(...)) are required";
-  if (!config.hasQueryCompression() && (getWDq() || getQNorm()))
-    return emitOpError("'w_dq' and 'q_norm' are given but the config has no "
-                       "q_lora_rank");
-  if (hasQueryWeights &&
+  // Query compression weights come exactly when the config compresses.
+  for (auto [name, weight] :
+       {std::pair{"w_dq", getWDq()}, {"q_norm", getQNorm()}}) {
+    if (config.hasQueryCompression() && !weight)
+      return emitOpError("'")
+             << name << "' is required: the config has q_lora_rank "
+             << config.getQLoraRank() << " (write q_compress(w_dq, q_norm))";
+    if (!config.hasQueryCompression() && weight)
+      return emitOpError("'")
+             << name << "' is given but the config has no q_lora_rank";
+  }
+  if (config.hasQueryCompression() &&
       (failed(v.tensor("w_dq", getWDq(), {queryInput, v.dModel})) ||
        failed(v.tensor("q_norm", getQNorm(), {queryInput}))))
     return failure();

@@ -4,8 +4,8 @@
 // up_project_query, up_project_k, up_project_v, absorb_query, absorb_output,
 // output_projection and rope. The small config has distinct sizes
 // (H = 2, d_model = 32, q_lora_rank = 24, kv_lora_rank = 16, d_n = 8, d_r = 4,
-// d_v = 6) and the operands use B = 3, S = 5, T = 7, so that every message
-// names exactly one dimension.
+// d_v = 6) and the operands use B = 3, S = 5, T = 7, so that a size cannot
+// be mistaken for another dimension's.
 
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 6, storage = bf16>
 func.func @compress_query_without_q_lora(%h: tensor<3x5x32xbf16>, %w_dq: tensor<24x32xbf16>, %norm: tensor<24xbf16>) -> tensor<3x5x24xbf16> {

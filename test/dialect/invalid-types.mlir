@@ -3,8 +3,16 @@
 // Errors in !mla.paged_cache. Range and element type errors are reported at
 // the `<` of the type; syntax errors at the offending token.
 
-// expected-error @+1 {{paged cache 'pages' must be in [1, 1048576], got 0}}
+// expected-error @+1 {{paged cache 'pages' must be positive or ?, got 0}}
 func.func @cache_pages_zero(%cache: !mla.paged_cache<pages = 0, page_size = 64, latent = 512, rope = 64, bf16>) {
+  return
+}
+
+// -----
+
+// The run-time marker for `?` cannot be written as a number.
+// expected-error @+1 {{paged cache 'pages' must be positive or ?, got -9223372036854775808}}
+func.func @cache_pages_dynamic_marker(%cache: !mla.paged_cache<pages = -9223372036854775808, page_size = 64, latent = 512, rope = 64, bf16>) {
   return
 }
 
