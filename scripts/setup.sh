@@ -9,7 +9,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${MLAGEN_BUILD_DIR:-$repo/build}
 llvm=/usr/lib/llvm-22
 
-packages=(cmake ninja-build g++ ccache python3 clang-format
+packages=(cmake ninja-build g++ ccache python3 clang-format libgtest-dev
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools)
 
 missing=()
