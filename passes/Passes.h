@@ -5,6 +5,7 @@
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir {
 class RewritePatternSet;
@@ -25,6 +26,20 @@ void populateFusePatterns(RewritePatternSet &patterns);
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
                              int64_t smCount);
 
+/// Converts !mla.paged_cache to tensor<pages x page_size x row x element>
+/// and leaves every other type alone.
+class PagedCacheTypeConverter : public TypeConverter {
+public:
+  PagedCacheTypeConverter();
+};
+
+/// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
+void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
+                                           RewritePatternSet &patterns);
+/// The attention family: latent, partial and combine, and the absorptions.
+void populateAttentionLoweringPatterns(const TypeConverter &converter,
+                                       RewritePatternSet &patterns);
+
 /// Options of the `mla-rewrite` pipeline.
 struct RewritePipelineOptions
     : public PassPipelineOptions<RewritePipelineOptions> {
@@ -41,10 +56,18 @@ struct RewritePipelineOptions
 void buildRewritePipeline(OpPassManager &pm,
                           const RewritePipelineOptions &options);
 
+/// The dialects and interface implementations the CPU lowering needs; add
+/// them to a context's registry before running it.
+void registerCpuLoweringDialects(DialectRegistry &registry);
+
+/// convert-mla-to-linalg, then bufferization and lowering to the LLVM
+/// dialect for the host CPU. Run after the rewrite pipeline.
+void buildCpuLoweringPipeline(OpPassManager &pm);
+
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// Registers the named pipelines (`mla-rewrite`).
+/// Registers the named pipelines (`mla-rewrite`, `mla-to-cpu`).
 void registerMlaPipelines();
 
 } // namespace mla

@@ -11,6 +11,27 @@
 
 include "mlir/Pass/PassBase.td"
 
+def ConvertMlaToLinalg : Pass<"convert-mla-to-linalg", "ModuleOp"> {
+  let summary = "Lower mla ops to linalg, tensor and scf on tensors";
+  let description = [{
+    The first step of the CPU (and later GPU) lowering. The paged cache
+    becomes a tensor [pages, page_size, latent + rope] (function signatures
+    included). Latent attention becomes flash decoding: per sequence, an
+    scf.for over the pages its keys live on, each page read in place as a
+    slice of the cache (never gathered into a contiguous copy), with the
+    online-softmax state of all S x H query rows carried across pages, so
+    each page is read once for every head and query token. Contractions
+    extend storage-type inputs to f32 inside their loop bodies and
+    accumulate in f32. Split-KV partials and the LSE combine are lowered the
+    same way. Fails, naming the op, on an mla op it cannot lower yet.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
   let summary = "Rewrite naive MHA-form attention into absorbed latent "
                 "attention over the cache";

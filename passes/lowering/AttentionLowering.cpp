@@ -1,0 +1,245 @@
+//===- AttentionLowering.cpp - latent attention as linalg over pages ------===//
+
+#include "passes/lowering/AttentionLowering.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+using IteratorType = utils::IteratorType;
+
+namespace {
+
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+/// The loop-state update for one page of keys.
+struct PageStep {
+  LinalgEmitter &emit;
+  ConfigAttr config;
+  int64_t pageSize;
+  Value qLatent, qRope, tokens;
+  const SequenceKeys &keys;
+
+  AffineMap map(ArrayRef<unsigned> dims, unsigned numDims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : dims)
+      exprs.push_back(getAffineDimExpr(d, emit.builder().getContext()));
+    return AffineMap::get(numDims, 0, exprs, emit.builder().getContext());
+  }
+
+  /// One page [page_size, latent + rope] of the cache, read in place.
+  std::pair<Value, Value> readPage(Value pageIndex) {
+    OpBuilder &b = emit.builder();
+    Location loc = emit.location();
+    Value entry = tensor::ExtractOp::create(
+        b, loc, keys.blockTable, ValueRange{keys.sequence, pageIndex});
+    Value page = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry);
+    Type storage = config.getStorageType();
+    int64_t dc = config.getKvLoraRank(), dr = config.getQkRopeHeadDim();
+    auto slice = [&](int64_t column, int64_t width) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get({pageSize, width}, storage),
+          keys.cache,
+          ArrayRef<OpFoldResult>{page, b.getIndexAttr(0),
+                                 b.getIndexAttr(column)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(pageSize),
+                                 b.getIndexAttr(width)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                                 b.getIndexAttr(1)});
+    };
+    return {slice(0, dc), slice(dc, dr)};
+  }
+
+  /// Scaled scores [S, H, page_size]; keys outside the range or not yet
+  /// visible to a causal query are -inf.
+  Value scores(Value latentKeys, Value ropeKeys, Value pageStart,
+               ArrayRef<OpFoldResult> rows) {
+    OpBuilder &b = emit.builder();
+    Type f32 = b.getF32Type();
+    SmallVector<OpFoldResult> shape(rows);
+    shape.push_back(b.getIndexAttr(pageSize));
+    // loops (s, h, t, c)
+    SmallVector<IteratorType> iterators = {kPar, kPar, kPar, kRed};
+    Value dots = emit.filled(shape, f32, 0.0);
+    dots = emit.contract(qLatent, map({0, 1, 3}, 4), latentKeys, map({2, 3}, 4),
+                         dots, map({0, 1, 2}, 4), iterators);
+    dots = emit.contract(qRope, map({0, 1, 3}, 4), ropeKeys, map({2, 3}, 4),
+                         dots, map({0, 1, 2}, 4), iterators);
+    double scale = config.getSoftmaxScale();
+    return emit.map(
+        dots, emit.empty(shape, f32),
+        [&](OpBuilder &nb, Location nl, ValueRange in, auto index) -> Value {
+          auto add = [&](Value x, Value y) {
+            return arith::AddIOp::create(nb, nl, x, y).getResult();
+          };
+          auto less = [&](Value x, Value y) {
+            return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, x,
+                                         y)
+                .getResult();
+          };
+          Value key = add(pageStart, index(2));
+          // Bottom-right causal: query s sees keys < length - S + 1 + s.
+          Value limit = keys.length;
+          if (keys.causal) {
+            Value one = arith::ConstantIndexOp::create(nb, nl, 1);
+            Value base = arith::SubIOp::create(nb, nl, keys.length, tokens);
+            limit = add(add(base, one), index(0));
+          }
+          Value valid = arith::AndIOp::create(
+              nb, nl, less(key, limit),
+              arith::AndIOp::create(nb, nl, less(key, keys.keyEnd),
+                                    arith::CmpIOp::create(
+                                        nb, nl, arith::CmpIPredicate::sge, key,
+                                        keys.keyBegin)));
+          Value scaled = arith::MulFOp::create(
+              nb, nl, in[0],
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(scale)));
+          Value negInf = arith::ConstantOp::create(
+              nb, nl, nb.getF32FloatAttr(-INFINITY));
+          return arith::SelectOp::create(nb, nl, valid, scaled, negInf);
+        });
+  }
+
+  /// The online-softmax update of (max, sum, acc) with one page of keys.
+  SmallVector<Value> update(Value pageIndex, ValueRange state,
+                            ArrayRef<OpFoldResult> rows) {
+    OpBuilder &b = emit.builder();
+    Location loc = emit.location();
+    Type f32 = b.getF32Type();
+    Value max = state[0], sum = state[1], acc = state[2];
+    auto [latentKeys, ropeKeys] = readPage(pageIndex);
+    Value pageStart = arith::MulIOp::create(
+        b, loc, pageIndex, arith::ConstantIndexOp::create(b, loc, pageSize));
+    Value s = scores(latentKeys, ropeKeys, pageStart, rows);
+
+    // loops (s, h, t)
+    SmallVector<IteratorType> rowReduce = {kPar, kPar, kRed};
+    Value newMax = emit.generic(
+        s, map({0, 1, 2}, 3), max, map({0, 1}, 3), rowReduce,
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
+        });
+    SmallVector<OpFoldResult> scoreShape = emit.sizes(s);
+    Value probabilities = emit.generic(
+        {s, newMax}, {map({0, 1, 2}, 3), map({0, 1}, 3)},
+        emit.empty(scoreShape, f32), map({0, 1, 2}, 3), {kPar, kPar, kPar},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+          return expRelativeTo(nb, nl, in[0], in[1]);
+        });
+    Value rescale = emit.map(
+        {max, newMax}, emit.empty(rows, f32),
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+          return expRelativeTo(nb, nl, in[0], in[1]);
+        });
+    Value scaledSum = emit.map(
+        {sum, rescale}, emit.empty(rows, f32),
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::MulFOp::create(nb, nl, in[0], in[1]);
+        });
+    Value newSum = emit.generic(
+        probabilities, map({0, 1, 2}, 3), scaledSum, map({0, 1}, 3),
+        rowReduce,
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::AddFOp::create(nb, nl, in[0], in[1]);
+        });
+    // loops (s, h, c)
+    Value scaledAcc = emit.generic(
+        rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::MulFOp::create(nb, nl, in[1], in[0]);
+        });
+    // loops (s, h, c, t)
+    Value newAcc = emit.contract(
+        probabilities, map({0, 1, 3}, 4), latentKeys, map({3, 2}, 4),
+        scaledAcc, map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed});
+    // The new max and sum go back into the loop-carried tensors once the old
+    // ones are read, so bufferization keeps one buffer for each across pages.
+    auto writeBack = [&](Value value, Value carried) {
+      return linalg::CopyOp::create(b, loc, value, carried).getResult(0);
+    };
+    return {writeBack(newMax, max), writeBack(newSum, sum), newAcc};
+  }
+};
+
+} // namespace
+
+Value mlir::mla::expRelativeTo(OpBuilder &b, Location loc, Value x,
+                               Value max) {
+  Value negInf =
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-INFINITY));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+  Value none =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, max, negInf);
+  Value e =
+      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, max));
+  return arith::SelectOp::create(b, loc, none, zero, e);
+}
+
+SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
+                                            ConfigAttr config, int64_t pageSize,
+                                            Value qLatent, Value qRope,
+                                            const SequenceKeys &keys) {
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  Type f32 = b.getF32Type();
+  SmallVector<OpFoldResult> qSizes = emit.sizes(qLatent);
+  SmallVector<OpFoldResult> rows = {qSizes[0], qSizes[1]};
+  SmallVector<OpFoldResult> accShape = {qSizes[0], qSizes[1],
+                                        b.getIndexAttr(config.getKvLoraRank())};
+  Value tokens = getValueOrCreateConstantIndexOp(b, loc, qSizes[0]);
+
+  Value initial[] = {emit.filled(rows, f32, -INFINITY),
+                     emit.filled(rows, f32, 0.0),
+                     emit.filled(accShape, f32, 0.0)};
+  Value size = emit.index(pageSize);
+  Value firstPage = arith::DivUIOp::create(b, loc, keys.keyBegin, size);
+  Value endPage = arith::CeilDivUIOp::create(b, loc, keys.keyEnd, size);
+  auto loop = scf::ForOp::create(
+      b, loc, firstPage, endPage, emit.index(1), initial,
+      [&](OpBuilder &lb, Location ll, Value pageIndex, ValueRange state) {
+        LinalgEmitter bodyEmit(lb, ll);
+        PageStep step{bodyEmit, config, pageSize, qLatent, qRope, tokens,
+                      keys};
+        scf::YieldOp::create(lb, ll, step.update(pageIndex, state, rows));
+      });
+  Value max = loop.getResult(0), sum = loop.getResult(1);
+  Value acc = loop.getResult(2);
+
+  MLIRContext *context = b.getContext();
+  auto map3 = [&](ArrayRef<unsigned> dims) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : dims)
+      exprs.push_back(getAffineDimExpr(d, context));
+    return AffineMap::get(3, 0, exprs, context);
+  };
+  Value out = emit.generic(
+      {acc, sum}, {map3({0, 1, 2}), map3({0, 1})},
+      emit.empty(accShape, f32), map3({0, 1, 2}), {kPar, kPar, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
+        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                           in[1], zero);
+        Value normalized = arith::DivFOp::create(nb, nl, in[0], in[1]);
+        return arith::SelectOp::create(nb, nl, seen, normalized, zero);
+      });
+  Value lse = emit.map(
+      {max, sum}, emit.empty(rows, f32),
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
+        Value negInf =
+            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
+        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                           in[1], zero);
+        Value logSum = arith::AddFOp::create(
+            nb, nl, in[0], math::LogOp::create(nb, nl, in[1]));
+        return arith::SelectOp::create(nb, nl, seen, logSum, negInf);
+      });
+  return {out, lse};
+}

@@ -1,0 +1,259 @@
+//===- AttentionPatterns.cpp - lowering of the attention ops --------------===//
+
+#include "dialect/MlaOps.h"
+#include "passes/Passes.h"
+#include "passes/lowering/AttentionLowering.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+using IteratorType = utils::IteratorType;
+
+namespace {
+
+/// Common parts of the lowerings of latent_attention and
+/// partial_latent_attention.
+struct LatentOperands {
+  Value query; // [B, S, H, kv_lora_rank], absorbed when W_UK was fused
+  Value qRope, cache, blockTable, seqLens;
+  int64_t pageSize;
+};
+
+LatentOperands prepare(LinalgEmitter &emit, Value query, Value qRope,
+                       Value cache, Value blockTable, Value seqLens, Value wUk,
+                       PagedCacheType cacheType) {
+  if (wUk)
+    query = emitAbsorbQuery(emit, query, wUk);
+  return {query, qRope, cache, blockTable, seqLens, cacheType.getPageSize()};
+}
+
+Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
+  OpBuilder &builder = emit.builder();
+  Value length =
+      tensor::ExtractOp::create(builder, emit.location(), seqLens, b);
+  return arith::IndexCastOp::create(builder, emit.location(),
+                                    builder.getIndexType(), length);
+}
+
+struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(LatentAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgEmitter emit(rewriter, loc);
+    ConfigAttr config = op.getConfig();
+    LatentOperands in = prepare(
+        emit, adaptor.getQuery(), adaptor.getQRope(), adaptor.getCache(),
+        adaptor.getBlockTable(), adaptor.getSeqLens(), adaptor.getWUk(),
+        cast<PagedCacheType>(op.getCache().getType()));
+    Value wUv = adaptor.getWUv();
+    Type storage = config.getStorageType();
+
+    SmallVector<OpFoldResult> outSizes = emit.sizes(in.query);
+    outSizes.back() = rewriter.getIndexAttr(
+        wUv ? config.getVHeadDim() : config.getKvLoraRank());
+    SmallVector<OpFoldResult> lseSizes(ArrayRef<OpFoldResult>(outSizes).drop_back());
+    Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[0]);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, emit.index(0), batch, emit.index(1),
+        ValueRange{emit.empty(outSizes, storage),
+                   emit.empty(lseSizes, rewriter.getF32Type())},
+        [&](OpBuilder &lb, Location ll, Value b, ValueRange results) {
+          LinalgEmitter body(lb, ll);
+          Value length = sequenceLength(body, in.seqLens, b);
+          SequenceKeys keys{in.cache,  in.blockTable, b,
+                            length,    body.index(0), length,
+                            op.getCausal()};
+          SequenceAttention attention = attendSequence(
+              body, config, in.pageSize, sliceLeading(body, in.query, b),
+              sliceLeading(body, in.qRope, b), keys);
+          Value out = attention.out;
+          if (wUv)
+            out = emitAbsorbOutput(body, out, wUv);
+          out = body.convert(out, storage);
+          scf::YieldOp::create(
+              lb, ll,
+              ValueRange{insertLeading(body, out, results[0], b),
+                         insertLeading(body, attention.lse, results[1], b)});
+        });
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
+struct LowerPartialLatentAttention
+    : public OpConversionPattern<PartialLatentAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(PartialLatentAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgEmitter emit(rewriter, loc);
+    ConfigAttr config = op.getConfig();
+    LatentOperands in = prepare(
+        emit, adaptor.getQuery(), adaptor.getQRope(), adaptor.getCache(),
+        adaptor.getBlockTable(), adaptor.getSeqLens(), adaptor.getWUk(),
+        cast<PagedCacheType>(op.getCache().getType()));
+    Type f32 = rewriter.getF32Type();
+    int64_t splits = op.getNumSplits();
+
+    SmallVector<OpFoldResult> outSizes = {rewriter.getIndexAttr(splits)};
+    llvm::append_range(outSizes, emit.sizes(in.query));
+    SmallVector<OpFoldResult> lseSizes(ArrayRef<OpFoldResult>(outSizes).drop_back());
+    Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[1]);
+    Value splitCount = emit.index(splits);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, emit.index(0), batch, emit.index(1),
+        ValueRange{emit.empty(outSizes, f32), emit.empty(lseSizes, f32)},
+        [&](OpBuilder &lb, Location ll, Value b, ValueRange results) {
+          LinalgEmitter body(lb, ll);
+          Value length = sequenceLength(body, in.seqLens, b);
+          Value chunk = arith::CeilDivUIOp::create(lb, ll, length, splitCount);
+          Value query = sliceLeading(body, in.query, b);
+          Value qRope = sliceLeading(body, in.qRope, b);
+          auto splitLoop = scf::ForOp::create(
+              lb, ll, body.index(0), splitCount, body.index(1), results,
+              [&](OpBuilder &sb, Location sl, Value n, ValueRange parts) {
+                LinalgEmitter split(sb, sl);
+                // Split n covers [n * chunk, min((n + 1) * chunk, length)).
+                Value begin = arith::MinUIOp::create(
+                    sb, sl, arith::MulIOp::create(sb, sl, n, chunk), length);
+                Value end = arith::MinUIOp::create(
+                    sb, sl, arith::AddIOp::create(sb, sl, begin, chunk),
+                    length);
+                SequenceKeys keys{in.cache, in.blockTable, b,
+                                  length,   begin,         end,
+                                  op.getCausal()};
+                SequenceAttention attention = attendSequence(
+                    split, config, in.pageSize, query, qRope, keys);
+                scf::YieldOp::create(
+                    sb, sl,
+                    ValueRange{insertLeading(split, attention.out, parts[0],
+                                             ValueRange{n, b}),
+                               insertLeading(split, attention.lse, parts[1],
+                                             ValueRange{n, b})});
+              });
+          scf::YieldOp::create(lb, ll, splitLoop.getResults());
+        });
+    rewriter.replaceOp(op, loop.getResults());
+    return success();
+  }
+};
+
+struct LowerCombine : public OpConversionPattern<CombineOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(CombineOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgEmitter emit(rewriter, loc);
+    MLIRContext *context = rewriter.getContext();
+    ConfigAttr config = op.getConfig();
+    Type f32 = rewriter.getF32Type();
+    Value partialOut = adaptor.getPartialOut(), partialLse = adaptor.getPartialLse();
+    SmallVector<OpFoldResult> partSizes = emit.sizes(partialLse); // N,B,S,H
+    SmallVector<OpFoldResult> rows(ArrayRef<OpFoldResult>(partSizes).drop_front());
+    SmallVector<OpFoldResult> outSizes(rows);
+    outSizes.push_back(rewriter.getIndexAttr(config.getKvLoraRank()));
+    auto map = [&](unsigned numDims, ArrayRef<unsigned> dims) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d : dims)
+        exprs.push_back(getAffineDimExpr(d, context));
+      return AffineMap::get(numDims, 0, exprs, context);
+    };
+    const auto par = IteratorType::parallel, red = IteratorType::reduction;
+
+    // loops (b, s, h, n)
+    Value max = emit.generic(
+        partialLse, map(4, {3, 0, 1, 2}), emit.filled(rows, f32, -INFINITY),
+        map(4, {0, 1, 2}), {par, par, par, red},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
+        });
+    Value weights = emit.generic(
+        {partialLse, max}, {map(4, {0, 1, 2, 3}), map(4, {1, 2, 3})},
+        emit.empty(partSizes, f32), map(4, {0, 1, 2, 3}),
+        {par, par, par, par},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+          return expRelativeTo(nb, nl, in[0], in[1]);
+        });
+    Value sum = emit.generic(
+        weights, map(4, {3, 0, 1, 2}), emit.filled(rows, f32, 0.0),
+        map(4, {0, 1, 2}), {par, par, par, red},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::AddFOp::create(nb, nl, in[0], in[1]);
+        });
+    // loops (b, s, h, c, n)
+    Value weighted = emit.contract(
+        weights, map(5, {4, 0, 1, 2}), partialOut, map(5, {4, 0, 1, 2, 3}),
+        emit.filled(outSizes, f32, 0.0), map(5, {0, 1, 2, 3}),
+        {par, par, par, par, red});
+    Value out = emit.generic(
+        {weighted, sum}, {map(4, {0, 1, 2, 3}), map(4, {0, 1, 2})},
+        emit.empty(outSizes, f32), map(4, {0, 1, 2, 3}), {par, par, par, par},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          Value zero =
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
+          Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                             in[1], zero);
+          Value divided = arith::DivFOp::create(nb, nl, in[0], in[1]);
+          return arith::SelectOp::create(nb, nl, seen, divided, zero);
+        });
+    Value lse = emit.map(
+        {max, sum}, emit.empty(rows, f32),
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          Value zero =
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
+          Value negInf =
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
+          Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                             in[1], zero);
+          Value logSum = arith::AddFOp::create(
+              nb, nl, in[0], math::LogOp::create(nb, nl, in[1]));
+          return arith::SelectOp::create(nb, nl, seen, logSum, negInf);
+        });
+    if (Value wUv = adaptor.getWUv())
+      out = emitAbsorbOutput(emit, out, wUv);
+    rewriter.replaceOp(op, {emit.convert(out, config.getStorageType()), lse});
+    return success();
+  }
+};
+
+template <typename OpTy, Value (*emitProjection)(LinalgEmitter &, Value,
+                                                  Value)>
+struct LowerHeadProjection : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    LinalgEmitter emit(rewriter, op.getLoc());
+    auto operands = adaptor.getOperands();
+    Value projected = emitProjection(emit, operands[0], operands[1]);
+    rewriter.replaceOp(
+        op, emit.convert(projected, op.getConfig().getStorageType()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mla::populateAttentionLoweringPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<LowerLatentAttention, LowerPartialLatentAttention, LowerCombine,
+               LowerHeadProjection<AbsorbQueryOp, emitAbsorbQuery>,
+               LowerHeadProjection<AbsorbOutputOp, emitAbsorbOutput>>(
+      converter, patterns.getContext());
+}

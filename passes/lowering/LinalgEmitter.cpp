@@ -1,0 +1,92 @@
+//===- LinalgEmitter.cpp - the linalg the MLA lowerings are made of -------===//
+
+#include "passes/lowering/LinalgEmitter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::mla;
+
+Value LinalgEmitter::index(int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value LinalgEmitter::f32(double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+SmallVector<OpFoldResult> LinalgEmitter::sizes(Value tensor) {
+  return tensor::getMixedSizes(b, loc, tensor);
+}
+
+Value LinalgEmitter::empty(ArrayRef<OpFoldResult> sizes, Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value LinalgEmitter::filled(ArrayRef<OpFoldResult> sizes, Type elementType,
+                            double value) {
+  Value scalar = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(elementType, value));
+  return linalg::FillOp::create(b, loc, scalar, empty(sizes, elementType))
+      .getResult(0);
+}
+
+Value LinalgEmitter::castScalar(OpBuilder &b, Location loc, Value value,
+                                Type type) {
+  unsigned from = value.getType().getIntOrFloatBitWidth();
+  unsigned to = type.getIntOrFloatBitWidth();
+  if (value.getType() == type)
+    return value;
+  if (from < to)
+    return arith::ExtFOp::create(b, loc, type, value);
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+Value LinalgEmitter::generic(ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                             Value init, AffineMap initMap,
+                             ArrayRef<IteratorType> iterators, BodyFn body) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(initMap);
+  auto op = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        auto indexOf = [&](int64_t d) -> Value {
+          return linalg::IndexOp::create(nested, nestedLoc, d);
+        };
+        Value result = body(nested, nestedLoc, args, indexOf);
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return op.getResult(0);
+}
+
+Value LinalgEmitter::map(ValueRange inputs, Value init, BodyFn body) {
+  int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(inputs.size(), identity);
+  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+  return generic(inputs, maps, init, identity, iterators, body);
+}
+
+Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
+                              AffineMap rhsMap, Value init, AffineMap initMap,
+                              ArrayRef<IteratorType> iterators) {
+  Type accum = cast<RankedTensorType>(init.getType()).getElementType();
+  return generic({lhs, rhs}, {lhsMap, rhsMap}, init, initMap, iterators,
+                 [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                   Value x = castScalar(nb, nl, in[0], accum);
+                   Value y = castScalar(nb, nl, in[1], accum);
+                   Value product = arith::MulFOp::create(nb, nl, x, y);
+                   return arith::AddFOp::create(nb, nl, in[2], product)
+                       .getResult();
+                 });
+}
+
+Value LinalgEmitter::convert(Value tensor, Type elementType) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getElementType() == elementType)
+    return tensor;
+  return map(tensor, empty(sizes(tensor), elementType),
+             [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+               return castScalar(nb, nl, in[0], elementType);
+             });
+}
