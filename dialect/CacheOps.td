@@ -35,7 +35,8 @@ def Mla_CacheReadOp : Mla_LayerOp<"cache_read"> {
   let description = [{
     The naive form's view of the cache: c_kv [B, T, kv_lora_rank] and
     k_rope [B, T, d_r], row j of sequence b read through block_table [B, P]
-    for j < seq_lens[b] and zero beyond. mla-absorb-weights removes it in
+    for j < seq_lens[b] and zero beyond. T = P x page_size, every key the
+    block table addresses. mla-absorb-weights removes it in
     favour of attention that reads the pages directly.
   }];
   let arguments = (ins Mla_PagedCacheType:$cache, Mla_IndexTensor:$block_table,

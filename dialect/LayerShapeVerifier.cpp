@@ -6,7 +6,7 @@ using namespace mlir;
 using namespace mlir::mla;
 
 LayerShapeVerifier::LayerShapeVerifier(Operation *op, ConfigAttr config)
-    : ShapeVerifier(op), op(op), config(config),
+    : ShapeVerifier(op), config(config),
       heads(fixed(config.getHeads(), "heads")),
       dModel(fixed(config.getDModel(), "d_model")),
       kvLoraRank(fixed(config.getKvLoraRank(), "kv_lora_rank")),

@@ -1,5 +1,4 @@
-//===- LayerShapeVerifier.h - shape checks against an MLA config -*- C++
-//-*-===//
+//===- LayerShapeVerifier.h - shape checks against a config ----*- C++ -*-===//
 //
 // A ShapeVerifier preloaded with the dimensions of one MLA layer: the fixed
 // ones from the op's config and the symbolic ones (batch, tokens, ...) that
@@ -32,12 +31,11 @@ public:
   /// storage type.
   LogicalResult cache(llvm::StringRef name, Value value);
 
-  Operation *op;
-  ConfigAttr config;
+  const ConfigAttr config;
   // Fixed by the config.
-  Dim heads, dModel, kvLoraRank, nopeDim, ropeDim, vDim;
+  const Dim heads, dModel, kvLoraRank, nopeDim, ropeDim, vDim;
   // Decided by the operands.
-  Dim batch, queryTokens, keyTokens, blockTableWidth, splits;
+  const Dim batch, queryTokens, keyTokens, blockTableWidth, splits;
 };
 
 } // namespace mlir::mla

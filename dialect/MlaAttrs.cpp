@@ -149,12 +149,6 @@ static const ModelPreset *findBasePreset(ConfigAttr config,
 // Tensor parallelism changes heads; a dtype or two may change as well.
 static constexpr size_t kMaxPrintedOverrides = 3;
 
-std::optional<StringRef> ConfigAttr::getPresetName() const {
-  SmallVector<ConfigField> differing;
-  const ModelPreset *preset = findBasePreset(*this, 0, differing);
-  return preset ? std::optional(preset->name) : std::nullopt;
-}
-
 std::optional<StringRef> ConfigAttr::getBasePresetName() const {
   SmallVector<ConfigField> differing;
   const ModelPreset *preset =
@@ -200,8 +194,10 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "config field 'storage' must be a float type, got "
                        << storageType;
   auto accum = dyn_cast_or_null<FloatType>(accumType);
-  if (!accum || accum.getWidth() < 32)
-    return emitError() << "config field 'accum' must be f32 or wider, got "
+  if (!accum || accum.getWidth() < 32 ||
+      accum.getWidth() < cast<FloatType>(storageType).getWidth())
+    return emitError() << "config field 'accum' must be f32 or wider, and "
+                          "no narrower than storage, got "
                        << accumType;
   return success();
 }

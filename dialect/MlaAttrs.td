@@ -114,8 +114,6 @@ def Mla_ConfigAttr : Mla_Attr<"Config", "config"> {
     double getEpsilon() const { return getRmsNormEps().convertToDouble(); }
     /// 1/sqrt(d_n + d_r), times the YaRN mscale squared where present.
     double getSoftmaxScale() const;
-    /// The preset this config equals exactly, if any.
-    std::optional<llvm::StringRef> getPresetName() const;
     /// The preset this config prints relative to (`"name", field = value`):
     /// the one it differs from in the fewest fields, at most three.
     std::optional<llvm::StringRef> getBasePresetName() const;

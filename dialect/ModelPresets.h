@@ -26,7 +26,7 @@ struct ModelPreset {
   llvm::StringRef name;
   int64_t heads, dModel, qLoraRank, kvLoraRank;
   int64_t qkNopeHeadDim, qkRopeHeadDim, vHeadDim;
-  int64_t numLayers;
+  int64_t numLayers; // for whole-model cache sizes
   double ropeTheta;
   YarnPreset yarn;
 };

@@ -1,5 +1,4 @@
-//===- ShapeVerifier.h - named-dimension shape checks for verifiers -*- C++
-//-*-//
+//===- ShapeVerifier.h - named-dimension shape checks -----------*- C++ -*-===//
 //
 // Verifiers of the mla ops describe each operand as a list of named
 // dimensions. A symbolic dimension (batch, query tokens, ...) is bound by
@@ -43,6 +42,9 @@ public:
   LogicalResult checkElementType(llvm::StringRef name, Type type, Type expected,
                                  llvm::StringRef meaning);
 
+protected:
+  Operation *op;
+
 private:
   struct DimInfo {
     std::string meaning;
@@ -51,7 +53,6 @@ private:
     bool isFixed;
   };
 
-  Operation *op;
   llvm::SmallVector<DimInfo> dims;
 };
 

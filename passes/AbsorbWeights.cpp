@@ -5,6 +5,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/BypassedProducers.h"
 #include "passes/Passes.h"
 
 namespace mlir::mla {
@@ -17,18 +18,29 @@ using namespace mlir::mla;
 
 namespace {
 
-/// Erases `ops` (producers the rewrite bypassed) that have no use left.
-void eraseIfUnused(PatternRewriter &rewriter, ArrayRef<Operation *> ops) {
-  for (Operation *op : ops)
-    if (op->use_empty())
-      rewriter.eraseOp(op);
-}
+/// A pattern that records the producers its rewrite bypasses.
+template <typename OpTy>
+struct BypassingPattern : public OpRewritePattern<OpTy> {
+  BypassingPattern(MLIRContext *context, BypassedProducers *bypassed,
+                   int64_t premultiplyLimit = 0)
+      : OpRewritePattern<OpTy>(context), bypassed(bypassed),
+        premultiplyLimit(premultiplyLimit) {}
+
+  void bypass(ArrayRef<Operation *> ops) const {
+    if (bypassed)
+      for (Operation *op : ops)
+        bypassed->add(op);
+  }
+
+  BypassedProducers *bypassed;
+  int64_t premultiplyLimit;
+};
 
 /// attention(q, up_k(read.c_kv), read.k_rope, up_v(read.c_kv)) over the
 /// gathered cache ->
 /// absorb_output(latent_attention(absorb_query(q), cache pages)).
-struct AbsorbMhaAttention : public OpRewritePattern<MhaAttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct AbsorbMhaAttention : public BypassingPattern<MhaAttentionOp> {
+  using BypassingPattern::BypassingPattern;
 
   LogicalResult matchAndRewrite(MhaAttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -37,7 +49,7 @@ struct AbsorbMhaAttention : public OpRewritePattern<MhaAttentionOp> {
     if (!upK || !upV)
       return rewriter.notifyMatchFailure(op, "K or V is not an up-projection");
     auto read = upK.getCKv().getDefiningOp<CacheReadOp>();
-    if (!read || upV.getCKv() != read.getCKv())
+    if (!read || upK.getCKv() != read.getCKv() || upV.getCKv() != read.getCKv())
       return rewriter.notifyMatchFailure(
           op, "K and V are not projected from one gathered cache");
     if (op.getKRope() != read.getKRope() ||
@@ -66,7 +78,7 @@ struct AbsorbMhaAttention : public OpRewritePattern<MhaAttentionOp> {
         AbsorbOutputOp::create(rewriter, loc, op.getOut().getType(),
                                attention.getOut(), upV.getWUv(), config);
     rewriter.replaceOp(op, {out, attention.getLse()});
-    eraseIfUnused(rewriter, {upK, upV, read});
+    bypass({upK, upV, read});
     return success();
   }
 };
@@ -86,8 +98,8 @@ std::vector<double> toDoubles(DenseElementsAttr values) {
 
 /// output_projection(absorb_output(o_latent, W_UV), W_O) with constant
 /// weights -> output_projection(o_latent, W_OV), W_OV computed here.
-struct PremultiplyOutputWeights : public OpRewritePattern<OutputProjectionOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct PremultiplyOutputWeights : public BypassingPattern<OutputProjectionOp> {
+  using BypassingPattern::BypassingPattern;
 
   LogicalResult matchAndRewrite(OutputProjectionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -104,6 +116,9 @@ struct PremultiplyOutputWeights : public OpRewritePattern<OutputProjectionOp> {
 
     int64_t dModel = config.getDModel(), heads = config.getHeads();
     int64_t dv = config.getVHeadDim(), dc = config.getKvLoraRank();
+    if (dModel * heads * dc > premultiplyLimit)
+      return rewriter.notifyMatchFailure(op, "the fused weight would exceed "
+                                             "premultiply-limit elements");
     std::vector<double> uv = toDoubles(wUv), o = toDoubles(wO);
     // W_OV[m, h, c] = sum_v W_O[m, h, v] * W_UV[h, v, c]
     std::vector<double> fused(dModel * heads * dc, 0.0);
@@ -133,23 +148,30 @@ struct PremultiplyOutputWeights : public OpRewritePattern<OutputProjectionOp> {
         rewriter, op.getLoc(), DenseElementsAttr::get(fusedType, rounded));
     rewriter.replaceOpWithNewOp<OutputProjectionOp>(
         op, op.getOut().getType(), absorb.getOLatent(), fusedWeight, config);
-    rewriter.eraseOp(absorb);
+    bypass(
+        {absorb, absorb.getWUv().getDefiningOp(), op.getWO().getDefiningOp()});
     return success();
   }
 };
 
 struct AbsorbWeightsPass
     : public mla::impl::MlaAbsorbWeightsBase<AbsorbWeightsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    BypassedProducers bypassed;
     RewritePatternSet patterns(&getContext());
-    populateAbsorbWeightsPatterns(patterns);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    populateAbsorbWeightsPatterns(patterns, premultiplyLimit, &bypassed);
+    walkAndApplyPatterns(getOperation(), std::move(patterns), &bypassed);
+    bypassed.eraseDead();
   }
 };
 
 } // namespace
 
-void mlir::mla::populateAbsorbWeightsPatterns(RewritePatternSet &patterns) {
+void mlir::mla::populateAbsorbWeightsPatterns(RewritePatternSet &patterns,
+                                              int64_t premultiplyLimit,
+                                              BypassedProducers *bypassed) {
   patterns.add<AbsorbMhaAttention, PremultiplyOutputWeights>(
-      patterns.getContext());
+      patterns.getContext(), bypassed, premultiplyLimit);
 }

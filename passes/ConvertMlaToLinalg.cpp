@@ -1,7 +1,6 @@
 //===- ConvertMlaToLinalg.cpp - mla ops to linalg, tensor and scf ---------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -10,6 +9,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "passes/Passes.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_CONVERTMLATOLINALG

@@ -6,6 +6,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "passes/Passes.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLADECOMPOSE
@@ -28,11 +29,13 @@ struct StepShape {
   RankedTensorType accum(ArrayRef<int64_t> shape) const {
     return RankedTensorType::get(shape, config.getAccumType());
   }
-  /// Keys the block table can address: P * page_size.
+  /// Keys the block table can address: P * page_size (dynamic when P is,
+  /// or when the product does not fit).
   int64_t keyTokens(PagedCacheType cache) const {
-    return ShapedType::isDynamic(blockTableWidth)
-               ? ShapedType::kDynamic
-               : blockTableWidth * cache.getPageSize();
+    if (ShapedType::isDynamic(blockTableWidth))
+      return ShapedType::kDynamic;
+    return llvm::checkedMul(blockTableWidth, cache.getPageSize())
+        .value_or(ShapedType::kDynamic);
   }
 };
 

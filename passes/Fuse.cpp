@@ -4,6 +4,7 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "passes/BypassedProducers.h"
 #include "passes/Passes.h"
 
 namespace mlir::mla {
@@ -16,10 +17,23 @@ using namespace mlir::mla;
 
 namespace {
 
+/// A pattern that records the producers its rewrite bypasses.
+template <typename OpTy> struct FusionPattern : public OpRewritePattern<OpTy> {
+  FusionPattern(MLIRContext *context, BypassedProducers *bypassed)
+      : OpRewritePattern<OpTy>(context), bypassed(bypassed) {}
+
+  void bypass(Operation *op) const {
+    if (bypassed)
+      bypassed->add(op);
+  }
+
+  BypassedProducers *bypassed;
+};
+
 /// cache_append(rope(k_rope, positions)) -> cache_append(k_rope)
 /// rope(positions): the new keys are rotated while they are written.
-struct FuseRopeIntoAppend : public OpRewritePattern<CacheAppendOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FuseRopeIntoAppend : public FusionPattern<CacheAppendOp> {
+  using FusionPattern::FusionPattern;
 
   LogicalResult matchAndRewrite(CacheAppendOp op,
                                 PatternRewriter &rewriter) const override {
@@ -32,15 +46,15 @@ struct FuseRopeIntoAppend : public OpRewritePattern<CacheAppendOp> {
         op, op.getResult().getType(), op.getCache(), op.getBlockTable(),
         op.getSeqLens(), op.getCKv(), rope.getInput(), rope.getPositions(),
         op.getConfig());
-    rewriter.eraseOp(rope);
+    bypass(rope);
     return success();
   }
 };
 
 /// latent_attention(absorb_query(q_nope, w_uk)) ->
 /// latent_attention(q_nope) absorb_query(w_uk).
-struct FuseQueryAbsorption : public OpRewritePattern<LatentAttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FuseQueryAbsorption : public FusionPattern<LatentAttentionOp> {
+  using FusionPattern::FusionPattern;
 
   LogicalResult matchAndRewrite(LatentAttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -54,15 +68,15 @@ struct FuseQueryAbsorption : public OpRewritePattern<LatentAttentionOp> {
         op, op.getOut().getType(), op.getLse().getType(), absorb.getQNope(),
         op.getQRope(), op.getCache(), op.getBlockTable(), op.getSeqLens(),
         absorb.getWUk(), op.getWUv(), op.getConfig(), op.getCausalAttr());
-    rewriter.eraseOp(absorb);
+    bypass(absorb);
     return success();
   }
 };
 
 /// absorb_output(latent_attention(...).out, w_uv) ->
 /// latent_attention(...) absorb_output(w_uv).
-struct FuseOutputAbsorption : public OpRewritePattern<AbsorbOutputOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FuseOutputAbsorption : public FusionPattern<AbsorbOutputOp> {
+  using FusionPattern::FusionPattern;
 
   LogicalResult matchAndRewrite(AbsorbOutputOp op,
                                 PatternRewriter &rewriter) const override {
@@ -86,22 +100,25 @@ struct FuseOutputAbsorption : public OpRewritePattern<AbsorbOutputOp> {
         attention.getCausalAttr());
     rewriter.replaceOp(op, fused.getOut());
     rewriter.replaceAllUsesWith(attention.getLse(), fused.getLse());
-    rewriter.eraseOp(attention);
+    bypass(attention);
     return success();
   }
 };
 
 struct FusePass : public mla::impl::MlaFuseBase<FusePass> {
   void runOnOperation() override {
+    BypassedProducers bypassed;
     RewritePatternSet patterns(&getContext());
-    populateFusePatterns(patterns);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    populateFusePatterns(patterns, &bypassed);
+    walkAndApplyPatterns(getOperation(), std::move(patterns), &bypassed);
+    bypassed.eraseDead();
   }
 };
 
 } // namespace
 
-void mlir::mla::populateFusePatterns(RewritePatternSet &patterns) {
+void mlir::mla::populateFusePatterns(RewritePatternSet &patterns,
+                                     BypassedProducers *bypassed) {
   patterns.add<FuseRopeIntoAppend, FuseQueryAbsorption, FuseOutputAbsorption>(
-      patterns.getContext());
+      patterns.getContext(), bypassed);
 }

@@ -10,6 +10,7 @@
 namespace mlir {
 class RewritePatternSet;
 namespace mla {
+class BypassedProducers;
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
@@ -17,10 +18,16 @@ namespace mla {
 /// mla.decode_step -> primitive ops in the naive MHA form.
 void populateDecomposePatterns(RewritePatternSet &patterns);
 /// Naive MHA attention over a gathered cache -> absorbed latent attention,
-/// and constant W_UV x W_O pre-multiplication.
-void populateAbsorbWeightsPatterns(RewritePatternSet &patterns);
+/// and constant W_UV x W_O pre-multiplication up to `premultiplyLimit`
+/// elements of fused weight. Producers the rewrites leave unused are
+/// recorded in `bypassed` (see BypassedProducers.h) when given, else left
+/// for dead-code elimination.
+void populateAbsorbWeightsPatterns(RewritePatternSet &patterns,
+                                   int64_t premultiplyLimit,
+                                   BypassedProducers *bypassed = nullptr);
 /// RoPE + append, and absorption prologue/epilogue fusion.
-void populateFusePatterns(RewritePatternSet &patterns);
+void populateFusePatterns(RewritePatternSet &patterns,
+                          BypassedProducers *bypassed = nullptr);
 /// latent_attention -> partial_latent_attention + combine. `numSplits` 0
 /// chooses from the shape for `smCount` multiprocessors.
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
@@ -49,6 +56,10 @@ struct RewritePipelineOptions
   Option<int64_t> smCount{*this, "sm-count",
                           llvm::cl::desc("Multiprocessors to fill"),
                           llvm::cl::init(132)};
+  Option<int64_t> premultiplyLimit{
+      *this, "premultiply-limit",
+      llvm::cl::desc("Largest fused W_O x W_UV weight to pre-multiply"),
+      llvm::cl::init(1 << 24)};
 };
 
 /// mla-decompose, mla-absorb-weights, mla-fuse, mla-split-kv, then
@@ -60,9 +71,12 @@ void buildRewritePipeline(OpPassManager &pm,
 /// them to a context's registry before running it.
 void registerCpuLoweringDialects(DialectRegistry &registry);
 
-/// convert-mla-to-linalg, then bufferization and lowering to the LLVM
-/// dialect for the host CPU. Run after the rewrite pipeline.
+/// convert-mla-to-linalg, then buildCpuCodegenPipeline. Run after the
+/// rewrite pipeline.
 void buildCpuLoweringPipeline(OpPassManager &pm);
+/// From linalg/tensor/scf on tensors (no mla ops left) to the LLVM dialect
+/// for the host CPU: one-shot bufferization, loops, LLVM.
+void buildCpuCodegenPipeline(OpPassManager &pm);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"

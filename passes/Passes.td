@@ -50,8 +50,16 @@ def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
     both W_UV and W_O are constants, it pre-multiplies them at compile time
     (W_OV[m, h, c] = sum_v W_O[m, h, v] W_UV[h, v, c], accumulated in double
     and rounded once to the storage type) so the output projection reads the
-    latent output directly.
+    latent output directly. The fused weight is d_model x H x kv_lora_rank,
+    larger than W_O by kv_lora_rank / v_head_dim, so it is made only up to
+    `premultiply-limit` elements (the cost is compile-time memory and a larger
+    weight read per token; it saves the separate W_UV projection).
   }];
+  let options = [
+    Option<"premultiplyLimit", "premultiply-limit", "int64_t",
+           /*default=*/"1 << 24",
+           "Largest fused W_O x W_UV weight, in elements, to pre-multiply">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 

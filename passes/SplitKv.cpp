@@ -4,6 +4,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "passes/Passes.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::mla {
@@ -31,13 +32,18 @@ int64_t chooseSplitCount(LatentAttentionOp op, int64_t smCount) {
     return 1;
   int64_t rows = tokens * op.getConfig().getHeads();
   int64_t workItems = batch * llvm::divideCeil(rows, kRowsPerWorkItem);
+  if (workItems == 0)
+    return 1; // an empty batch: nothing to spread
   int64_t splits = llvm::divideCeil(smCount, workItems);
   int64_t tableWidth = op.getBlockTable().getType().getDimSize(1);
-  if (!ShapedType::isDynamic(tableWidth)) {
-    auto cache = cast<PagedCacheType>(op.getCache().getType());
-    int64_t maxKeys = tableWidth * cache.getPageSize();
-    splits = std::min(splits, std::max<int64_t>(1, maxKeys / kMinKeysPerSplit));
-  }
+  auto cache = cast<PagedCacheType>(op.getCache().getType());
+  std::optional<int64_t> maxKeys =
+      ShapedType::isDynamic(tableWidth)
+          ? std::nullopt
+          : llvm::checkedMul(tableWidth, cache.getPageSize());
+  if (maxKeys)
+    splits =
+        std::min(splits, std::max<int64_t>(1, *maxKeys / kMinKeysPerSplit));
   return std::clamp<int64_t>(splits, 1, kMaxSplits);
 }
 

@@ -5,7 +5,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 format=${CLANG_FORMAT:-clang-format}
+git rev-parse --git-dir >/dev/null 2>&1 || { echo "check-format: $repo is not a git checkout" >&2; exit 1; }
 mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.h')
+((${#files[@]})) || { echo "check-format: no C++ files found" >&2; exit 1; }
 bad=()
 for f in "${files[@]}"; do
   if ! "$format" --style=file --dry-run --Werror "$f" >/dev/null 2>&1; then

@@ -26,7 +26,8 @@ if ((${#missing[@]})); then
     sudo=sudo
   fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -35,6 +36,5 @@ if [ ! -f "$build/build.ninja" ]; then
     -DMLIR_DIR="$llvm/lib/cmake/mlir" \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
 fi
-# Two cores and ~1 GiB per compile job are plenty; more jobs only swap.
-ninja -C "$build" -j "$(nproc)" | grep -v "^ninja: no work to do" || true
-test "${PIPESTATUS[0]}" -eq 0
+# Quiet when up to date; a failed build stops here (pipefail).
+ninja -C "$build" | { grep -v "^ninja: no work to do" || true; }

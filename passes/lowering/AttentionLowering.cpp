@@ -45,8 +45,7 @@ struct PageStep {
     int64_t dc = config.getKvLoraRank(), dr = config.getQkRopeHeadDim();
     auto slice = [&](int64_t column, int64_t width) -> Value {
       return tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get({pageSize, width}, storage),
-          keys.cache,
+          b, loc, RankedTensorType::get({pageSize, width}, storage), keys.cache,
           ArrayRef<OpFoldResult>{page, b.getIndexAttr(0),
                                  b.getIndexAttr(column)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(pageSize),
@@ -94,15 +93,15 @@ struct PageStep {
           }
           Value valid = arith::AndIOp::create(
               nb, nl, less(key, limit),
-              arith::AndIOp::create(nb, nl, less(key, keys.keyEnd),
-                                    arith::CmpIOp::create(
-                                        nb, nl, arith::CmpIPredicate::sge, key,
+              arith::AndIOp::create(
+                  nb, nl, less(key, keys.keyEnd),
+                  arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, key,
                                         keys.keyBegin)));
           Value scaled = arith::MulFOp::create(
               nb, nl, in[0],
               arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(scale)));
-          Value negInf = arith::ConstantOp::create(
-              nb, nl, nb.getF32FloatAttr(-INFINITY));
+          Value negInf =
+              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
           return arith::SelectOp::create(nb, nl, valid, scaled, negInf);
         });
   }
@@ -133,19 +132,18 @@ struct PageStep {
         [](OpBuilder &nb, Location nl, ValueRange in, auto) {
           return expRelativeTo(nb, nl, in[0], in[1]);
         });
-    Value rescale = emit.map(
-        {max, newMax}, emit.empty(rows, f32),
-        [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-          return expRelativeTo(nb, nl, in[0], in[1]);
-        });
-    Value scaledSum = emit.map(
-        {sum, rescale}, emit.empty(rows, f32),
-        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-          return arith::MulFOp::create(nb, nl, in[0], in[1]);
-        });
+    Value rescale =
+        emit.map({max, newMax}, emit.empty(rows, f32),
+                 [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                   return expRelativeTo(nb, nl, in[0], in[1]);
+                 });
+    Value scaledSum =
+        emit.map({sum, rescale}, emit.empty(rows, f32),
+                 [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+                   return arith::MulFOp::create(nb, nl, in[0], in[1]);
+                 });
     Value newSum = emit.generic(
-        probabilities, map({0, 1, 2}, 3), scaledSum, map({0, 1}, 3),
-        rowReduce,
+        probabilities, map({0, 1, 2}, 3), scaledSum, map({0, 1}, 3), rowReduce,
         [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
           return arith::AddFOp::create(nb, nl, in[0], in[1]);
         });
@@ -156,9 +154,9 @@ struct PageStep {
           return arith::MulFOp::create(nb, nl, in[1], in[0]);
         });
     // loops (s, h, c, t)
-    Value newAcc = emit.contract(
-        probabilities, map({0, 1, 3}, 4), latentKeys, map({3, 2}, 4),
-        scaledAcc, map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed});
+    Value newAcc = emit.contract(probabilities, map({0, 1, 3}, 4), latentKeys,
+                                 map({3, 2}, 4), scaledAcc, map({0, 1, 2}, 4),
+                                 {kPar, kPar, kPar, kRed});
     // The new max and sum go back into the loop-carried tensors once the old
     // ones are read, so bufferization keeps one buffer for each across pages.
     auto writeBack = [&](Value value, Value carried) {
@@ -170,15 +168,13 @@ struct PageStep {
 
 } // namespace
 
-Value mlir::mla::expRelativeTo(OpBuilder &b, Location loc, Value x,
-                               Value max) {
+Value mlir::mla::expRelativeTo(OpBuilder &b, Location loc, Value x, Value max) {
   Value negInf =
       arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-INFINITY));
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
   Value none =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, max, negInf);
-  Value e =
-      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, max));
+  Value e = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, max));
   return arith::SelectOp::create(b, loc, none, zero, e);
 }
 
@@ -205,8 +201,7 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
       b, loc, firstPage, endPage, emit.index(1), initial,
       [&](OpBuilder &lb, Location ll, Value pageIndex, ValueRange state) {
         LinalgEmitter bodyEmit(lb, ll);
-        PageStep step{bodyEmit, config, pageSize, qLatent, qRope, tokens,
-                      keys};
+        PageStep step{bodyEmit, config, pageSize, qLatent, qRope, tokens, keys};
         scf::YieldOp::create(lb, ll, step.update(pageIndex, state, rows));
       });
   Value max = loop.getResult(0), sum = loop.getResult(1);
@@ -220,8 +215,8 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
     return AffineMap::get(3, 0, exprs, context);
   };
   Value out = emit.generic(
-      {acc, sum}, {map3({0, 1, 2}), map3({0, 1})},
-      emit.empty(accShape, f32), map3({0, 1, 2}), {kPar, kPar, kPar},
+      {acc, sum}, {map3({0, 1, 2}), map3({0, 1})}, emit.empty(accShape, f32),
+      map3({0, 1, 2}), {kPar, kPar, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
         Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,

@@ -1,13 +1,13 @@
 //===- AttentionPatterns.cpp - lowering of the attention ops --------------===//
 
 #include "dialect/MlaOps.h"
-#include "passes/Passes.h"
-#include "passes/lowering/AttentionLowering.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "passes/Passes.h"
+#include "passes/lowering/AttentionLowering.h"
 
 #include <cmath>
 
@@ -51,17 +51,18 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
     Location loc = op.getLoc();
     LinalgEmitter emit(rewriter, loc);
     ConfigAttr config = op.getConfig();
-    LatentOperands in = prepare(
-        emit, adaptor.getQuery(), adaptor.getQRope(), adaptor.getCache(),
-        adaptor.getBlockTable(), adaptor.getSeqLens(), adaptor.getWUk(),
-        cast<PagedCacheType>(op.getCache().getType()));
+    LatentOperands in = prepare(emit, adaptor.getQuery(), adaptor.getQRope(),
+                                adaptor.getCache(), adaptor.getBlockTable(),
+                                adaptor.getSeqLens(), adaptor.getWUk(),
+                                cast<PagedCacheType>(op.getCache().getType()));
     Value wUv = adaptor.getWUv();
     Type storage = config.getStorageType();
 
     SmallVector<OpFoldResult> outSizes = emit.sizes(in.query);
-    outSizes.back() = rewriter.getIndexAttr(
-        wUv ? config.getVHeadDim() : config.getKvLoraRank());
-    SmallVector<OpFoldResult> lseSizes(ArrayRef<OpFoldResult>(outSizes).drop_back());
+    outSizes.back() = rewriter.getIndexAttr(wUv ? config.getVHeadDim()
+                                                : config.getKvLoraRank());
+    SmallVector<OpFoldResult> lseSizes(
+        ArrayRef<OpFoldResult>(outSizes).drop_back());
     Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[0]);
     auto loop = scf::ForOp::create(
         rewriter, loc, emit.index(0), batch, emit.index(1),
@@ -70,9 +71,8 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
         [&](OpBuilder &lb, Location ll, Value b, ValueRange results) {
           LinalgEmitter body(lb, ll);
           Value length = sequenceLength(body, in.seqLens, b);
-          SequenceKeys keys{in.cache,  in.blockTable, b,
-                            length,    body.index(0), length,
-                            op.getCausal()};
+          SequenceKeys keys{in.cache, in.blockTable, b, length, body.index(0),
+                            length,   op.getCausal()};
           SequenceAttention attention = attendSequence(
               body, config, in.pageSize, sliceLeading(body, in.query, b),
               sliceLeading(body, in.qRope, b), keys);
@@ -100,16 +100,17 @@ struct LowerPartialLatentAttention
     Location loc = op.getLoc();
     LinalgEmitter emit(rewriter, loc);
     ConfigAttr config = op.getConfig();
-    LatentOperands in = prepare(
-        emit, adaptor.getQuery(), adaptor.getQRope(), adaptor.getCache(),
-        adaptor.getBlockTable(), adaptor.getSeqLens(), adaptor.getWUk(),
-        cast<PagedCacheType>(op.getCache().getType()));
+    LatentOperands in = prepare(emit, adaptor.getQuery(), adaptor.getQRope(),
+                                adaptor.getCache(), adaptor.getBlockTable(),
+                                adaptor.getSeqLens(), adaptor.getWUk(),
+                                cast<PagedCacheType>(op.getCache().getType()));
     Type f32 = rewriter.getF32Type();
     int64_t splits = op.getNumSplits();
 
     SmallVector<OpFoldResult> outSizes = {rewriter.getIndexAttr(splits)};
     llvm::append_range(outSizes, emit.sizes(in.query));
-    SmallVector<OpFoldResult> lseSizes(ArrayRef<OpFoldResult>(outSizes).drop_back());
+    SmallVector<OpFoldResult> lseSizes(
+        ArrayRef<OpFoldResult>(outSizes).drop_back());
     Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[1]);
     Value splitCount = emit.index(splits);
     auto loop = scf::ForOp::create(
@@ -131,9 +132,8 @@ struct LowerPartialLatentAttention
                 Value end = arith::MinUIOp::create(
                     sb, sl, arith::AddIOp::create(sb, sl, begin, chunk),
                     length);
-                SequenceKeys keys{in.cache, in.blockTable, b,
-                                  length,   begin,         end,
-                                  op.getCausal()};
+                SequenceKeys keys{in.cache, in.blockTable, b, length, begin,
+                                  end,      op.getCausal()};
                 SequenceAttention attention = attendSequence(
                     split, config, in.pageSize, query, qRope, keys);
                 scf::YieldOp::create(
@@ -161,9 +161,11 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
     MLIRContext *context = rewriter.getContext();
     ConfigAttr config = op.getConfig();
     Type f32 = rewriter.getF32Type();
-    Value partialOut = adaptor.getPartialOut(), partialLse = adaptor.getPartialLse();
+    Value partialOut = adaptor.getPartialOut(),
+          partialLse = adaptor.getPartialLse();
     SmallVector<OpFoldResult> partSizes = emit.sizes(partialLse); // N,B,S,H
-    SmallVector<OpFoldResult> rows(ArrayRef<OpFoldResult>(partSizes).drop_front());
+    SmallVector<OpFoldResult> rows(
+        ArrayRef<OpFoldResult>(partSizes).drop_front());
     SmallVector<OpFoldResult> outSizes(rows);
     outSizes.push_back(rewriter.getIndexAttr(config.getKvLoraRank()));
     auto map = [&](unsigned numDims, ArrayRef<unsigned> dims) {
@@ -183,8 +185,7 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
         });
     Value weights = emit.generic(
         {partialLse, max}, {map(4, {0, 1, 2, 3}), map(4, {1, 2, 3})},
-        emit.empty(partSizes, f32), map(4, {0, 1, 2, 3}),
-        {par, par, par, par},
+        emit.empty(partSizes, f32), map(4, {0, 1, 2, 3}), {par, par, par, par},
         [](OpBuilder &nb, Location nl, ValueRange in, auto) {
           return expRelativeTo(nb, nl, in[0], in[1]);
         });
@@ -195,10 +196,10 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
           return arith::AddFOp::create(nb, nl, in[0], in[1]);
         });
     // loops (b, s, h, c, n)
-    Value weighted = emit.contract(
-        weights, map(5, {4, 0, 1, 2}), partialOut, map(5, {4, 0, 1, 2, 3}),
-        emit.filled(outSizes, f32, 0.0), map(5, {0, 1, 2, 3}),
-        {par, par, par, par, red});
+    Value weighted =
+        emit.contract(weights, map(5, {4, 0, 1, 2}), partialOut,
+                      map(5, {4, 0, 1, 2, 3}), emit.filled(outSizes, f32, 0.0),
+                      map(5, {0, 1, 2, 3}), {par, par, par, par, red});
     Value out = emit.generic(
         {weighted, sum}, {map(4, {0, 1, 2, 3}), map(4, {0, 1, 2})},
         emit.empty(outSizes, f32), map(4, {0, 1, 2, 3}), {par, par, par, par},
@@ -230,8 +231,7 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
   }
 };
 
-template <typename OpTy, Value (*emitProjection)(LinalgEmitter &, Value,
-                                                  Value)>
+template <typename OpTy, Value (*emitProjection)(LinalgEmitter &, Value, Value)>
 struct LowerHeadProjection : public OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpTy::Adaptor;

@@ -1,7 +1,7 @@
 //===- HeadProjections.cpp - per-head absorptions and batch slicing -------===//
 
-#include "passes/lowering/AttentionLowering.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "passes/lowering/AttentionLowering.h"
 
 using namespace mlir;
 using namespace mlir::mla;
@@ -28,9 +28,9 @@ static Value contractPerHead(LinalgEmitter &emit, Value x, Value w,
   AffineExpr h = d(lead), j = d(lead + 1), k = d(lead + 2);
   xExprs.append({h, k});
   outExprs.append({h, j});
-  SmallVector<AffineExpr> wExprs =
-      wTransposed ? SmallVector<AffineExpr>{h, k, j}
-                  : SmallVector<AffineExpr>{h, j, k};
+  SmallVector<AffineExpr> wExprs = wTransposed
+                                       ? SmallVector<AffineExpr>{h, k, j}
+                                       : SmallVector<AffineExpr>{h, j, k};
   int64_t outDim = wType.getDimSize(wTransposed ? 2 : 1);
 
   SmallVector<OpFoldResult> outSizes = emit.sizes(x);
@@ -83,6 +83,6 @@ Value mlir::mla::insertLeading(LinalgEmitter &emit, Value slice, Value dest,
                                                   : b.getIndexAttr(0));
   for (size_t i = 0; i < indices.size(); ++i)
     sizes[i] = b.getIndexAttr(1);
-  return tensor::InsertSliceOp::create(b, emit.location(), slice, dest,
-                                       offsets, sizes, strides);
+  return tensor::InsertSliceOp::create(b, emit.location(), slice, dest, offsets,
+                                       sizes, strides);
 }

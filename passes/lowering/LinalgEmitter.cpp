@@ -25,8 +25,8 @@ Value LinalgEmitter::empty(ArrayRef<OpFoldResult> sizes, Type elementType) {
 
 Value LinalgEmitter::filled(ArrayRef<OpFoldResult> sizes, Type elementType,
                             double value) {
-  Value scalar = arith::ConstantOp::create(
-      b, loc, b.getFloatAttr(elementType, value));
+  Value scalar =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, value));
   return linalg::FillOp::create(b, loc, scalar, empty(sizes, elementType))
       .getResult(0);
 }
@@ -71,14 +71,14 @@ Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
                               AffineMap rhsMap, Value init, AffineMap initMap,
                               ArrayRef<IteratorType> iterators) {
   Type accum = cast<RankedTensorType>(init.getType()).getElementType();
-  return generic({lhs, rhs}, {lhsMap, rhsMap}, init, initMap, iterators,
-                 [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
-                   Value x = castScalar(nb, nl, in[0], accum);
-                   Value y = castScalar(nb, nl, in[1], accum);
-                   Value product = arith::MulFOp::create(nb, nl, x, y);
-                   return arith::AddFOp::create(nb, nl, in[2], product)
-                       .getResult();
-                 });
+  return generic(
+      {lhs, rhs}, {lhsMap, rhsMap}, init, initMap, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+        Value x = castScalar(nb, nl, in[0], accum);
+        Value y = castScalar(nb, nl, in[1], accum);
+        Value product = arith::MulFOp::create(nb, nl, x, y);
+        return arith::AddFOp::create(nb, nl, in[2], product).getResult();
+      });
 }
 
 Value LinalgEmitter::convert(Value tensor, Type elementType) {

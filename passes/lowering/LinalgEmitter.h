@@ -1,4 +1,4 @@
-//===- LinalgEmitter.h - the linalg the MLA lowerings are made of -*- C++ -*-===//
+//===- LinalgEmitter.h - linalg for the MLA lowerings -----------*- C++ -*-===//
 //
 // Small builders for what every lowering of an mla op emits: tensors filled
 // with a constant, contractions with mixed-precision inputs (each input is

@@ -217,7 +217,7 @@ func.func @config_storage_tensor() attributes {config = #mla.config<"deepseek-v3
 
 // -----
 
-// expected-error @+1 {{config field 'accum' must be f32 or wider, got 'f16'}}
+// expected-error @+1 {{config field 'accum' must be f32 or wider, and no narrower than storage, got 'f16'}}
 func.func @config_accum_narrow() attributes {config = #mla.config<heads = 2,
     d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4,
     v_head_dim = 6, storage = f16, accum = f16>} {
@@ -226,7 +226,7 @@ func.func @config_accum_narrow() attributes {config = #mla.config<heads = 2,
 
 // -----
 
-// expected-error @+1 {{config field 'accum' must be f32 or wider, got 'i32'}}
+// expected-error @+1 {{config field 'accum' must be f32 or wider, and no narrower than storage, got 'i32'}}
 func.func @config_accum_integer() attributes {config = #mla.config<"deepseek-v3", accum = i32>} {
   return
 }
@@ -366,5 +366,12 @@ func.func @yarn_mscale_all_dim_nan() attributes {yarn = #mla.yarn<factor = 40.0,
 // expected-error @+2 {{failed to parse Mla_RopeAttr parameter 'yarn' which is to be a `YarnAttr`}}
 func.func @config_nested_yarn() attributes {config = #mla.config<"deepseek-v3",
     rope = #mla.rope<theta = 10000.0, pairing = interleaved, yarn = <factor = 0.5, original_max_position = 4096, beta_fast = 32.0, beta_slow = 1.0, mscale = 1.0, mscale_all_dim = 1.0>>>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{config field 'accum' must be f32 or wider, and no narrower than storage, got 'f32'}}
+func.func @config_accum_narrower_than_storage() attributes {config = #mla.config<"deepseek-v3", storage = f64>} {
   return
 }

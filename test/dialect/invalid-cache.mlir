@@ -365,3 +365,16 @@ func.func @read_unranked_result(%cache: !cache, %block_table: tensor<3x9xi32>, %
   %c_kv, %k_rope = mla.cache_read %cache[%block_table, %seq_lens] {config = #cfg} : !cache[tensor<3x9xi32>, tensor<3xi32>] -> tensor<*xbf16>, tensor<3x7x4xbf16>
   return
 }
+
+// -----
+
+// The gathered key count must be every key the block table addresses (4
+// entries x 4 rows = 16), so that absorbing the attention keeps its keys.
+#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 6, storage = bf16>
+!cache = !mla.paged_cache<pages = 16, page_size = 4, latent = 16, rope = 4, bf16>
+func.func @cache_read_fewer_keys_than_the_table_reaches(%cache: !cache, %bt: tensor<3x4xi32>, %lens: tensor<3xi32>) {
+  // expected-error @+1 {{'c_kv' dimension 1 (key tokens) must be the 4 block-table entries x 4 rows per page the table addresses, got 8}}
+  %c, %r = mla.cache_read %cache[%bt, %lens] {config = #cfg}
+      : !cache[tensor<3x4xi32>, tensor<3xi32>] -> tensor<3x8x16xbf16>, tensor<3x8x4xbf16>
+  return
+}

@@ -1,4 +1,5 @@
 // RUN: mla-opt %s -split-input-file --mla-absorb-weights | FileCheck %s
+// RUN: mla-opt %s -split-input-file --mla-absorb-weights=premultiply-limit=3 | FileCheck %s --check-prefix=LIMIT
 
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = f32>
 !cache = !mla.paged_cache<pages = 8, page_size = 4, latent = 16, rope = 4, f32>
@@ -97,10 +98,39 @@ func.func @not_from_one_cache(%q_nope: tensor<1x1x2x8xf32>, %q_rope: tensor<1x1x
 
 // -----
 
+// Left alone: with kv_lora_rank == qk_rope_head_dim the K up-projection of
+// the cached rope keys verifies, but it is not W_UK c_kv.
+#cfg = #mla.config<heads = 1, d_model = 8, kv_lora_rank = 4, qk_nope_head_dim = 2, qk_rope_head_dim = 4, v_head_dim = 2, storage = f32>
+!cache = !mla.paged_cache<pages = 4, page_size = 4, latent = 4, rope = 4, f32>
+// CHECK-LABEL: func.func @k_from_the_rope_keys
+// CHECK: mla.up_project_k
+// CHECK: mla.mha_attention
+// CHECK-NOT: mla.latent_attention
+func.func @k_from_the_rope_keys(%q_nope: tensor<1x1x1x2xf32>, %q_rope: tensor<1x1x1x4xf32>,
+    %cache: !cache, %bt: tensor<1x2xi32>, %lens: tensor<1xi32>,
+    %w_uk: tensor<1x2x4xf32>, %w_uv: tensor<1x2x4xf32>) -> tensor<1x1x1x2xf32> {
+  %c_kv, %k_rope = mla.cache_read %cache[%bt, %lens] {config = #cfg}
+      : !cache[tensor<1x2xi32>, tensor<1xi32>] -> tensor<1x8x4xf32>, tensor<1x8x4xf32>
+  %k = mla.up_project_k %k_rope, %w_uk {config = #cfg}
+      : (tensor<1x8x4xf32>, tensor<1x2x4xf32>) -> tensor<1x8x1x2xf32>
+  %v = mla.up_project_v %c_kv, %w_uv {config = #cfg}
+      : (tensor<1x8x4xf32>, tensor<1x2x4xf32>) -> tensor<1x8x1x2xf32>
+  %out, %lse = mla.mha_attention %q_nope, %q_rope, %k, %k_rope, %v, %lens {config = #cfg}
+      : (tensor<1x1x1x2xf32>, tensor<1x1x1x4xf32>, tensor<1x8x1x2xf32>, tensor<1x8x4xf32>,
+         tensor<1x8x1x2xf32>, tensor<1xi32>) -> (tensor<1x1x1x2xf32>, tensor<1x1x1xf32>)
+  return %out : tensor<1x1x1x2xf32>
+}
+
+// -----
+
 #cfg = #mla.config<heads = 1, d_model = 2, kv_lora_rank = 2, qk_nope_head_dim = 2, qk_rope_head_dim = 2, v_head_dim = 2, storage = f32>
 
 // Constant W_UV and W_O are pre-multiplied: W_OV[m, 0, c] = sum_v W_O[m, 0, v] W_UV[0, v, c]
 // = [[1, 1]] x [[1, 2], [3, 4]] = [4, 6] for m = 0 and [[2, 0]] x ... = [2, 4] for m = 1.
+// A fused weight of 2 x 1 x 2 = 4 elements is over a limit of 3.
+// LIMIT-LABEL: func.func @premultiply_constant_weights
+// LIMIT: mla.absorb_output
+// LIMIT: mla.output_projection
 // CHECK-LABEL: func.func @premultiply_constant_weights
 // CHECK-SAME: (%[[OL:.*]]: tensor<1x1x1x2xf32>)
 // CHECK: %[[WOV:.*]] = arith.constant dense<{{\[\[\[}}4.000000e+00, 6.000000e+00]], {{\[\[}}2.000000e+00, 4.000000e+00]]]> : tensor<2x1x2xf32>
@@ -115,6 +145,27 @@ func.func @premultiply_constant_weights(%o_latent: tensor<1x1x1x2xf32>) -> tenso
   %out = mla.output_projection %o, %w_o {config = #cfg}
       : (tensor<1x1x1x2xf32>, tensor<2x1x2xf32>) -> tensor<1x1x2xf32>
   return %out : tensor<1x1x2xf32>
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, d_model = 1, kv_lora_rank = 2, qk_nope_head_dim = 2, qk_rope_head_dim = 2, v_head_dim = 1, storage = f32>
+
+// Two heads, so a mixed-up head index shows: W_OV[0, h, c] = W_O[0, h, 0] *
+// W_UV[h, 0, c] = 2 * [1, 2] for head 0 and 3 * [10, 20] for head 1. The
+// constants it bypassed are gone.
+// CHECK-LABEL: func.func @premultiply_two_heads
+// CHECK-NEXT: %[[WOV:.*]] = arith.constant dense<{{\[\[\[}}2.000000e+00, 4.000000e+00], [3.000000e+01, 6.000000e+01]]]> : tensor<1x2x2xf32>
+// CHECK-NEXT: mla.output_projection %{{.*}}, %[[WOV]]
+// CHECK-NEXT: return
+func.func @premultiply_two_heads(%o_latent: tensor<1x1x2x2xf32>) -> tensor<1x1x1xf32> {
+  %w_uv = arith.constant dense<[[[1.0, 2.0]], [[10.0, 20.0]]]> : tensor<2x1x2xf32>
+  %w_o = arith.constant dense<[[[2.0], [3.0]]]> : tensor<1x2x1xf32>
+  %o = mla.absorb_output %o_latent, %w_uv {config = #cfg}
+      : (tensor<1x1x2x2xf32>, tensor<2x1x2xf32>) -> tensor<1x1x2x1xf32>
+  %out = mla.output_projection %o, %w_o {config = #cfg}
+      : (tensor<1x1x2x1xf32>, tensor<1x2x1xf32>) -> tensor<1x1x1xf32>
+  return %out : tensor<1x1x1xf32>
 }
 
 // -----

@@ -1,4 +1,4 @@
-//===- RandomProblem.h - deterministic random MLA inputs for tests -*- C++ -*-//
+//===- RandomProblem.h - random MLA inputs for tests ------------*- C++ -*-===//
 
 #ifndef MLAGEN_TEST_RUNTIME_RANDOMPROBLEM_H
 #define MLAGEN_TEST_RUNTIME_RANDOMPROBLEM_H

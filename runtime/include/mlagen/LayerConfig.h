@@ -1,5 +1,4 @@
-//===- LayerConfig.h - an MLA layer's configuration in plain C++ -*- C++
-//-*-===//
+//===- LayerConfig.h - an MLA layer's configuration ------------*- C++ -*-===//
 //
 // The numbers of one MLA layer, as the runtime and the reference need them,
 // without MLIR types. The dialect's #mla.config converts to it

@@ -1,5 +1,4 @@
-//===- Reference.h - the MLA oracle: plain C++, double accumulation -*- C++
-//-*-//
+//===- Reference.h - the MLA oracle, in double precision --------*- C++ -*-===//
 //
 // Obviously-correct implementations of MLA that everything else is checked
 // against: the whole decode step in the naive MHA form, and the absorbed

@@ -1,0 +1,138 @@
+//===- CpuKernel.cpp - an MLA function compiled for the host CPU ----------===//
+
+#include "mlagen/CpuKernel.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlagen;
+using namespace mlir;
+
+MemRefArg::MemRefArg(void *data, llvm::ArrayRef<int64_t> shape) {
+  int64_t rank = shape.size();
+  slots.assign(3 + 2 * rank, 0);
+  slots[0] = reinterpret_cast<intptr_t>(data); // allocated
+  slots[1] = reinterpret_cast<intptr_t>(data); // aligned
+  int64_t stride = 1;
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    slots[3 + i] = shape[i];
+    slots[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+}
+
+/// Adds `<function>_entry`, which takes dense memrefs for the operands and
+/// the results of `function` (already on tensors) and calls it.
+static func::FuncOp buildEntryPoint(ModuleOp module, func::FuncOp function) {
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = function.getLoc();
+  FunctionType type = function.getFunctionType();
+  SmallVector<Type> memrefs;
+  for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
+    auto tensor = cast<RankedTensorType>(t);
+    memrefs.push_back(
+        MemRefType::get(tensor.getShape(), tensor.getElementType()));
+  }
+  auto entry =
+      func::FuncOp::create(b, loc, (function.getName() + "_entry").str(),
+                           b.getFunctionType(memrefs, {}));
+  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> operands;
+  for (auto [i, input] : llvm::enumerate(type.getInputs()))
+    operands.push_back(bufferization::ToTensorOp::create(
+        b, loc, input, body->getArgument(i), /*restrict=*/true));
+  auto call = func::CallOp::create(b, loc, function, operands);
+  for (auto [i, result] : llvm::enumerate(call.getResults()))
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, Type(), result, body->getArgument(type.getNumInputs() + i),
+        /*restrict=*/true,
+        /*writable=*/true);
+  func::ReturnOp::create(b, loc);
+  return entry;
+}
+
+static llvm::Error runPasses(ModuleOp module,
+                             function_ref<void(OpPassManager &)> build,
+                             llvm::StringRef what) {
+  PassManager pm(module.getContext());
+  build(pm);
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    os << d.getLocation() << ": " << d << "\n";
+    return success();
+  });
+  if (failed(pm.run(module)))
+    return llvm::createStringError("CPU lowering failed in " + what + ":\n" +
+                                   diagnostics);
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CpuKernel>>
+CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
+  auto function = module.lookupSymbol<func::FuncOp>(name);
+  if (!function)
+    return llvm::createStringError("no function @" + name + " in the module");
+  MLIRContext *context = module.getContext();
+  DialectRegistry registry;
+  mla::registerCpuLoweringDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  context->appendDialectRegistry(registry);
+  context->loadAllAvailableDialects();
+
+  if (llvm::Error e = runPasses(
+          module,
+          [](OpPassManager &pm) {
+            pm.addPass(mla::createConvertMlaToLinalg());
+            pm.addPass(createCanonicalizerPass());
+          },
+          "convert-mla-to-linalg"))
+    return std::move(e);
+  func::FuncOp entry = buildEntryPoint(module, function);
+  if (llvm::Error e =
+          runPasses(module, mla::buildCpuCodegenPipeline, "code generation"))
+    return std::move(e);
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                                  /*sizeLevel=*/0, nullptr);
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine)
+    return engine.takeError();
+  std::unique_ptr<CpuKernel> kernel(new CpuKernel());
+  kernel->engine = std::move(*engine);
+  kernel->entry = ("_mlir_ciface_" + entry.getName()).str();
+  kernel->numArgs = entry.getNumArguments();
+  return kernel;
+}
+
+CpuKernel::~CpuKernel() = default;
+
+llvm::Error CpuKernel::run(llvm::MutableArrayRef<MemRefArg> args) {
+  if (args.size() != numArgs)
+    return llvm::createStringError("the kernel takes " +
+                                   std::to_string(numArgs) + " buffers, got " +
+                                   std::to_string(args.size()));
+  std::vector<void *> descriptors, packed;
+  for (MemRefArg &arg : args)
+    descriptors.push_back(arg.descriptor());
+  for (void *&descriptor : descriptors)
+    packed.push_back(&descriptor);
+  return engine->invokePacked(entry, packed);
+}

@@ -1,0 +1,56 @@
+//===- CpuKernel.h - an MLA function compiled for the host CPU --*- C++ -*-===//
+//
+// Lowers one function of an MLA module through the mla-to-cpu pipeline and
+// JIT-compiles it with MLIR's ExecutionEngine. The compiled entry point
+// takes every operand of the function (the paged cache as a dense
+// [pages, page_size, row] buffer) followed by one output buffer per result,
+// all dense row-major buffers the caller owns.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_CPUKERNEL_H
+#define MLAGEN_CPUKERNEL_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+#include <memory>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mlagen {
+
+/// A memref descriptor over a dense row-major buffer the caller owns, laid
+/// out as MLIR's C interface expects (pointers, offset, sizes, strides).
+class MemRefArg {
+public:
+  MemRefArg(void *data, llvm::ArrayRef<int64_t> shape);
+  void *descriptor() { return slots.data(); }
+
+private:
+  std::vector<int64_t> slots;
+};
+
+class CpuKernel {
+public:
+  /// Compiles `function` of `module` (which it lowers in place).
+  static llvm::Expected<std::unique_ptr<CpuKernel>>
+  compile(mlir::ModuleOp module, llvm::StringRef function);
+  ~CpuKernel();
+
+  /// Runs the kernel: the function's operands, then its results' buffers.
+  llvm::Error run(llvm::MutableArrayRef<MemRefArg> args);
+
+private:
+  CpuKernel() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::string entry;
+  size_t numArgs = 0;
+};
+
+} // namespace mlagen
+
+#endif // MLAGEN_CPUKERNEL_H
