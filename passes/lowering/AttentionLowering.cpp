@@ -154,9 +154,9 @@ struct PageStep {
           return arith::MulFOp::create(nb, nl, in[1], in[0]);
         });
     // loops (s, h, c, t)
-    Value newAcc = emit.contract(probabilities, map({0, 1, 3}, 4), latentKeys,
-                                 map({3, 2}, 4), scaledAcc, map({0, 1, 2}, 4),
-                                 {kPar, kPar, kPar, kRed});
+    Value newAcc = emit.contract(
+        probabilities, map({0, 1, 3}, 4), latentKeys, map({3, 2}, 4), scaledAcc,
+        map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed}, /*zeroLhsMasks=*/true);
     // The new max and sum go back into the loop-carried tensors once the old
     // ones are read, so bufferization keeps one buffer for each across pages.
     auto writeBack = [&](Value value, Value carried) {

@@ -69,7 +69,8 @@ Value LinalgEmitter::map(ValueRange inputs, Value init, BodyFn body) {
 
 Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
                               AffineMap rhsMap, Value init, AffineMap initMap,
-                              ArrayRef<IteratorType> iterators) {
+                              ArrayRef<IteratorType> iterators,
+                              bool zeroLhsMasks) {
   Type accum = cast<RankedTensorType>(init.getType()).getElementType();
   return generic(
       {lhs, rhs}, {lhsMap, rhsMap}, init, initMap, iterators,
@@ -77,6 +78,13 @@ Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
         Value x = castScalar(nb, nl, in[0], accum);
         Value y = castScalar(nb, nl, in[1], accum);
         Value product = arith::MulFOp::create(nb, nl, x, y);
+        if (zeroLhsMasks) {
+          Value zero =
+              arith::ConstantOp::create(nb, nl, nb.getFloatAttr(accum, 0.0));
+          Value masked =
+              arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, zero);
+          product = arith::SelectOp::create(nb, nl, masked, zero, product);
+        }
         return arith::AddFOp::create(nb, nl, in[2], product).getResult();
       });
 }

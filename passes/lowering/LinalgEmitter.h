@@ -34,10 +34,12 @@ public:
   Value filled(ArrayRef<OpFoldResult> sizes, Type elementType, double value);
   Value empty(ArrayRef<OpFoldResult> sizes, Type elementType);
 
-  /// init + sum over the reduction loops of lhs * rhs.
+  /// init + sum over the reduction loops of lhs * rhs. With
+  /// `zeroLhsMasks`, a zero lhs contributes 0 whatever rhs holds (NaN in an
+  /// unwritten cache row must not leak through a masked-out probability).
   Value contract(Value lhs, AffineMap lhsMap, Value rhs, AffineMap rhsMap,
                  Value init, AffineMap initMap,
-                 ArrayRef<IteratorType> iterators);
+                 ArrayRef<IteratorType> iterators, bool zeroLhsMasks = false);
 
   /// A linalg.generic over `init`'s loops: each input is read through its
   /// map, the body combines the inputs and the current value of `init`

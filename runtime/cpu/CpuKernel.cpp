@@ -83,9 +83,10 @@ static llvm::Error runPasses(ModuleOp module,
 
 llvm::Expected<std::unique_ptr<CpuKernel>>
 CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
-  auto function = module.lookupSymbol<func::FuncOp>(name);
-  if (!function)
-    return llvm::createStringError("no function @" + name + " in the module");
+  std::string functionName = name.str();
+  if (!module.lookupSymbol<func::FuncOp>(functionName))
+    return llvm::createStringError("no function @" + functionName +
+                                   " in the module");
   MLIRContext *context = module.getContext();
   DialectRegistry registry;
   mla::registerCpuLoweringDialects(registry);
@@ -102,7 +103,11 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
           },
           "convert-mla-to-linalg"))
     return std::move(e);
-  func::FuncOp entry = buildEntryPoint(module, function);
+  func::FuncOp entry =
+      buildEntryPoint(module, module.lookupSymbol<func::FuncOp>(functionName));
+  // The lowering replaces the func.func ops: keep what the caller needs.
+  std::string entryName = ("_mlir_ciface_" + entry.getName()).str();
+  size_t numArgs = entry.getNumArguments();
   if (llvm::Error e =
           runPasses(module, mla::buildCpuCodegenPipeline, "code generation"))
     return std::move(e);
@@ -117,8 +122,8 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
     return engine.takeError();
   std::unique_ptr<CpuKernel> kernel(new CpuKernel());
   kernel->engine = std::move(*engine);
-  kernel->entry = ("_mlir_ciface_" + entry.getName()).str();
-  kernel->numArgs = entry.getNumArguments();
+  kernel->entry = entryName;
+  kernel->numArgs = numArgs;
   return kernel;
 }
 

@@ -1,0 +1,176 @@
+//===- CpuLatentAttentionTest.cpp - latent attention JIT-run on the CPU ---===//
+//
+// The CPU lowering of mla.latent_attention (whole, and split by mla-split-kv
+// into partial attentions plus the combine) against the reference, over a
+// paged bf16 cache whose unwritten rows are NaN and whose unused block-table
+// entries are huge, with a randomly permuted page order.
+//
+// Tolerances: the kernel accumulates in f32 and rounds its output to bf16
+// (relative error up to 2^-9); allow 2^-8 relative plus 1e-5 absolute. LSE
+// stays f32: 1e-4 relative to max(1, |lse|).
+//
+//===----------------------------------------------------------------------===//
+
+#include "RandomProblem.h"
+#include "dialect/MlaDialect.h"
+#include "mlagen/CpuKernel.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <tuple>
+
+using namespace mlagen;
+using namespace mlagen::reference;
+using namespace mlagen::test;
+
+namespace {
+
+uint16_t toBF16Bits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return uint16_t(bits >> 16); // values are already bf16-exact
+}
+
+float fromBF16Bits(uint16_t value) {
+  uint32_t bits = uint32_t(value) << 16;
+  float result;
+  std::memcpy(&result, &bits, sizeof(result));
+  return result;
+}
+
+std::vector<uint16_t> toBF16(const std::vector<float> &values) {
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    bits[i] = toBF16Bits(values[i]);
+  return bits;
+}
+
+/// The IR of one latent attention over a bf16 cache.
+std::string attentionModule(const LayerConfig &c, int64_t batch, int64_t tokens,
+                            const PagedCache &cache, int64_t tableWidth,
+                            bool causal) {
+  return llvm::formatv(
+      R"mlir(
+!cache = !mla.paged_cache<pages = {0}, page_size = {1}, latent = {2}, rope = {3}, bf16>
+#cfg = #mla.config<heads = {4}, d_model = {5}, kv_lora_rank = {2}, qk_nope_head_dim = {6}, qk_rope_head_dim = {3}, v_head_dim = {7}, storage = bf16>
+func.func @attention(%q: tensor<{8}x{9}x{4}x{2}xbf16>, %qr: tensor<{8}x{9}x{4}x{3}xbf16>,
+    %cache: !cache, %bt: tensor<{8}x{10}xi32>, %lens: tensor<{8}xi32>)
+    -> (tensor<{8}x{9}x{4}x{2}xbf16>, tensor<{8}x{9}x{4}xf32>) {{
+  %o, %l = mla.latent_attention %q, %qr, %cache[%bt, %lens] {{{11}config = #cfg}
+      : (tensor<{8}x{9}x{4}x{2}xbf16>, tensor<{8}x{9}x{4}x{3}xbf16>, !cache,
+         tensor<{8}x{10}xi32>, tensor<{8}xi32>)
+      -> (tensor<{8}x{9}x{4}x{2}xbf16>, tensor<{8}x{9}x{4}xf32>)
+  return %o, %l : tensor<{8}x{9}x{4}x{2}xbf16>, tensor<{8}x{9}x{4}xf32>
+}
+)mlir",
+      cache.numPages, cache.pageSize, c.kvLoraRank, c.qkRopeHeadDim, c.heads,
+      c.dModel, c.qkNopeHeadDim, c.vHeadDim, batch, tokens, tableWidth,
+      causal ? "causal, " : "");
+}
+
+// heads, query tokens, page size, KV splits (0: whole)
+using CpuCase = std::tuple<int, int, int, int>;
+
+class CpuLatentAttention : public ::testing::TestWithParam<CpuCase> {};
+
+TEST_P(CpuLatentAttention, MatchesReference) {
+  auto [heads, tokens, pageSize, splits] = GetParam();
+  LayerConfig config =
+      smallConfig(heads, RopePairing::Interleaved, false, false);
+  RandomSource random(heads * 7919 + tokens * 131 + pageSize * 17 + splits);
+  // Empty, short, page-boundary and long sequences in one batch; with
+  // causal masking and S > 1 the empty and 1-token ones have queries that
+  // see nothing.
+  std::vector<int32_t> lengths = {0, 1, 63, 64, 65, 200};
+  int64_t numPages = 8;
+  for (int32_t length : lengths)
+    numPages += (length + pageSize - 1) / pageSize;
+  PagedCache cache = random.nanCache(config, numPages, pageSize);
+  SequenceTable table = random.table(lengths, 0, pageSize, numPages);
+  random.fillHistory(cache, table, StorageType::BF16);
+  int64_t batch = lengths.size();
+  int64_t rows = batch * tokens * heads;
+  std::vector<float> qLatent =
+      random.values(rows * config.kvLoraRank, StorageType::BF16);
+  std::vector<float> qRope =
+      random.values(rows * config.qkRopeHeadDim, StorageType::BF16);
+
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect>();
+  mlir::mla::registerCpuLoweringDialects(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(
+          attentionModule(config, batch, tokens, cache, table.width, true),
+          &context);
+  ASSERT_TRUE(module);
+  if (splits > 0) {
+    mlir::PassManager pm(&context);
+    pm.addPass(
+        mlir::mla::createMlaSplitKv(mlir::mla::MlaSplitKvOptions{splits, 132}));
+    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  }
+  llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
+      CpuKernel::compile(*module, "attention");
+  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
+
+  std::vector<uint16_t> q = toBF16(qLatent), qr = toBF16(qRope);
+  std::vector<uint16_t> cacheBits = toBF16(cache.rows);
+  std::vector<int32_t> blockTable = table.blockTable, seqLens = table.seqLens;
+  std::vector<uint16_t> out(rows * config.kvLoraRank);
+  std::vector<float> lse(rows);
+  int64_t b = batch, s = tokens, h = heads, dc = config.kvLoraRank;
+  int64_t dr = config.qkRopeHeadDim;
+  std::vector<MemRefArg> args = {
+      MemRefArg(q.data(), {b, s, h, dc}),
+      MemRefArg(qr.data(), {b, s, h, dr}),
+      MemRefArg(cacheBits.data(), {numPages, pageSize, dc + dr}),
+      MemRefArg(blockTable.data(), {b, table.width}),
+      MemRefArg(seqLens.data(), {b}),
+      MemRefArg(out.data(), {b, s, h, dc}),
+      MemRefArg(lse.data(), {b, s, h})};
+  llvm::Error ran = (*kernel)->run(args);
+  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+
+  llvm::Expected<AttentionResult> expected =
+      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  for (size_t i = 0; i < out.size(); ++i) {
+    double want = expected->out[i];
+    float got = fromBF16Bits(out[i]);
+    ASSERT_FALSE(std::isnan(got)) << "NaN at output " << i;
+    ASSERT_NEAR(got, want, 0x1p-8 * std::abs(want) + 1e-5) << "output " << i;
+  }
+  for (size_t i = 0; i < lse.size(); ++i) {
+    if (std::isinf(expected->lse[i])) {
+      ASSERT_EQ(lse[i], expected->lse[i]) << "lse " << i;
+      continue;
+    }
+    ASSERT_NEAR(lse[i], expected->lse[i],
+                1e-4 * std::max(1.0, std::abs(expected->lse[i])))
+        << "lse " << i;
+  }
+}
+
+std::string cpuCaseName(const ::testing::TestParamInfo<CpuCase> &info) {
+  auto [heads, tokens, pageSize, splits] = info.param;
+  return "heads" + std::to_string(heads) + "_tokens" + std::to_string(tokens) +
+         "_page" + std::to_string(pageSize) +
+         (splits ? "_splits" + std::to_string(splits) : "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sweep, CpuLatentAttention,
+                         ::testing::Combine(::testing::Values(1, 3, 16),
+                                            ::testing::Values(1, 2, 4),
+                                            ::testing::Values(1, 16, 64),
+                                            ::testing::Values(0, 3)),
+                         cpuCaseName);
+
+} // namespace
