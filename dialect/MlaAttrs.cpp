@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -73,6 +74,42 @@ LogicalResult YarnAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           "non-negative, got "
                        << mscale << " and " << mscaleAllDim;
   return success();
+}
+
+/// The dimension index at which a frequency makes `rotations` turns over
+/// the original context (DeepSeek's yarn_find_correction_dim).
+static double correctionDim(double rotations, int64_t dim, double theta,
+                            int64_t maxPosition) {
+  return dim * std::log(maxPosition / (rotations * 2 * M_PI)) /
+         (2 * std::log(theta));
+}
+
+SmallVector<double> RopeAttr::getInverseFrequencies(int64_t dim) const {
+  double theta = getThetaValue();
+  SmallVector<double> frequencies(dim / 2);
+  for (int64_t k = 0; k < dim / 2; ++k)
+    frequencies[k] = std::pow(theta, -2.0 * k / dim);
+  YarnAttr yarn = getYarn();
+  if (!yarn)
+    return frequencies;
+  double factor = yarn.getFactorValue();
+  int64_t original = yarn.getOriginalMaxPosition();
+  double low =
+      std::max(0.0, std::floor(correctionDim(toDouble(yarn.getBetaFast()), dim,
+                                             theta, original)));
+  double high = std::min(double(dim - 1),
+                         std::ceil(correctionDim(toDouble(yarn.getBetaSlow()),
+                                                 dim, theta, original)));
+  if (low == high)
+    high += 0.001;
+  // Below `low` keep the frequency, above `high` interpolate it by `factor`,
+  // linearly in between.
+  for (int64_t k = 0; k < dim / 2; ++k) {
+    double ramp = std::clamp((k - low) / (high - low), 0.0, 1.0);
+    frequencies[k] =
+        frequencies[k] * (1.0 - ramp) + frequencies[k] / factor * ramp;
+  }
+  return frequencies;
 }
 
 LogicalResult RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,

@@ -62,6 +62,13 @@ def Mla_RopeAttr : Mla_Attr<"Rope", "rope"> {
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     double getThetaValue() const { return getTheta().convertToDouble(); }
+    /// inv_freq[k] for k < dim / 2, YaRN's blend of interpolated and
+    /// extrapolated frequencies where present.
+    llvm::SmallVector<double> getInverseFrequencies(int64_t dim) const;
+    /// The factor cos and sin are multiplied by (1 without YaRN).
+    double getCosSinScale() const {
+      return getYarn() ? getYarn().getCosSinScale() : 1.0;
+    }
   }];
 }
 

@@ -64,4 +64,6 @@ struct ConvertMlaToLinalgPass
 void mlir::mla::populateMlaToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   populateAttentionLoweringPatterns(converter, patterns);
+  populateCacheLoweringPatterns(converter, patterns);
+  populateProjectionLoweringPatterns(converter, patterns);
 }

@@ -43,9 +43,15 @@ public:
 /// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns);
-/// The attention family: latent, partial and combine, and the absorptions.
+/// The attention family: MHA, latent, partial and combine, the absorptions.
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
                                        RewritePatternSet &patterns);
+/// Compressions (with RMSNorm), up-projections, RoPE, output projection.
+void populateProjectionLoweringPatterns(const TypeConverter &converter,
+                                        RewritePatternSet &patterns);
+/// cache_append (with fused RoPE) and cache_read, through the block table.
+void populateCacheLoweringPatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns);
 
 /// Options of the `mla-rewrite` pipeline.
 struct RewritePipelineOptions
@@ -71,8 +77,11 @@ void buildRewritePipeline(OpPassManager &pm,
 /// them to a context's registry before running it.
 void registerCpuLoweringDialects(DialectRegistry &registry);
 
-/// convert-mla-to-linalg, then buildCpuCodegenPipeline. Run after the
-/// rewrite pipeline.
+/// mla-decompose (so that a remaining whole-layer op lowers too),
+/// convert-mla-to-linalg and cleanups: mla ops to linalg on tensors.
+void buildCpuFrontEndPipeline(OpPassManager &pm);
+/// buildCpuFrontEndPipeline, then buildCpuCodegenPipeline. Run after the
+/// rewrite pipeline (or on its own, for the naive form).
 void buildCpuLoweringPipeline(OpPassManager &pm);
 /// From linalg/tensor/scf on tensors (no mla ops left) to the LLVM dialect
 /// for the host CPU: one-shot bufferization, loops, LLVM.

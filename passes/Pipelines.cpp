@@ -43,10 +43,17 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void mlir::mla::buildCpuLoweringPipeline(OpPassManager &pm) {
+void mlir::mla::buildCpuFrontEndPipeline(OpPassManager &pm) {
+  pm.addPass(createMlaDecompose());
   pm.addPass(createConvertMlaToLinalg());
+  // Elementwise arith on tensors (the decomposition's length update).
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void mlir::mla::buildCpuLoweringPipeline(OpPassManager &pm) {
+  buildCpuFrontEndPipeline(pm);
   buildCpuCodegenPipeline(pm);
 }
 

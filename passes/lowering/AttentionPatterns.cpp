@@ -42,6 +42,39 @@ Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
                                     builder.getIndexType(), length);
 }
 
+/// out = weighted / sum (0 where the sum is 0) over [B, S, H, D] and
+/// lse = max + log(sum) (-inf where the sum is 0) over [B, S, H].
+std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
+                                       Value max, Value sum) {
+  const auto par = IteratorType::parallel;
+  Type f32 = emit.builder().getF32Type();
+  Value out = emit.generic(
+      {weighted, sum},
+      {emit.affineMap(4, {0, 1, 2, 3}), emit.affineMap(4, {0, 1, 2})},
+      emit.empty(emit.sizes(weighted), f32), emit.affineMap(4, {0, 1, 2, 3}),
+      {par, par, par, par},
+      [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
+        Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
+        Value seen =
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, in[1], zero);
+        Value divided = arith::DivFOp::create(b, l, in[0], in[1]);
+        return arith::SelectOp::create(b, l, seen, divided, zero);
+      });
+  Value lse = emit.map(
+      {max, sum}, emit.empty(emit.sizes(max), f32),
+      [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
+        Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
+        Value negInf =
+            arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY));
+        Value seen =
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, in[1], zero);
+        Value logSum = arith::AddFOp::create(b, l, in[0],
+                                             math::LogOp::create(b, l, in[1]));
+        return arith::SelectOp::create(b, l, seen, logSum, negInf);
+      });
+  return {out, lse};
+}
+
 struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -200,32 +233,106 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
         emit.contract(weights, map(5, {4, 0, 1, 2}), partialOut,
                       map(5, {4, 0, 1, 2, 3}), emit.filled(outSizes, f32, 0.0),
                       map(5, {0, 1, 2, 3}), {par, par, par, par, red});
-    Value out = emit.generic(
-        {weighted, sum}, {map(4, {0, 1, 2, 3}), map(4, {0, 1, 2})},
-        emit.empty(outSizes, f32), map(4, {0, 1, 2, 3}), {par, par, par, par},
-        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-          Value zero =
-              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
-          Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                             in[1], zero);
-          Value divided = arith::DivFOp::create(nb, nl, in[0], in[1]);
-          return arith::SelectOp::create(nb, nl, seen, divided, zero);
-        });
-    Value lse = emit.map(
-        {max, sum}, emit.empty(rows, f32),
-        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-          Value zero =
-              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
-          Value negInf =
-              arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
-          Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                             in[1], zero);
-          Value logSum = arith::AddFOp::create(
-              nb, nl, in[0], math::LogOp::create(nb, nl, in[1]));
-          return arith::SelectOp::create(nb, nl, seen, logSum, negInf);
-        });
+    auto [out, lse] = normalizeBySum(emit, weighted, max, sum);
     if (Value wUv = adaptor.getWUv())
       out = emitAbsorbOutput(emit, out, wUv);
+    rewriter.replaceOp(op, {emit.convert(out, config.getStorageType()), lse});
+    return success();
+  }
+};
+
+/// Naive MHA attention over materialized K and V: scores [B, S, H, T], a
+/// masked softmax over T, then the weighted sum of V.
+struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MhaAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgEmitter emit(rewriter, loc);
+    ConfigAttr config = op.getConfig();
+    Type f32 = rewriter.getF32Type();
+    const auto par = IteratorType::parallel, red = IteratorType::reduction;
+    SmallVector<OpFoldResult> q = emit.sizes(adaptor.getQNope());
+    SmallVector<OpFoldResult> rows = {q[0], q[1], q[2]};
+    SmallVector<OpFoldResult> scoreShape = {q[0], q[1], q[2],
+                                            emit.sizes(adaptor.getKNope())[1]};
+    Value tokens = getValueOrCreateConstantIndexOp(rewriter, loc, q[1]);
+
+    // loops (b, s, h, t, d)
+    Value dots = emit.filled(scoreShape, f32, 0.0);
+    dots = emit.contract(adaptor.getQNope(), emit.affineMap(5, {0, 1, 2, 4}),
+                         adaptor.getKNope(), emit.affineMap(5, {0, 3, 2, 4}),
+                         dots, emit.affineMap(5, {0, 1, 2, 3}),
+                         {par, par, par, par, red});
+    dots = emit.contract(adaptor.getQRope(), emit.affineMap(5, {0, 1, 2, 4}),
+                         adaptor.getKRope(), emit.affineMap(5, {0, 3, 4}), dots,
+                         emit.affineMap(5, {0, 1, 2, 3}),
+                         {par, par, par, par, red});
+    Value lengths = adaptor.getSeqLens();
+    bool causal = op.getCausal();
+    double scale = config.getSoftmaxScale();
+    Value scores = emit.map(
+        dots, emit.empty(scoreShape, f32),
+        [&](OpBuilder &b, Location l, ValueRange in,
+            function_ref<Value(int64_t)> index) -> Value {
+          Value length = arith::IndexCastOp::create(
+              b, l, b.getIndexType(),
+              tensor::ExtractOp::create(b, l, lengths, index(0)));
+          Value limit = length;
+          if (causal) {
+            Value one = arith::ConstantIndexOp::create(b, l, 1);
+            limit = arith::AddIOp::create(
+                b, l,
+                arith::AddIOp::create(
+                    b, l, arith::SubIOp::create(b, l, length, tokens), one),
+                index(1));
+          }
+          Value visible = arith::AndIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index(3),
+                                    limit),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index(3),
+                                    length));
+          Value scaled = arith::MulFOp::create(
+              b, l, in[0],
+              arith::ConstantOp::create(b, l, b.getF32FloatAttr(scale)));
+          return arith::SelectOp::create(
+              b, l, visible, scaled,
+              arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY)));
+        });
+    // loops (b, s, h, t)
+    Value max = emit.generic(
+        scores, emit.affineMap(4, {0, 1, 2, 3}),
+        emit.filled(rows, f32, -INFINITY), emit.affineMap(4, {0, 1, 2}),
+        {par, par, par, red},
+        [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
+          return arith::MaximumFOp::create(b, l, in[0], in[1]);
+        });
+    Value weights = emit.generic(
+        {scores, max},
+        {emit.affineMap(4, {0, 1, 2, 3}), emit.affineMap(4, {0, 1, 2})},
+        emit.empty(scoreShape, f32), emit.affineMap(4, {0, 1, 2, 3}),
+        {par, par, par, par},
+        [](OpBuilder &b, Location l, ValueRange in, auto) {
+          return expRelativeTo(b, l, in[0], in[1]);
+        });
+    Value sum = emit.generic(
+        weights, emit.affineMap(4, {0, 1, 2, 3}), emit.filled(rows, f32, 0.0),
+        emit.affineMap(4, {0, 1, 2}), {par, par, par, red},
+        [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
+          return arith::AddFOp::create(b, l, in[0], in[1]);
+        });
+    SmallVector<OpFoldResult> outShape(rows);
+    outShape.push_back(rewriter.getIndexAttr(config.getVHeadDim()));
+    // loops (b, s, h, v, t)
+    Value weighted = emit.contract(
+        weights, emit.affineMap(5, {0, 1, 2, 4}), adaptor.getV(),
+        emit.affineMap(5, {0, 4, 2, 3}), emit.filled(outShape, f32, 0.0),
+        emit.affineMap(5, {0, 1, 2, 3}), {par, par, par, par, red},
+        /*zeroLhsMasks=*/true);
+    auto [out, lse] = normalizeBySum(emit, weighted, max, sum);
     rewriter.replaceOp(op, {emit.convert(out, config.getStorageType()), lse});
     return success();
   }
@@ -252,8 +359,9 @@ struct LowerHeadProjection : public OpConversionPattern<OpTy> {
 
 void mlir::mla::populateAttentionLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<LowerLatentAttention, LowerPartialLatentAttention, LowerCombine,
-               LowerHeadProjection<AbsorbQueryOp, emitAbsorbQuery>,
-               LowerHeadProjection<AbsorbOutputOp, emitAbsorbOutput>>(
-      converter, patterns.getContext());
+  patterns
+      .add<LowerLatentAttention, LowerMhaAttention, LowerPartialLatentAttention,
+           LowerCombine, LowerHeadProjection<AbsorbQueryOp, emitAbsorbQuery>,
+           LowerHeadProjection<AbsorbOutputOp, emitAbsorbOutput>>(
+          converter, patterns.getContext());
 }

@@ -7,6 +7,13 @@
 using namespace mlir;
 using namespace mlir::mla;
 
+AffineMap LinalgEmitter::affineMap(unsigned numDims, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(numDims, 0, exprs, b.getContext());
+}
+
 Value LinalgEmitter::index(int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }

@@ -26,6 +26,8 @@ public:
 
   LinalgEmitter(OpBuilder &builder, Location loc) : b(builder), loc(loc) {}
 
+  /// The map (d0, ..., d{numDims-1}) -> (d{dims[0]}, d{dims[1]}, ...).
+  AffineMap affineMap(unsigned numDims, ArrayRef<unsigned> dims);
   Value index(int64_t value);
   Value f32(double value);
   /// The sizes of `tensor`, static ones as attributes.

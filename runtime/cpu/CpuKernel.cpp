@@ -95,13 +95,8 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   context->appendDialectRegistry(registry);
   context->loadAllAvailableDialects();
 
-  if (llvm::Error e = runPasses(
-          module,
-          [](OpPassManager &pm) {
-            pm.addPass(mla::createConvertMlaToLinalg());
-            pm.addPass(createCanonicalizerPass());
-          },
-          "convert-mla-to-linalg"))
+  if (llvm::Error e = runPasses(module, mla::buildCpuFrontEndPipeline,
+                                "the lowering of the mla ops"))
     return std::move(e);
   func::FuncOp entry =
       buildEntryPoint(module, module.lookupSymbol<func::FuncOp>(functionName));
