@@ -16,7 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RandomProblem.h"
-#include "StorageBuffer.h"
+#include "mlagen/StorageBuffer.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuKernel.h"
 #include "passes/Passes.h"

@@ -1,7 +1,7 @@
 //===- StorageBuffer.h - float values held in a storage type ----*- C++ -*-===//
 
-#ifndef MLAGEN_TEST_RUNTIME_STORAGEBUFFER_H
-#define MLAGEN_TEST_RUNTIME_STORAGEBUFFER_H
+#ifndef MLAGEN_STORAGEBUFFER_H
+#define MLAGEN_STORAGEBUFFER_H
 
 #include "mlagen/StorageType.h"
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-namespace mlagen::test {
+namespace mlagen {
 
 /// The bytes of float values (already exact in `type`) as `type` stores
 /// them, for handing to a compiled kernel and reading back.
@@ -22,6 +22,14 @@ public:
   }
   StorageBuffer(StorageType type, size_t count)
       : type(type), bytes(count * sizeOf(type)) {}
+
+  /// All values, widened to float.
+  std::vector<float> values() const {
+    std::vector<float> result(size());
+    for (size_t i = 0; i < result.size(); ++i)
+      result[i] = get(i);
+    return result;
+  }
 
   void *data() { return bytes.data(); }
   size_t size() const { return bytes.size() / sizeOf(type); }
@@ -67,6 +75,6 @@ private:
   std::vector<uint8_t> bytes;
 };
 
-} // namespace mlagen::test
+} // namespace mlagen
 
-#endif // MLAGEN_TEST_RUNTIME_STORAGEBUFFER_H
+#endif // MLAGEN_STORAGEBUFFER_H

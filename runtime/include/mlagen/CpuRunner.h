@@ -1,0 +1,58 @@
+//===- CpuRunner.h - a Problem's decode step on the CPU ---------*- C++ -*-===//
+//
+// Builds the MLA IR of a problem's step (mla.latent_attention over the
+// cache, or mla.decode_step for a whole layer), rewrites it with the
+// mla-rewrite pipeline, compiles it for the host CPU and runs it on the
+// problem's values.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_CPURUNNER_H
+#define MLAGEN_CPURUNNER_H
+
+#include "mlagen/CpuKernel.h"
+#include "mlagen/Problem.h"
+#include "mlagen/StorageBuffer.h"
+#include "mlir/IR/MLIRContext.h"
+
+namespace mlagen {
+
+/// What a step produced, widened to float: out [B, S, H, kv_lora_rank] and
+/// lse [B, S, H] (attention), or out [B, S, d_model] and the cache after
+/// the append (layer).
+struct StepResult {
+  std::vector<float> out, lse, cache;
+};
+
+/// The IR of the problem's step, as function @step.
+std::string buildStepModule(const Problem &problem);
+
+class CpuRunner {
+public:
+  /// Compiles the problem's step; `rewrite` runs mla-rewrite first (else
+  /// the naive form is compiled). `splits` is passed to mla-split-kv.
+  static llvm::Expected<std::unique_ptr<CpuRunner>>
+  create(const Problem &problem, bool rewrite, int64_t splits);
+
+  /// Runs the step once into the runner's output buffers.
+  llvm::Error run();
+  /// The outputs of the last run.
+  StepResult result() const;
+  /// The IR after the rewrite pipeline, before lowering.
+  const std::string &rewrittenIR() const { return ir; }
+
+private:
+  CpuRunner() = default;
+  const Problem *problem = nullptr;
+  mlir::MLIRContext context;
+  std::unique_ptr<CpuKernel> kernel;
+  std::vector<StorageBuffer> buffers;
+  std::vector<int32_t> blockTable, seqLens;
+  std::vector<float> lse;
+  std::vector<MemRefArg> args;
+  std::string ir;
+};
+
+} // namespace mlagen
+
+#endif // MLAGEN_CPURUNNER_H

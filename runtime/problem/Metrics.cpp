@@ -1,0 +1,130 @@
+//===- Metrics.cpp - how results and speed are judged and reported --------===//
+
+#include "mlagen/Metrics.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+
+using namespace mlagen;
+
+ErrorStats mlagen::compare(llvm::ArrayRef<float> actual,
+                           llvm::ArrayRef<double> expected) {
+  ErrorStats stats;
+  double dot = 0, actualNorm = 0, expectedNorm = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    double a = actual[i], e = expected[i];
+    if (std::isnan(a) || std::isnan(e)) {
+      // NaN where the reference has NaN too (a cache row nobody wrote) is
+      // the same value; anywhere else it is an error.
+      stats.nans += std::isnan(a) != std::isnan(e);
+      continue;
+    }
+    if (std::isinf(e) || std::isinf(a)) {
+      stats.mismatchedInfinities += a != e;
+      continue;
+    }
+    double error = std::abs(a - e);
+    stats.maxAbs = std::max(stats.maxAbs, error);
+    stats.maxExpected = std::max(stats.maxExpected, std::abs(e));
+    if (std::abs(e) > 1e-6)
+      stats.maxRel = std::max(stats.maxRel, error / std::abs(e));
+    dot += a * e;
+    actualNorm += a * a;
+    expectedNorm += e * e;
+  }
+  if (actualNorm > 0 && expectedNorm > 0)
+    stats.cosine = dot / std::sqrt(actualNorm * expectedNorm);
+  else if (actualNorm != expectedNorm)
+    stats.cosine = 0; // one is all zeros, the other is not
+  return stats;
+}
+
+// Attention: the output is one f32-accumulated softmax average rounded once
+// to storage (half an ulp: 2^-9 bf16, 2^-12 f16), with margin for the f32
+// accumulation over thousands of keys. Layer: about eight roundings to
+// storage compound along the projections.
+Tolerance mlagen::attentionTolerance(StorageType storage) {
+  switch (storage) {
+  case StorageType::BF16:
+    return {1e-2, 0.9999};
+  case StorageType::F16:
+    return {2e-3, 0.99999};
+  case StorageType::F32:
+    return {1e-4, 0.999999};
+  }
+  return {0, 1};
+}
+
+Tolerance mlagen::layerTolerance(StorageType storage) {
+  switch (storage) {
+  case StorageType::BF16:
+    return {3e-2, 0.999};
+  case StorageType::F16:
+    return {5e-3, 0.9999};
+  case StorageType::F32:
+    return {1e-4, 0.999999};
+  }
+  return {0, 1};
+}
+
+bool mlagen::withinTolerance(const ErrorStats &stats, Tolerance tolerance) {
+  return stats.nans == 0 && stats.mismatchedInfinities == 0 &&
+         stats.maxAbs <= tolerance.relativeToMax * stats.maxExpected &&
+         stats.cosine >= tolerance.minCosine;
+}
+
+AttentionWork mlagen::attentionWork(const LayerConfig &c, int64_t batch,
+                                    int64_t queryTokens, int64_t keysTotal,
+                                    StorageType storage) {
+  double qk = c.kvLoraRank + c.qkRopeHeadDim, v = c.kvLoraRank;
+  double rows = double(batch) * queryTokens * c.heads;
+  double flops = 2.0 * queryTokens * double(keysTotal) * c.heads * (qk + v);
+  double bytes =
+      (double(keysTotal) * qk + rows * qk + rows * v) * double(sizeOf(storage));
+  return {flops, bytes};
+}
+
+static std::string humanBytes(double bytes) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%.2f %s", bytes, units[unit]);
+  return text;
+}
+
+void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
+                              StorageType storage, int64_t layers,
+                              int64_t context, int64_t batch, int64_t groups) {
+  // K and V heads of d_h = qk_nope_head_dim for GQA and MQA, as MLA.md
+  // section 4 compares them; MHA in MLA's own head dims.
+  int64_t headDim = c.qkNopeHeadDim;
+  struct Row {
+    const char *name;
+    int64_t elements;
+  } rows[] = {
+      {"MHA", c.heads * (c.qkNopeHeadDim + c.qkRopeHeadDim + c.vHeadDim)},
+      {"GQA", 2 * groups * headDim},
+      {"MQA", 2 * headDim},
+      {"MLA", c.kvLoraRank + c.qkRopeHeadDim},
+  };
+  size_t element = sizeOf(storage);
+  double mla = double(rows[3].elements);
+  os << llvm::format("KV cache, %s storage, %lld layers, %lld sequences x "
+                     "%lld tokens (GQA with %lld groups):\n",
+                     toString(storage).str().c_str(), (long long)layers,
+                     (long long)batch, (long long)context, (long long)groups);
+  os << llvm::format("  %-5s %14s %14s %16s %10s\n", "form", "elems/tok/layer",
+                     "bytes/tok/layer", "whole model", "vs MLA");
+  for (const Row &row : rows) {
+    double perToken = double(row.elements) * element;
+    double total = perToken * layers * double(context) * batch;
+    os << llvm::format("  %-5s %14lld %14.0f %16s %9.2fx\n", row.name,
+                       (long long)row.elements, perToken,
+                       humanBytes(total).c_str(), row.elements / mla);
+  }
+}

@@ -1,0 +1,184 @@
+//===- mla-run.cpp - run an MLA decode step and check it ------------------===//
+//
+// Makes (or loads) the inputs of one MLA decode call for a preset or config,
+// compiles the step through the mla-rewrite pipeline for a back end, runs
+// it, times it, and compares it with the reference. See --help.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RunOptions.h"
+#include "dialect/MlaDialect.h"
+#include "mlagen/CpuRunner.h"
+#include "mlagen/Metrics.h"
+#include "mlagen/ProblemIO.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+
+using namespace mlagen;
+using llvm::errs;
+using llvm::outs;
+
+namespace {
+
+int fail(llvm::Error error) {
+  errs() << "mla-run: error: " << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
+
+double seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+void printStats(llvm::StringRef what, const ErrorStats &stats) {
+  outs() << llvm::format("  %-6s max abs err %.3e  max rel err %.3e  "
+                         "cosine %.8f  (max |ref| %.3e",
+                         what.str().c_str(), stats.maxAbs, stats.maxRel,
+                         stats.cosine, stats.maxExpected);
+  if (stats.nans || stats.mismatchedInfinities)
+    outs() << llvm::format(", %lld NaN, %lld mismatched infinities",
+                           (long long)stats.nans,
+                           (long long)stats.mismatchedInfinities);
+  outs() << ")\n";
+}
+
+/// Compares the run with the reference; false beyond tolerance.
+llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
+  outs() << "verify against the reference (double accumulation):\n";
+  if (p.shape.mode == RunMode::Attention) {
+    llvm::Expected<reference::AttentionResult> expected =
+        reference::latentAttention(p.config, p.qLatent, p.qRope,
+                                   p.shape.queryTokens, p.cache, p.table,
+                                   /*causal=*/true);
+    if (!expected)
+      return expected.takeError();
+    ErrorStats out = compare(result.out, expected->out);
+    ErrorStats lse = compare(result.lse, expected->lse);
+    printStats("out", out);
+    printStats("lse", lse);
+    Tolerance tolerance = attentionTolerance(p.shape.storage);
+    bool lseOk = lse.nans == 0 && lse.mismatchedInfinities == 0 &&
+                 lse.maxAbs <= kLseTolerance * std::max(1.0, lse.maxExpected);
+    return withinTolerance(out, tolerance) && lseOk;
+  }
+  reference::PagedCache cache = p.cache;
+  llvm::Expected<std::vector<double>> expected =
+      reference::decodeLayer(p.config, p.weights, p.hidden, p.shape.queryTokens,
+                             p.shape.storage, cache, p.table);
+  if (!expected)
+    return expected.takeError();
+  ErrorStats out = compare(result.out, *expected);
+  std::vector<double> rows(cache.rows.begin(), cache.rows.end());
+  ErrorStats appended = compare(result.cache, rows);
+  printStats("out", out);
+  printStats("cache", appended);
+  return withinTolerance(out, layerTolerance(p.shape.storage)) &&
+         appended.maxAbs <= 0x1p-7 * std::max(1.0, appended.maxExpected);
+}
+
+void printTiming(const Problem &p, std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  double median = times[times.size() / 2];
+  int64_t keys = 0;
+  for (int64_t b = 0; b < p.shape.batch(); ++b)
+    keys += p.keysAttended(b);
+  AttentionWork work = attentionWork(
+      p.config, p.shape.batch(), p.shape.queryTokens, keys, p.shape.storage);
+  outs() << llvm::format("time per step: %.3f ms (median of %zu; min %.3f, "
+                         "max %.3f)\n",
+                         median * 1e3, times.size(), times.front() * 1e3,
+                         times.back() * 1e3);
+  outs() << llvm::format(
+      "attention work (MLA.md section 5): %.3f GFLOP, "
+      "%.3f MB -> %.2f GB/s, %.4f TFLOP/s%s\n",
+      work.flops * 1e-9, work.bytes * 1e-6, work.bytes / median * 1e-9,
+      work.flops / median * 1e-12,
+      p.shape.mode == RunMode::Layer ? " (the time covers the whole layer)"
+                                     : "");
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "mla-run: run one MLA decode call (latent attention over a paged "
+      "cache, or a whole layer) for a model preset, check it against the "
+      "reference and time it\n");
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::mla::MlaDialect>();
+  llvm::Expected<RunOptions> options = readRunOptions(context);
+  if (!options)
+    return fail(options.takeError());
+
+  if (options->cacheReport) {
+    printCacheReport(outs(), options->config, options->shape.storage,
+                     options->layers, options->reportContext,
+                     options->shape.batch(), options->reportGroups);
+    return 0;
+  }
+  if (options->backend == Backend::Cuda)
+    return fail(llvm::createStringError(
+        "--backend=cuda: this build has no CUDA back end yet; use "
+        "--backend=cpu or --backend=auto"));
+  if (options->backend == Backend::Auto)
+    outs() << "backend: cpu (this build has no CUDA back end yet)\n";
+
+  llvm::Expected<Problem> problem =
+      options->loadDir.empty()
+          ? makeRandomProblem(options->config, options->shape, options->seed)
+          : loadProblem(options->loadDir);
+  if (!problem)
+    return fail(problem.takeError());
+  const Problem &p = *problem;
+  outs() << llvm::format(
+      "%s, %s storage: batch %lld, %lld query token(s), "
+      "%lld heads, page size %lld, %lld pages\n",
+      p.shape.mode == RunMode::Layer ? "whole layer" : "latent attention",
+      toString(p.shape.storage).str().c_str(), (long long)p.shape.batch(),
+      (long long)p.shape.queryTokens, (long long)p.config.heads,
+      (long long)p.cache.pageSize, (long long)p.cache.numPages);
+
+  auto start = std::chrono::steady_clock::now();
+  llvm::Expected<std::unique_ptr<CpuRunner>> runner =
+      CpuRunner::create(p, options->rewrite, options->splits);
+  if (!runner)
+    return fail(runner.takeError());
+  outs() << llvm::format("compiled for the CPU in %.3f s\n", seconds(start));
+  if (options->printIR)
+    outs() << (*runner)->rewrittenIR();
+
+  for (int64_t i = 0; i < options->warmup; ++i)
+    if (llvm::Error e = (*runner)->run())
+      return fail(std::move(e));
+  std::vector<double> times;
+  for (int64_t i = 0; i < options->iterations; ++i) {
+    auto begin = std::chrono::steady_clock::now();
+    if (llvm::Error e = (*runner)->run())
+      return fail(std::move(e));
+    times.push_back(seconds(begin));
+  }
+  printTiming(p, times);
+  StepResult result = (*runner)->result();
+
+  if (!options->saveDir.empty()) {
+    if (llvm::Error e = saveProblem(options->saveDir, p, result))
+      return fail(std::move(e));
+    outs() << "saved inputs, outputs and manifest.json to " << options->saveDir
+           << "\n";
+  }
+  if (!options->verify)
+    return 0;
+  llvm::Expected<bool> ok = verifyStep(p, result);
+  if (!ok)
+    return fail(ok.takeError());
+  outs() << (*ok ? "verify: PASS\n" : "verify: FAIL (beyond tolerance)\n");
+  return *ok ? 0 : 1;
+}
