@@ -16,9 +16,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "RandomProblem.h"
-#include "mlagen/StorageBuffer.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuKernel.h"
+#include "mlagen/StorageBuffer.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
