@@ -1,0 +1,109 @@
+//===- cpu-decode-bench.cpp - MLA decode on the CPU against its peak ------===//
+//
+// Runs the MLA decode step at DeepSeek-V2-Lite dims (16 heads, batch 4,
+// 4096 cached tokens, bf16 storage) on the CPU path (mla-rewrite, then
+// mla-to-cpu), in attention and whole-layer mode, and prints in the same run
+// the machine's measured FMA peak on one core and on all cores and the
+// fraction of it the step reaches. A benchmark that prints; it asserts
+// nothing about speed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FmaPeak.h"
+#include "dialect/MlaDialect.h"
+#include "dialect/ModelPresets.h"
+#include "mlagen/ConfigConversion.h"
+#include "mlagen/CpuRunner.h"
+#include "mlagen/Metrics.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+
+using namespace mlagen;
+using llvm::outs;
+
+namespace {
+
+/// FLOPs of the step: the attention as MLA.md section 5 counts it, plus,
+/// in layer mode, 2 per weight element per token for every projection.
+double stepFlops(const Problem &p) {
+  const LayerConfig &c = p.config;
+  int64_t keys = 0;
+  for (int64_t b = 0; b < p.shape.batch(); ++b)
+    keys += p.keysAttended(b);
+  double flops = attentionWork(c, p.shape.batch(), p.shape.queryTokens, keys,
+                               p.shape.storage)
+                     .flops;
+  if (p.shape.mode == RunMode::Attention)
+    return flops;
+  const reference::LayerWeights &w = p.weights;
+  double weights = w.wDq.size() + w.wUq.size() + w.wDkv.size() + w.wO.size() +
+                   double(c.heads) * c.qkNopeHeadDim * c.kvLoraRank + // W_UK
+                   double(c.heads) * c.vHeadDim * c.kvLoraRank;       // W_UV
+  double tokens = double(p.shape.batch()) * p.shape.queryTokens;
+  return flops + 2.0 * weights * tokens;
+}
+
+int runCase(RunMode mode, const LayerConfig &config, double peak) {
+  ProblemShape shape;
+  shape.mode = mode;
+  shape.queryTokens = 1;
+  shape.pageSize = 64;
+  shape.seqLens = std::vector<int32_t>(4, 4096);
+  shape.storage = StorageType::BF16;
+  llvm::Expected<Problem> problem = makeRandomProblem(config, shape, 1);
+  if (!problem) {
+    llvm::errs() << llvm::toString(problem.takeError()) << "\n";
+    return 1;
+  }
+  llvm::Expected<std::unique_ptr<CpuRunner>> runner =
+      CpuRunner::create(*problem, /*rewrite=*/true, /*splits=*/0);
+  if (!runner) {
+    llvm::errs() << llvm::toString(runner.takeError()) << "\n";
+    return 1;
+  }
+  std::vector<double> times;
+  for (int i = 0; i < 6; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (llvm::Error e = (*runner)->run()) {
+      llvm::errs() << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+    if (i > 0) // the first run warms caches
+      times.push_back(std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+  }
+  std::sort(times.begin(), times.end());
+  double median = times[times.size() / 2];
+  double gflops = stepFlops(*problem) / median * 1e-9;
+  outs() << llvm::format("%-9s %10.3f ms %10.3f GFLOP/s %8.2f%% of the "
+                         "all-core FMA peak\n",
+                         mode == RunMode::Layer ? "layer" : "attention",
+                         median * 1e3, gflops, 100.0 * gflops / peak);
+  return 0;
+}
+
+} // namespace
+
+int main() {
+  bench::FmaPeak peak = bench::measureFmaPeak(/*seconds=*/0.5);
+  outs() << llvm::format("FMA peak (%s, f32): %.1f GFLOP/s on one core, "
+                         "%.1f GFLOP/s on all %u cores\n",
+                         peak.isa.c_str(), peak.oneCoreGflops,
+                         peak.allCoresGflops, peak.cores);
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::mla::MlaDialect>();
+  const mlir::mla::ModelPreset *lite =
+      mlir::mla::lookupModelPreset("deepseek-v2-lite");
+  LayerConfig config =
+      toLayerConfig(mlir::mla::getPresetConfig(&context, *lite));
+  outs() << "DeepSeek-V2-Lite decode, H = 16, batch 4, 4096 cached tokens, "
+            "bf16, page size 64 (median of 5 runs after a warm-up):\n";
+  int status = runCase(RunMode::Attention, config, peak.allCoresGflops);
+  return status ? status : runCase(RunMode::Layer, config, peak.allCoresGflops);
+}
