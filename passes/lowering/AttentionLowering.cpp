@@ -34,6 +34,34 @@ struct PageStep {
     return AffineMap::get(numDims, 0, exprs, emit.builder().getContext());
   }
 
+  /// The widest of 16, 8, 4, 2 and 1 lanes that divides both dot-product
+  /// widths.
+  static int64_t laneCount(ConfigAttr config) {
+    int64_t lanes = 16;
+    while (config.getKvLoraRank() % lanes || config.getQkRopeHeadDim() % lanes)
+      lanes /= 2;
+    return lanes;
+  }
+
+  /// x [..., width] viewed as [..., width / lanes, lanes] (no copy).
+  Value splitLanes(Value x, int64_t lanes) {
+    OpBuilder &b = emit.builder();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> shape(type.getShape().drop_back());
+    shape.append({type.getShape().back() / lanes, lanes});
+    SmallVector<OpFoldResult> sizes = emit.sizes(x);
+    sizes.back() = b.getIndexAttr(type.getShape().back() / lanes);
+    sizes.push_back(b.getIndexAttr(lanes));
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      groups.push_back({i});
+    groups.push_back({rank - 1, rank});
+    return tensor::ExpandShapeOp::create(
+        b, emit.location(), RankedTensorType::get(shape, type.getElementType()),
+        x, groups, sizes);
+  }
+
   /// One page [page_size, latent + rope] of the cache, read in place.
   std::pair<Value, Value> readPage(Value pageIndex) {
     OpBuilder &b = emit.builder();
@@ -64,13 +92,26 @@ struct PageStep {
     Type f32 = b.getF32Type();
     SmallVector<OpFoldResult> shape(rows);
     shape.push_back(b.getIndexAttr(pageSize));
-    // loops (s, h, t, c)
-    SmallVector<IteratorType> iterators = {kPar, kPar, kPar, kRed};
-    Value dots = emit.filled(shape, f32, 0.0);
-    dots = emit.contract(qLatent, map({0, 1, 3}, 4), latentKeys, map({2, 3}, 4),
-                         dots, map({0, 1, 2}, 4), iterators);
-    dots = emit.contract(qRope, map({0, 1, 3}, 4), ropeKeys, map({2, 3}, 4),
-                         dots, map({0, 1, 2}, 4), iterators);
+    // The dot products over the latent and rope widths accumulate in `lanes`
+    // independent partial sums per score, lanes innermost: a loop over
+    // contiguous, independent elements that LLVM turns into vector FMAs.
+    // The lanes are added at the end. loops (s, h, t, c_outer, lane)
+    int64_t lanes = laneCount(config);
+    SmallVector<OpFoldResult> laneShape(shape);
+    laneShape.push_back(b.getIndexAttr(lanes));
+    SmallVector<IteratorType> iterators = {kPar, kPar, kPar, kRed, kPar};
+    Value partial = emit.filled(laneShape, f32, 0.0);
+    for (auto [query, keys] :
+         {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}})
+      partial = emit.contract(splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
+                              splitLanes(keys, lanes), map({2, 3, 4}, 5),
+                              partial, map({0, 1, 2, 4}, 5), iterators);
+    Value dots = emit.generic(
+        partial, map({0, 1, 2, 3}, 4), emit.filled(shape, f32, 0.0),
+        map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+          return arith::AddFOp::create(nb, nl, in[0], in[1]);
+        });
     double scale = config.getSoftmaxScale();
     return emit.map(
         dots, emit.empty(shape, f32),
@@ -153,10 +194,11 @@ struct PageStep {
         [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
           return arith::MulFOp::create(nb, nl, in[1], in[0]);
         });
-    // loops (s, h, c, t)
+    // loops (s, h, t, c): the latent dimension innermost, so each key row is
+    // read contiguously into a contiguous accumulator row (vector FMAs).
     Value newAcc = emit.contract(
-        probabilities, map({0, 1, 3}, 4), latentKeys, map({3, 2}, 4), scaledAcc,
-        map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed}, /*zeroLhsMasks=*/true);
+        probabilities, map({0, 1, 2}, 4), latentKeys, map({2, 3}, 4), scaledAcc,
+        map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar}, /*zeroLhsMasks=*/true);
     // The new max and sum go back into the loop-carried tensors once the old
     // ones are read, so bufferization keeps one buffer for each across pages.
     auto writeBack = [&](Value value, Value carried) {

@@ -84,7 +84,9 @@ Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
       [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
         Value x = castScalar(nb, nl, in[0], accum);
         Value y = castScalar(nb, nl, in[1], accum);
-        Value product = arith::MulFOp::create(nb, nl, x, y);
+        // A multiply-add may be fused into one FMA.
+        auto fastmath = arith::FastMathFlags::contract;
+        Value product = arith::MulFOp::create(nb, nl, x, y, fastmath);
         if (zeroLhsMasks) {
           Value zero =
               arith::ConstantOp::create(nb, nl, nb.getFloatAttr(accum, 0.0));
@@ -92,7 +94,8 @@ Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
               arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, zero);
           product = arith::SelectOp::create(nb, nl, masked, zero, product);
         }
-        return arith::AddFOp::create(nb, nl, in[2], product).getResult();
+        return arith::AddFOp::create(nb, nl, in[2], product, fastmath)
+            .getResult();
       });
 }
 
