@@ -63,6 +63,20 @@ def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
+  let summary = "Tile and vectorize static-shaped linalg reductions for the "
+                "CPU";
+  let description = [{
+    Part of mla-to-cpu, on tensors after convert-mla-to-linalg. Each
+    linalg.generic with a reduction and static loop ranges is tiled so that a
+    tile spans the innermost dimension (16 lanes when it is parallel) and as
+    much of the reduction as fits 2048 elements, and the tile is vectorized,
+    so that contractions accumulate in vector registers.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def MlaDecompose : Pass<"mla-decompose"> {
   let summary = "Decompose mla.decode_step into the primitive mla ops";
   let description = [{
