@@ -75,6 +75,33 @@ std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
   return {out, lse};
 }
 
+/// Writes each of `slices` into the matching shared output of `loop` at
+/// index `b` of its leading dimension (the loop's in_parallel terminator).
+void parallelInsertLeading(LinalgEmitter &emit, scf::ForallOp loop,
+                           ArrayRef<Value> slices, ValueRange outputs,
+                           Value b) {
+  OpBuilder &builder = emit.builder();
+  SmallVector<SmallVector<OpFoldResult>> offsets, sizes, strides;
+  for (Value dest : outputs) {
+    auto type = cast<RankedTensorType>(dest.getType());
+    SmallVector<OpFoldResult> destSizes = emit.sizes(dest);
+    destSizes[0] = builder.getIndexAttr(1);
+    SmallVector<OpFoldResult> destOffsets(type.getRank(),
+                                          builder.getIndexAttr(0));
+    destOffsets[0] = b;
+    offsets.push_back(destOffsets);
+    sizes.push_back(destSizes);
+    strides.push_back(
+        SmallVector<OpFoldResult>(type.getRank(), builder.getIndexAttr(1)));
+  }
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(loop.getTerminator().getBody());
+  for (auto [i, slice] : llvm::enumerate(slices))
+    tensor::ParallelInsertSliceOp::create(builder, emit.location(), slice,
+                                          outputs[i], offsets[i], sizes[i],
+                                          strides[i]);
+}
+
 struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -96,28 +123,27 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
                                                 : config.getKvLoraRank());
     SmallVector<OpFoldResult> lseSizes(
         ArrayRef<OpFoldResult>(outSizes).drop_back());
-    Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[0]);
-    auto loop = scf::ForOp::create(
-        rewriter, loc, emit.index(0), batch, emit.index(1),
+    // Sequences are independent: one parallel iteration each.
+    auto loop = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{outSizes[0]},
         ValueRange{emit.empty(outSizes, storage),
                    emit.empty(lseSizes, rewriter.getF32Type())},
-        [&](OpBuilder &lb, Location ll, Value b, ValueRange results) {
-          LinalgEmitter body(lb, ll);
-          Value length = sequenceLength(body, in.seqLens, b);
-          SequenceKeys keys{in.cache, in.blockTable, b, length, body.index(0),
-                            length,   op.getCausal()};
-          SequenceAttention attention = attendSequence(
-              body, config, in.pageSize, sliceLeading(body, in.query, b),
-              sliceLeading(body, in.qRope, b), keys);
-          Value out = attention.out;
-          if (wUv)
-            out = emitAbsorbOutput(body, out, wUv);
-          out = body.convert(out, storage);
-          scf::YieldOp::create(
-              lb, ll,
-              ValueRange{insertLeading(body, out, results[0], b),
-                         insertLeading(body, attention.lse, results[1], b)});
-        });
+        std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value b = loop.getInductionVars()[0];
+    ValueRange results = loop.getRegionIterArgs();
+    Value length = sequenceLength(emit, in.seqLens, b);
+    SequenceKeys keys{in.cache, in.blockTable, b, length, emit.index(0),
+                      length,   op.getCausal()};
+    SequenceAttention attention = attendSequence(
+        emit, config, in.pageSize, sliceLeading(emit, in.query, b),
+        sliceLeading(emit, in.qRope, b), keys);
+    Value out = attention.out;
+    if (wUv)
+      out = emitAbsorbOutput(emit, out, wUv);
+    out = emit.convert(out, storage);
+    parallelInsertLeading(emit, loop, {out, attention.lse}, results, b);
     rewriter.replaceOp(op, loop.getResults());
     return success();
   }
