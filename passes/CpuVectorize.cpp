@@ -46,11 +46,17 @@ std::optional<SmallVector<int64_t>> chooseTileSizes(linalg::GenericOp op) {
   unsigned last = ranges.size() - 1;
   SmallVector<int64_t> tiles(ranges.size(), 1);
   int64_t elements = 1;
-  // The innermost dimension: lanes if parallel, whole if a short reduction.
+  // The innermost dimension: lanes if parallel; if a reduction, whole or in
+  // chunks of a power of two that divides it (a long dot product, such as
+  // a projection from d_model, accumulates chunk by chunk).
   if (iterators[last] == utils::IteratorType::parallel) {
     tiles[last] = ranges[last] % kLanes == 0 ? kLanes : ranges[last];
   } else {
     tiles[last] = ranges[last];
+    for (int64_t chunk = 512; tiles[last] > kMaxTileElements && chunk >= kLanes;
+         chunk /= 2)
+      if (ranges[last] % chunk == 0)
+        tiles[last] = chunk;
   }
   if (tiles[last] > kMaxTileElements)
     return std::nullopt;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: sets everything up, then shows the DeepSeek-V3 decode step
-# before and after the MLA rewrite pipeline.
+# The main job: sets everything up, shows the DeepSeek-V3 decode step before
+# and after the MLA rewrite pipeline, then runs that step on the CPU and
+# verifies it against the reference.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/scripts/setup.sh"
@@ -11,3 +12,8 @@ echo "=== $example, as written ==="
 echo
 echo "=== after mla-opt --mla-rewrite (decompose, absorb, fuse, split-kv) ==="
 "$build/bin/mla-opt" "$example" --mla-rewrite
+echo
+echo "=== the DeepSeek-V3 decode step on the CPU, against the reference ==="
+"$build/bin/mla-run" --preset=deepseek-v3 --mode=layer --backend=cpu \
+  --seq-lens=0,63,64,200 --query-tokens=2 --page-size=64 \
+  --iterations=3 --verify
