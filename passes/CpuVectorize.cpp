@@ -34,7 +34,7 @@ namespace {
 // Vector lanes of the innermost dimension, and the most elements one
 // vectorized tile may hold (registers plus what LLVM can spill cheaply).
 constexpr int64_t kLanes = 16;
-constexpr int64_t kMaxTileElements = 2048;
+constexpr int64_t kMaxTileElements = 512;
 
 /// Tile sizes for `op`, or nothing when it is not worth vectorizing.
 std::optional<SmallVector<int64_t>> chooseTileSizes(linalg::GenericOp op) {
@@ -76,14 +76,15 @@ std::optional<SmallVector<int64_t>> chooseTileSizes(linalg::GenericOp op) {
 struct CpuVectorizePass
     : public mla::impl::MlaCpuVectorizeBase<CpuVectorizePass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> targets;
+    SmallVector<std::pair<linalg::GenericOp, SmallVector<int64_t>>> targets;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (op.hasPureTensorSemantics() && chooseTileSizes(op))
-        targets.push_back(op);
+      if (!op.hasPureTensorSemantics())
+        return;
+      if (std::optional<SmallVector<int64_t>> sizes = chooseTileSizes(op))
+        targets.push_back({op, *sizes});
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : targets) {
-      SmallVector<int64_t> sizes = *chooseTileSizes(op);
+    for (auto &[op, sizes] : targets) {
       rewriter.setInsertionPoint(op);
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));

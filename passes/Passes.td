@@ -70,7 +70,7 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
     Part of mla-to-cpu, on tensors after convert-mla-to-linalg. Each
     linalg.generic with a reduction and static loop ranges is tiled so that a
     tile spans the innermost dimension (16 lanes when it is parallel) and as
-    much of the reduction as fits 2048 elements, and the tile is vectorized,
+    much of the reduction as fits 512 elements, and the tile is vectorized,
     so that contractions accumulate in vector registers.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",

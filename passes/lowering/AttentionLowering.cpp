@@ -261,7 +261,9 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
       map3({0, 1, 2}), {kPar, kPar, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
-        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+        // "Seen a key" is sum != 0, so a NaN sum stays NaN rather than
+        // passing for an empty row.
+        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
                                            in[1], zero);
         Value normalized = arith::DivFOp::create(nb, nl, in[0], in[1]);
         return arith::SelectOp::create(nb, nl, seen, normalized, zero);
@@ -272,7 +274,7 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
         Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
         Value negInf =
             arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
-        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
                                            in[1], zero);
         Value logSum = arith::AddFOp::create(
             nb, nl, in[0], math::LogOp::create(nb, nl, in[1]));

@@ -56,7 +56,7 @@ std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
       [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
         Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
         Value seen =
-            arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, in[1], zero);
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, in[1], zero);
         Value divided = arith::DivFOp::create(b, l, in[0], in[1]);
         return arith::SelectOp::create(b, l, seen, divided, zero);
       });
@@ -67,7 +67,7 @@ std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
         Value negInf =
             arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY));
         Value seen =
-            arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, in[1], zero);
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, in[1], zero);
         Value logSum = arith::AddFOp::create(b, l, in[0],
                                              math::LogOp::create(b, l, in[1]));
         return arith::SelectOp::create(b, l, seen, logSum, negInf);

@@ -18,10 +18,6 @@ Value LinalgEmitter::index(int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
-Value LinalgEmitter::f32(double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
 SmallVector<OpFoldResult> LinalgEmitter::sizes(Value tensor) {
   return tensor::getMixedSizes(b, loc, tensor);
 }

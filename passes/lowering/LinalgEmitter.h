@@ -29,7 +29,6 @@ public:
   /// The map (d0, ..., d{numDims-1}) -> (d{dims[0]}, d{dims[1]}, ...).
   AffineMap affineMap(unsigned numDims, ArrayRef<unsigned> dims);
   Value index(int64_t value);
-  Value f32(double value);
   /// The sizes of `tensor`, static ones as attributes.
   SmallVector<OpFoldResult> sizes(Value tensor);
   /// A tensor of `sizes` holding `value` everywhere.

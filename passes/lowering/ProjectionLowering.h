@@ -1,5 +1,4 @@
-//===- ProjectionLowering.h - linear maps, RMSNorm and RoPE ------*- C++
-//-*-===//
+//===- ProjectionLowering.h - linear maps, RMSNorm and RoPE -----*- C++ -*-===//
 //
 // Builders shared by the lowerings of the projection, RoPE and cache ops.
 // Results are f32 unless said otherwise; inputs may be any float type.

@@ -117,8 +117,12 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
     return engine.takeError();
   std::unique_ptr<CpuKernel> kernel(new CpuKernel());
   kernel->engine = std::move(*engine);
-  kernel->entry = entryName;
   kernel->numArgs = numArgs;
+  // Looking the entry up makes the JIT compile now, not on the first run.
+  auto packed = kernel->engine->lookupPacked(entryName);
+  if (!packed)
+    return packed.takeError();
+  kernel->function = *packed;
   return kernel;
 }
 
@@ -134,5 +138,6 @@ llvm::Error CpuKernel::run(llvm::MutableArrayRef<MemRefArg> args) {
     descriptors.push_back(arg.descriptor());
   for (void *&descriptor : descriptors)
     packed.push_back(&descriptor);
-  return engine->invokePacked(entry, packed);
+  function(packed.data());
+  return llvm::Error::success();
 }

@@ -10,6 +10,11 @@ using namespace mlagen;
 ErrorStats mlagen::compare(llvm::ArrayRef<float> actual,
                            llvm::ArrayRef<double> expected) {
   ErrorStats stats;
+  if (actual.size() != expected.size()) {
+    stats.nans = std::max(actual.size(), expected.size()); // nothing matches
+    stats.cosine = 0;
+    return stats;
+  }
   double dot = 0, actualNorm = 0, expectedNorm = 0;
   for (size_t i = 0; i < expected.size(); ++i) {
     double a = actual[i], e = expected[i];

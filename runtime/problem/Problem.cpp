@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <random>
 
@@ -33,8 +34,11 @@ static int64_t pagesNeeded(const ProblemShape &shape) {
 
 llvm::Error mlagen::validateShape(const LayerConfig &config,
                                   const ProblemShape &shape) {
-  if (shape.batch() < 1)
-    return createStringError("the batch needs at least one sequence");
+  if (shape.batch() < 1 || shape.batch() > 65536)
+    return createStringError(
+        formatv("the batch must hold 1 to 65536 sequences, got {0}",
+                shape.batch())
+            .str());
   if (shape.queryTokens < 1 || shape.queryTokens > 64)
     return createStringError(
         formatv("query tokens per sequence must be in [1, 64], got {0}",
@@ -51,18 +55,29 @@ llvm::Error mlagen::validateShape(const LayerConfig &config,
                   shape.seqLens[b])
               .str());
   int64_t needed = pagesNeeded(shape);
+  if (shape.numPages < 0 || shape.numPages > INT32_MAX)
+    return createStringError(
+        formatv("the page count must be in [0, 2^31), got {0}", shape.numPages)
+            .str());
   if (shape.numPages != 0 && shape.numPages < needed)
     return createStringError(
         formatv("{0} pages of {1} rows cannot hold the sequences, which need "
                 "{2}",
                 shape.numPages, shape.pageSize, needed)
             .str());
-  int64_t pages = std::max(needed, shape.numPages);
-  if (pages * shape.pageSize * config.rowWidth() > (int64_t(1) << 34))
+  // Every array is held as floats on the host: keep their sum under 2^30
+  // values (4 GiB), which also keeps every size computation far from int64
+  // overflow (each factor is bounded above).
+  int64_t pages = std::max<int64_t>({needed, shape.numPages, 1});
+  int64_t rows = shape.batch() * shape.queryTokens * config.heads;
+  int64_t values = pages * shape.pageSize * config.rowWidth() +
+                   rows * (config.kvLoraRank + config.qkRopeHeadDim) +
+                   shape.batch() * shape.queryTokens * config.dModel;
+  if (values > (int64_t(1) << 30))
     return createStringError(
-        formatv("the cache would hold {0} pages x {1} rows x {2} values, "
-                "more than 2^34",
-                pages, shape.pageSize, config.rowWidth())
+        formatv("the problem would hold {0} values (cache {1} pages x {2} "
+                "rows x {3}), more than 2^30",
+                values, pages, shape.pageSize, config.rowWidth())
             .str());
   return llvm::Error::success();
 }
@@ -105,7 +120,8 @@ llvm::Expected<Problem> mlagen::makeRandomProblem(const LayerConfig &c,
   Problem p{c, shape, {}, {}, {}, {}, {}, {}};
   Values values(seed, shape.storage);
   int64_t batch = shape.batch();
-  int64_t numPages = std::max(pagesNeeded(shape), shape.numPages);
+  // At least one page, so that even an all-empty batch has a cache.
+  int64_t numPages = std::max<int64_t>({pagesNeeded(shape), shape.numPages, 1});
 
   p.cache = reference::PagedCache{
       numPages, shape.pageSize, c.kvLoraRank, c.qkRopeHeadDim,

@@ -10,6 +10,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <cmath>
+
 using namespace mlagen;
 namespace json = llvm::json;
 using llvm::createStringError;
@@ -264,9 +266,14 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
     return std::move(e);
   if (llvm::Error e = real(rope, "theta", c.rope.theta))
     return std::move(e);
-  c.rope.pairing = rope->getString("pairing") == "half"
-                       ? RopePairing::Half
-                       : RopePairing::Interleaved;
+  if (c.rope.theta <= 1)
+    return manifestError(directory, "'theta' must be greater than 1");
+  std::optional<llvm::StringRef> pairing = rope->getString("pairing");
+  if (pairing != "half" && pairing != "interleaved")
+    return manifestError(directory,
+                         "'pairing' must be \"interleaved\" or \"half\"");
+  c.rope.pairing =
+      pairing == "half" ? RopePairing::Half : RopePairing::Interleaved;
   if (const json::Object *yarn = rope->getObject("yarn")) {
     YarnScaling y{};
     for (auto [key, out] : {std::pair{"factor", &y.factor},
@@ -276,6 +283,9 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
         return std::move(e);
     y.mscale = yarn->getNumber("mscale").value_or(1.0);
     y.mscaleAllDim = yarn->getNumber("mscale_all_dim").value_or(1.0);
+    if (y.factor < 1 || y.betaSlow > y.betaFast || !std::isfinite(y.mscale) ||
+        !std::isfinite(y.mscaleAllDim) || y.mscale < 0 || y.mscaleAllDim < 0)
+      return manifestError(directory, "the yarn block is out of range");
     if (llvm::Error e =
             integer(yarn, "original_max_position", y.originalMaxPosition))
       return std::move(e);

@@ -131,8 +131,8 @@ reference::projectQueries(const LayerConfig &c, const LayerWeights &w,
   QueryHeads heads;
   for (int64_t b = 0; b < table.batch; ++b)
     for (int64_t k = 0; k < queryTokens; ++k) {
-      std::vector<double> h(&hidden[(b * queryTokens + k) * c.dModel],
-                            &hidden[(b * queryTokens + k + 1) * c.dModel]);
+      const float *token = hidden.data() + (b * queryTokens + k) * c.dModel;
+      std::vector<double> h(token, token + c.dModel);
       TokenQuery query =
           projectQuery(c, w, h.data(), int64_t(table.seqLens[b]) + k);
       heads.nope.insert(heads.nope.end(), query.nope.begin(), query.nope.end());
@@ -152,8 +152,8 @@ llvm::Error reference::appendTokens(const LayerConfig &c, const LayerWeights &w,
     return e;
   for (int64_t b = 0; b < table.batch; ++b)
     for (int64_t k = 0; k < queryTokens; ++k) {
-      std::vector<double> h(&hidden[(b * queryTokens + k) * c.dModel],
-                            &hidden[(b * queryTokens + k + 1) * c.dModel]);
+      const float *token = hidden.data() + (b * queryTokens + k) * c.dModel;
+      std::vector<double> h(token, token + c.dModel);
       int64_t position = table.seqLens[b] + k;
       const int32_t *pages = &table.blockTable[b * table.width];
       appendToken(c, w, h.data(), position, storage,

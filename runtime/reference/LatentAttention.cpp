@@ -127,8 +127,14 @@ llvm::Expected<AttentionResult> reference::partialLatentAttention(
                         causal, numSplits);
 }
 
-AttentionResult reference::combine(const AttentionResult &partials,
-                                   int64_t numSplits) {
+llvm::Expected<AttentionResult>
+reference::combine(const AttentionResult &partials, int64_t numSplits) {
+  if (numSplits < 1 || partials.lse.size() % numSplits != 0 ||
+      (!partials.lse.empty() && partials.out.size() % partials.lse.size() != 0))
+    return llvm::createStringError(
+        llvm::formatv("cannot combine {0} splits of {1} outputs and {2} LSEs",
+                      numSplits, partials.out.size(), partials.lse.size())
+            .str());
   int64_t queries = partials.lse.size() / numSplits;
   int64_t width = queries ? partials.out.size() / partials.lse.size() : 0;
   AttentionResult result;

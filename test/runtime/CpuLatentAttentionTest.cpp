@@ -159,6 +159,48 @@ TEST_P(CpuLatentAttention, MatchesReference) {
   }
 }
 
+TEST(CpuLatentAttentionNaN, AVisibleNaNKeyPoisonsItsSequenceOnly) {
+  // A NaN in a key a query sees must come out as NaN (as in the reference),
+  // never as the 0 / -inf of a query that saw nothing.
+  LayerConfig config = smallConfig(2, RopePairing::Interleaved, false, false);
+  RandomSource random(99);
+  PagedCache cache = random.nanCache(config, 8, 4);
+  SequenceTable table = random.table({3, 5}, 0, 4, 8);
+  random.fillHistory(cache, table, StorageType::BF16);
+  cache.row(table.blockTable[table.width], 1)[0] = NAN; // sequence 1, key 1
+  std::vector<float> qLatent = random.values(2 * 2 * 12, StorageType::BF16);
+  std::vector<float> qRope = random.values(2 * 2 * 4, StorageType::BF16);
+
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect>();
+  mlir::mla::registerCpuLoweringDialects(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(
+          attentionModule(config, 2, 1, cache, table.width, true), &context);
+  ASSERT_TRUE(module);
+  llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
+      CpuKernel::compile(*module, "attention");
+  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
+  std::vector<uint16_t> q = toBF16(qLatent), qr = toBF16(qRope);
+  std::vector<uint16_t> cacheBits = toBF16(cache.rows), out(2 * 2 * 12);
+  std::vector<int32_t> blockTable = table.blockTable, seqLens = table.seqLens;
+  std::vector<float> lse(2 * 2);
+  std::vector<MemRefArg> args = {MemRefArg(q.data(), {2, 1, 2, 12}),
+                                 MemRefArg(qr.data(), {2, 1, 2, 4}),
+                                 MemRefArg(cacheBits.data(), {8, 4, 16}),
+                                 MemRefArg(blockTable.data(), {2, table.width}),
+                                 MemRefArg(seqLens.data(), {2}),
+                                 MemRefArg(out.data(), {2, 1, 2, 12}),
+                                 MemRefArg(lse.data(), {2, 1, 2})};
+  llvm::Error ran = (*kernel)->run(args);
+  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+  for (int64_t i = 0; i < 2 * 12; ++i)
+    EXPECT_FALSE(std::isnan(fromBF16Bits(out[i]))) << "sequence 0, " << i;
+  for (int64_t i = 2 * 12; i < 4 * 12; ++i)
+    EXPECT_TRUE(std::isnan(fromBF16Bits(out[i]))) << "sequence 1, " << i;
+}
+
 std::string cpuCaseName(const ::testing::TestParamInfo<CpuCase> &info) {
   auto [heads, tokens, pageSize, splits] = info.param;
   return "heads" + std::to_string(heads) + "_tokens" + std::to_string(tokens) +

@@ -161,7 +161,9 @@ TEST(LatentAttention, SplitsCombineToTheWhole) {
           partialLatentAttention(p.config, p.qLatent, p.qRope, p.tokens,
                                  p.cache, p.table, causal, splits);
       ASSERT_TRUE(bool(parts)) << llvm::toString(parts.takeError());
-      AttentionResult merged = combine(*parts, splits);
+      llvm::Expected<AttentionResult> combined = combine(*parts, splits);
+      ASSERT_TRUE(bool(combined)) << llvm::toString(combined.takeError());
+      AttentionResult &merged = *combined;
       ASSERT_EQ(merged.out.size(), whole->out.size());
       for (size_t i = 0; i < whole->out.size(); ++i)
         ASSERT_NEAR(merged.out[i], whole->out[i], 1e-12)

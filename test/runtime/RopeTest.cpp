@@ -48,6 +48,20 @@ TEST(Rope, ScoresDependOnlyOnRelativePosition) {
     }
 }
 
+TEST(Rope, RotatesTheFirstPairByPositionTimesTheBaseFrequency) {
+  // inv_freq[0] = 1, so e0 at position p becomes (cos p, sin p) in the first
+  // pair: (x0, x1) for interleaved, (x0, x[d/2]) for half.
+  for (RopePairing pairing : {RopePairing::Interleaved, RopePairing::Half}) {
+    RopeConfig rope{10000.0, pairing, std::nullopt};
+    std::vector<double> e0(8, 0.0);
+    e0[0] = 1.0;
+    std::vector<double> x = rotated(rope, e0, 3);
+    int64_t partner = pairing == RopePairing::Interleaved ? 1 : 4;
+    EXPECT_NEAR(x[0], std::cos(3.0), 1e-15);
+    EXPECT_NEAR(x[partner], std::sin(3.0), 1e-15);
+  }
+}
+
 TEST(Rope, PreservesNormWithoutYarnAttenuation) {
   RopeConfig rope = deepseekV3Rope(RopePairing::Interleaved);
   ASSERT_EQ(rope.cosSinScale(), 1.0); // mscale == mscale_all_dim

@@ -222,8 +222,6 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   shape.numPages = numPages;
   shape.seqLens = std::move(*lengths);
   shape.storage = *storage;
-  if (numPages < 0)
-    return flagError("num-pages", "must not be negative");
   if (llvm::Error e = validateShape(c, shape))
     return std::move(e);
 

@@ -47,7 +47,7 @@ public:
 private:
   CpuKernel() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
-  std::string entry;
+  void (*function)(void **) = nullptr; // the packed entry point
   size_t numArgs = 0;
 };
 

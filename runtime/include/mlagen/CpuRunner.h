@@ -17,13 +17,6 @@
 
 namespace mlagen {
 
-/// What a step produced, widened to float: out [B, S, H, kv_lora_rank] and
-/// lse [B, S, H] (attention), or out [B, S, d_model] and the cache after
-/// the append (layer).
-struct StepResult {
-  std::vector<float> out, lse, cache;
-};
-
 /// The IR of the problem's step, as function @step.
 std::string buildStepModule(const Problem &problem);
 

@@ -1,5 +1,4 @@
-//===- Metrics.h - how results and speed are judged and reported -*- C++
-//-*-===//
+//===- Metrics.h - how results and speed are judged -------------*- C++ -*-===//
 
 #ifndef MLAGEN_METRICS_H
 #define MLAGEN_METRICS_H

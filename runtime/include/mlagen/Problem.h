@@ -49,6 +49,13 @@ struct Problem {
   int64_t keysAttended(int64_t b) const;
 };
 
+/// What a step produced, widened to float: out [B, S, H, kv_lora_rank] and
+/// lse [B, S, H] (attention), or out [B, S, d_model] and the cache after
+/// the append (layer).
+struct StepResult {
+  std::vector<float> out, lse, cache;
+};
+
 /// Checks that `shape` fits `config`: sizes in range, lengths >= 0 (an
 /// empty sequence is allowed), enough pages for every sequence.
 llvm::Error validateShape(const LayerConfig &config, const ProblemShape &shape);

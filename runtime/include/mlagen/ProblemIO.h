@@ -10,7 +10,6 @@
 #ifndef MLAGEN_PROBLEMIO_H
 #define MLAGEN_PROBLEMIO_H
 
-#include "mlagen/CpuRunner.h"
 #include "mlagen/Problem.h"
 
 namespace mlagen {

@@ -76,7 +76,8 @@ partialLatentAttention(const LayerConfig &config,
                        bool causal, int64_t numSplits);
 
 /// mla.combine: merges N partial results exactly through their LSEs.
-AttentionResult combine(const AttentionResult &partials, int64_t numSplits);
+llvm::Expected<AttentionResult> combine(const AttentionResult &partials,
+                                        int64_t numSplits);
 
 /// The weights of one layer, in the dialect's layouts. wDq [qLoraRank,
 /// dModel] and qNorm [qLoraRank] are empty without query compression.
