@@ -43,10 +43,11 @@ public:
 /// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns);
-/// The attention family: MHA, latent, partial and combine, the absorptions.
+/// The attention family: MHA, latent, partial and combine.
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
                                        RewritePatternSet &patterns);
-/// Compressions (with RMSNorm), up-projections, RoPE, output projection.
+/// Compressions (with RMSNorm), up-projections, absorptions, RoPE, output
+/// projection.
 void populateProjectionLoweringPatterns(const TypeConverter &converter,
                                         RewritePatternSet &patterns);
 /// cache_append (with fused RoPE) and cache_read, through the block table.

@@ -364,30 +364,11 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
   }
 };
 
-template <typename OpTy, Value (*emitProjection)(LinalgEmitter &, Value, Value)>
-struct LowerHeadProjection : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  using OpAdaptor = typename OpTy::Adaptor;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    LinalgEmitter emit(rewriter, op.getLoc());
-    auto operands = adaptor.getOperands();
-    Value projected = emitProjection(emit, operands[0], operands[1]);
-    rewriter.replaceOp(
-        op, emit.convert(projected, op.getConfig().getStorageType()));
-    return success();
-  }
-};
-
 } // namespace
 
 void mlir::mla::populateAttentionLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns
-      .add<LowerLatentAttention, LowerMhaAttention, LowerPartialLatentAttention,
-           LowerCombine, LowerHeadProjection<AbsorbQueryOp, emitAbsorbQuery>,
-           LowerHeadProjection<AbsorbOutputOp, emitAbsorbOutput>>(
-          converter, patterns.getContext());
+  patterns.add<LowerLatentAttention, LowerMhaAttention,
+               LowerPartialLatentAttention, LowerCombine>(
+      converter, patterns.getContext());
 }

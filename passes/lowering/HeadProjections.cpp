@@ -55,34 +55,41 @@ Value mlir::mla::emitAbsorbOutput(LinalgEmitter &emit, Value oLatent,
   return contractPerHead(emit, oLatent, wUv, /*wTransposed=*/false);
 }
 
+namespace {
+/// Offsets, sizes and strides of the slice of `tensor` at `indices` of its
+/// leading dimensions (size 1 there, whole elsewhere).
+struct LeadingSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+
+  LeadingSlice(LinalgEmitter &emit, Value tensor, ValueRange indices) {
+    OpBuilder &b = emit.builder();
+    int64_t rank = cast<RankedTensorType>(tensor.getType()).getRank();
+    sizes = emit.sizes(tensor);
+    strides.assign(rank, b.getIndexAttr(1));
+    offsets.assign(rank, b.getIndexAttr(0));
+    for (auto [i, index] : llvm::enumerate(indices)) {
+      offsets[i] = index;
+      sizes[i] = b.getIndexAttr(1);
+    }
+  }
+};
+} // namespace
+
 Value mlir::mla::sliceLeading(LinalgEmitter &emit, Value tensor,
                               ValueRange indices) {
-  OpBuilder &b = emit.builder();
   auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<OpFoldResult> offsets, sizes = emit.sizes(tensor);
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    offsets.push_back(i < int64_t(indices.size()) ? OpFoldResult(indices[i])
-                                                  : b.getIndexAttr(0));
-  for (size_t i = 0; i < indices.size(); ++i)
-    sizes[i] = b.getIndexAttr(1);
+  LeadingSlice slice(emit, tensor, indices);
   auto sliceType = RankedTensorType::get(
       type.getShape().drop_front(indices.size()), type.getElementType());
-  return tensor::ExtractSliceOp::create(b, emit.location(), sliceType, tensor,
-                                        offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(emit.builder(), emit.location(),
+                                        sliceType, tensor, slice.offsets,
+                                        slice.sizes, slice.strides);
 }
 
 Value mlir::mla::insertLeading(LinalgEmitter &emit, Value slice, Value dest,
                                ValueRange indices) {
-  OpBuilder &b = emit.builder();
-  auto type = cast<RankedTensorType>(dest.getType());
-  SmallVector<OpFoldResult> offsets, sizes = emit.sizes(dest);
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    offsets.push_back(i < int64_t(indices.size()) ? OpFoldResult(indices[i])
-                                                  : b.getIndexAttr(0));
-  for (size_t i = 0; i < indices.size(); ++i)
-    sizes[i] = b.getIndexAttr(1);
-  return tensor::InsertSliceOp::create(b, emit.location(), slice, dest, offsets,
-                                       sizes, strides);
+  LeadingSlice where(emit, dest, indices);
+  return tensor::InsertSliceOp::create(emit.builder(), emit.location(), slice,
+                                       dest, where.offsets, where.sizes,
+                                       where.strides);
 }

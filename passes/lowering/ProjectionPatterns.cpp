@@ -3,6 +3,7 @@
 #include "dialect/MlaOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "passes/Passes.h"
+#include "passes/lowering/AttentionLowering.h"
 #include "passes/lowering/ProjectionLowering.h"
 
 using namespace mlir;
@@ -69,8 +70,9 @@ struct LowerUpProjectQuery : public OpConversionPattern<UpProjectQueryOp> {
 };
 
 /// Ops that are one projection of their first operand by their second,
-/// rounded to the storage type: up_project_k, up_project_v.
-template <typename OpTy>
+/// rounded to the storage type: the up-projections of K and V and the
+/// absorptions.
+template <typename OpTy, Value (*emitProjection)(LinalgEmitter &, Value, Value)>
 struct LowerProjection : public OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpTy::Adaptor;
@@ -80,7 +82,7 @@ struct LowerProjection : public OpConversionPattern<OpTy> {
                   ConversionPatternRewriter &rewriter) const override {
     LinalgEmitter emit(rewriter, op.getLoc());
     ValueRange operands = adaptor.getOperands();
-    Value projected = emitLinear(emit, operands[0], operands[1]);
+    Value projected = emitProjection(emit, operands[0], operands[1]);
     rewriter.replaceOp(
         op, emit.convert(projected, op.getConfig().getStorageType()));
     return success();
@@ -128,7 +130,10 @@ struct LowerRope : public OpConversionPattern<RopeOp> {
 void mlir::mla::populateProjectionLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<LowerCompressQuery, LowerCompressKv, LowerUpProjectQuery,
-               LowerProjection<UpProjectKOp>, LowerProjection<UpProjectVOp>,
+               LowerProjection<UpProjectKOp, emitLinear>,
+               LowerProjection<UpProjectVOp, emitLinear>,
+               LowerProjection<AbsorbQueryOp, emitAbsorbQuery>,
+               LowerProjection<AbsorbOutputOp, emitAbsorbOutput>,
                LowerOutputProjection, LowerRope>(converter,
                                                  patterns.getContext());
 }
