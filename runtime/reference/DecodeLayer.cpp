@@ -163,36 +163,32 @@ llvm::Error reference::appendTokens(const LayerConfig &c, const LayerWeights &w,
   return llvm::Error::success();
 }
 
-/// Causal softmax attention of every head of query token k over the
-/// `visible` first keys; K and V are [key][head][dim].
-static std::vector<double> attendNaive(const LayerConfig &c,
-                                       const double *qNope, const double *qRope,
-                                       const std::vector<double> &keys,
-                                       const std::vector<double> &ropeKeys,
-                                       const std::vector<double> &values,
-                                       int64_t visible) {
-  int64_t heads = c.heads, dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim;
-  int64_t dv = c.vHeadDim;
-  std::vector<double> out(heads * dv, 0.0);
-  for (int64_t h = 0; h < heads; ++h) {
-    std::vector<double> scores(visible);
-    for (int64_t j = 0; j < visible; ++j) {
-      double dot = 0;
-      for (int64_t i = 0; i < dn; ++i)
-        dot += qNope[h * dn + i] * keys[(j * heads + h) * dn + i];
-      for (int64_t i = 0; i < dr; ++i)
-        dot += qRope[h * dr + i] * ropeKeys[j * dr + i];
-      scores[j] = c.softmaxScale() * dot;
-    }
-    double max = *std::max_element(scores.begin(), scores.end());
-    double sum = 0;
-    for (double s : scores)
-      sum += std::exp(s - max);
-    for (int64_t j = 0; j < visible; ++j) {
-      double weight = std::exp(scores[j] - max) / sum;
-      for (int64_t i = 0; i < dv; ++i)
-        out[h * dv + i] += weight * values[(j * heads + h) * dv + i];
-    }
+/// Softmax attention of one query head over the `visible` first keys of
+/// one head: keys [key][d_n], values [key][d_v], ropeKeys [key][d_r].
+static std::vector<double>
+attendHead(const LayerConfig &c, const double *qNope, const double *qRope,
+           const std::vector<double> &keys, const std::vector<double> &ropeKeys,
+           const std::vector<double> &values, int64_t visible) {
+  int64_t dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim, dv = c.vHeadDim;
+  double scale = c.softmaxScale();
+  std::vector<double> scores(visible);
+  for (int64_t j = 0; j < visible; ++j) {
+    double dot = 0;
+    for (int64_t i = 0; i < dn; ++i)
+      dot += qNope[i] * keys[j * dn + i];
+    for (int64_t i = 0; i < dr; ++i)
+      dot += qRope[i] * ropeKeys[j * dr + i];
+    scores[j] = scale * dot;
+  }
+  double max = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (double s : scores)
+    sum += std::exp(s - max);
+  std::vector<double> out(dv, 0.0);
+  for (int64_t j = 0; j < visible; ++j) {
+    double weight = std::exp(scores[j] - max) / sum;
+    for (int64_t i = 0; i < dv; ++i)
+      out[i] += weight * values[j * dv + i];
   }
   return out;
 }
@@ -216,33 +212,41 @@ reference::decodeLayer(const LayerConfig &c, const LayerWeights &w,
   for (int64_t b = 0; b < table.batch; ++b) {
     const int32_t *pages = &table.blockTable[b * table.width];
     int64_t length = table.seqLens[b] + queryTokens;
-    // Every head's K and V for every cached token, from the stored latents.
-    std::vector<double> keys(length * heads * dn), values(length * heads * dv);
-    std::vector<double> ropeKeys(length * dr);
+    std::vector<double> latents(length * dc), ropeKeys(length * dr);
     for (int64_t j = 0; j < length; ++j) {
       const float *row =
           cache.row(pages[j / cache.pageSize], j % cache.pageSize);
-      std::vector<double> latent(row, row + dc);
+      std::copy(row, row + dc, &latents[j * dc]);
       std::copy(row + dc, row + dc + dr, &ropeKeys[j * dr]);
-      for (int64_t h = 0; h < heads; ++h) {
+    }
+    // One head at a time, so that only one head's K and V for every cached
+    // token are held (L x (d_n + d_v) values, not H times that).
+    std::vector<double> headsOut(queryTokens * heads * dv);
+    std::vector<double> keys(length * dn), values(length * dv);
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t j = 0; j < length; ++j) {
         std::vector<double> k =
-            matVec(&w.wUk[h * dn * dc], dn, dc, latent.data());
+            matVec(&w.wUk[h * dn * dc], dn, dc, &latents[j * dc]);
         std::vector<double> v =
-            matVec(&w.wUv[h * dv * dc], dv, dc, latent.data());
-        std::copy(k.begin(), k.end(), &keys[(j * heads + h) * dn]);
-        std::copy(v.begin(), v.end(), &values[(j * heads + h) * dv]);
+            matVec(&w.wUv[h * dv * dc], dv, dc, &latents[j * dc]);
+        std::copy(k.begin(), k.end(), &keys[j * dn]);
+        std::copy(v.begin(), v.end(), &values[j * dv]);
+      }
+      for (int64_t k = 0; k < queryTokens; ++k) {
+        int64_t token = b * queryTokens + k;
+        // Bottom-right causal: the k-th new token sees itself and before.
+        std::vector<double> o =
+            attendHead(c, &queries->nope[(token * heads + h) * dn],
+                       &queries->rope[(token * heads + h) * dr], keys, ropeKeys,
+                       values, length - queryTokens + 1 + k);
+        std::copy(o.begin(), o.end(), &headsOut[(k * heads + h) * dv]);
       }
     }
     for (int64_t k = 0; k < queryTokens; ++k) {
-      int64_t token = b * queryTokens + k;
-      // Bottom-right causal: the k-th new token sees itself and before.
-      std::vector<double> headsOut =
-          attendNaive(c, &queries->nope[token * heads * dn],
-                      &queries->rope[token * heads * dr], keys, ropeKeys,
-                      values, length - queryTokens + 1 + k);
       std::vector<double> projected =
-          matVec(w.wO.data(), dm, heads * dv, headsOut.data());
-      std::copy(projected.begin(), projected.end(), &out[token * dm]);
+          matVec(w.wO.data(), dm, heads * dv, &headsOut[k * heads * dv]);
+      std::copy(projected.begin(), projected.end(),
+                &out[(b * queryTokens + k) * dm]);
     }
   }
   return out;
