@@ -8,6 +8,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <algorithm>
+#include <thread>
+
 using namespace mlagen;
 
 llvm::Expected<std::unique_ptr<CpuRunner>>
@@ -19,7 +22,17 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   mlir::mla::registerCpuLoweringDialects(registry);
   runner->context.appendDialectRegistry(registry);
 
-  std::string source = buildStepModule(p);
+  // Sequences are independent in attention mode: split the batch evenly
+  // across the cores, one call of a kernel compiled for the chunk each.
+  int64_t b = p.shape.batch(), chunks = 1;
+  if (p.shape.mode == RunMode::Attention) {
+    int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    for (int64_t n = std::min(cores, b); n > 1 && chunks == 1; --n)
+      if (b % n == 0)
+        chunks = n;
+  }
+  int64_t perChunk = b / chunks;
+  std::string source = buildStepModule(p, perChunk);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &runner->context);
   if (!module)
@@ -46,7 +59,7 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   // Buffers first (their addresses must not move), then the descriptors.
   const LayerConfig &c = p.config;
   StorageType t = p.shape.storage;
-  int64_t b = p.shape.batch(), s = p.shape.queryTokens, h = c.heads;
+  int64_t s = p.shape.queryTokens, h = c.heads;
   std::vector<std::vector<int64_t>> shapes;
   auto add = [&](const std::vector<float> &values, std::vector<int64_t> shape) {
     runner->buffers.emplace_back(t, values);
@@ -82,24 +95,35 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
     runner->buffers.emplace_back(t, p.cache.rows.size());
   }
 
-  std::vector<MemRefArg> &args = runner->args;
+  if (p.shape.mode == RunMode::Attention) {
+    // Chunk k of the batch: element offsets into every batch-major buffer.
+    size_t element = sizeOf(t);
+    auto at = [&](void *base, int64_t elements, size_t size) {
+      return static_cast<char *>(base) + elements * size;
+    };
+    int64_t dc = c.kvLoraRank, dr = c.qkRopeHeadDim, width = p.table.width;
+    for (int64_t k = 0; k < chunks; ++k) {
+      int64_t first = k * perChunk, n = perChunk;
+      runner->chunkArgs.push_back(
+          {MemRefArg(at(runner->buffers[0].data(), first * s * h * dc, element),
+                     {n, s, h, dc}),
+           MemRefArg(at(runner->buffers[1].data(), first * s * h * dr, element),
+                     {n, s, h, dr}),
+           MemRefArg(runner->buffers[2].data(), cacheShape),
+           MemRefArg(runner->blockTable.data() + first * width, {n, width}),
+           MemRefArg(runner->seqLens.data() + first, {n}),
+           MemRefArg(at(runner->buffers[3].data(), first * s * h * dc, element),
+                     {n, s, h, dc}),
+           MemRefArg(runner->lse.data() + first * s * h, {n, s, h})});
+    }
+    return runner;
+  }
+  std::vector<MemRefArg> &args = runner->chunkArgs.emplace_back();
   size_t next = 0;
   auto input = [&]() {
     args.emplace_back(runner->buffers[next].data(), shapes[next]);
     ++next;
   };
-  if (p.shape.mode == RunMode::Attention) {
-    input(); // q_latent
-    input(); // q_rope
-    input(); // cache
-    args.emplace_back(runner->blockTable.data(),
-                      llvm::ArrayRef<int64_t>{b, p.table.width});
-    args.emplace_back(runner->seqLens.data(), llvm::ArrayRef<int64_t>{b});
-    args.emplace_back(runner->buffers[next].data(),
-                      llvm::ArrayRef<int64_t>{b, s, h, c.kvLoraRank});
-    args.emplace_back(runner->lse.data(), llvm::ArrayRef<int64_t>{b, s, h});
-    return runner;
-  }
   input(); // hidden
   input(); // cache
   args.emplace_back(runner->blockTable.data(),
@@ -113,7 +137,24 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   return runner;
 }
 
-llvm::Error CpuRunner::run() { return kernel->run(args); }
+llvm::Error CpuRunner::run() {
+  if (chunkArgs.size() == 1)
+    return kernel->run(chunkArgs[0]);
+  std::vector<llvm::Error> errors;
+  for (size_t k = 0; k < chunkArgs.size(); ++k)
+    errors.push_back(llvm::Error::success());
+  std::vector<std::thread> workers;
+  for (size_t k = 1; k < chunkArgs.size(); ++k)
+    workers.emplace_back(
+        [this, k, &errors] { errors[k] = kernel->run(chunkArgs[k]); });
+  errors[0] = kernel->run(chunkArgs[0]);
+  for (std::thread &worker : workers)
+    worker.join();
+  llvm::Error all = llvm::Error::success();
+  for (llvm::Error &error : errors)
+    all = llvm::joinErrors(std::move(all), std::move(error));
+  return all;
+}
 
 StepResult CpuRunner::result() const {
   StepResult result;

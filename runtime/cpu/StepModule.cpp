@@ -36,10 +36,11 @@ static std::string tensorType(llvm::ArrayRef<int64_t> shape,
   return text + element.str() + ">";
 }
 
-std::string mlagen::buildStepModule(const Problem &p) {
+std::string mlagen::buildStepModule(const Problem &p, int64_t batch) {
   const LayerConfig &c = p.config;
   std::string t = toString(p.shape.storage).str();
-  int64_t b = p.shape.batch(), s = p.shape.queryTokens, h = c.heads;
+  int64_t b = batch ? batch : p.shape.batch(), s = p.shape.queryTokens;
+  int64_t h = c.heads;
   int64_t dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim, dc = c.kvLoraRank;
   int64_t dv = c.vHeadDim, dm = c.dModel;
   std::string header = formatv(

@@ -17,8 +17,9 @@
 
 namespace mlagen {
 
-/// The IR of the problem's step, as function @step.
-std::string buildStepModule(const Problem &problem);
+/// The IR of the problem's step, as function @step, for the first `batch`
+/// sequences' shapes (all of them when `batch` is 0).
+std::string buildStepModule(const Problem &problem, int64_t batch = 0);
 
 class CpuRunner {
 public:
@@ -27,7 +28,8 @@ public:
   static llvm::Expected<std::unique_ptr<CpuRunner>>
   create(const Problem &problem, bool rewrite, int64_t splits);
 
-  /// Runs the step once into the runner's output buffers.
+  /// Runs the step once into the runner's output buffers. In attention mode
+  /// the batch is split evenly across the cores, one kernel call each.
   llvm::Error run();
   /// The outputs of the last run.
   StepResult result() const;
@@ -42,7 +44,7 @@ private:
   std::vector<StorageBuffer> buffers;
   std::vector<int32_t> blockTable, seqLens;
   std::vector<float> lse;
-  std::vector<MemRefArg> args;
+  std::vector<std::vector<MemRefArg>> chunkArgs; // one call per chunk
   std::string ir;
 };
 
