@@ -28,10 +28,7 @@ struct PageStep {
   const SequenceKeys &keys;
 
   AffineMap map(ArrayRef<unsigned> dims, unsigned numDims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned d : dims)
-      exprs.push_back(getAffineDimExpr(d, emit.builder().getContext()));
-    return AffineMap::get(numDims, 0, exprs, emit.builder().getContext());
+    return emit.affineMap(numDims, dims);
   }
 
   /// The widest of 16, 8, 4, 2 and 1 lanes that divides both dot-product
@@ -249,36 +246,44 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
   Value max = loop.getResult(0), sum = loop.getResult(1);
   Value acc = loop.getResult(2);
 
-  MLIRContext *context = b.getContext();
-  auto map3 = [&](ArrayRef<unsigned> dims) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned d : dims)
-      exprs.push_back(getAffineDimExpr(d, context));
-    return AffineMap::get(3, 0, exprs, context);
+  auto [out, lse] = normalizeBySum(emit, acc, max, sum);
+  return {out, lse};
+}
+
+std::pair<Value, Value> mlir::mla::normalizeBySum(LinalgEmitter &emit,
+                                                  Value weighted, Value max,
+                                                  Value sum) {
+  unsigned rank = cast<RankedTensorType>(weighted.getType()).getRank();
+  SmallVector<unsigned> all, rows;
+  for (unsigned d = 0; d < rank; ++d) {
+    all.push_back(d);
+    if (d + 1 < rank)
+      rows.push_back(d);
+  }
+  Type f32 = emit.builder().getF32Type();
+  // "Seen a key" is sum != 0, so a NaN sum stays NaN rather than passing for
+  // an empty row.
+  auto seen = [](OpBuilder &b, Location l, Value sum) -> Value {
+    Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, sum, zero);
   };
   Value out = emit.generic(
-      {acc, sum}, {map3({0, 1, 2}), map3({0, 1})}, emit.empty(accShape, f32),
-      map3({0, 1, 2}), {kPar, kPar, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
-        // "Seen a key" is sum != 0, so a NaN sum stays NaN rather than
-        // passing for an empty row.
-        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
-                                           in[1], zero);
-        Value normalized = arith::DivFOp::create(nb, nl, in[0], in[1]);
-        return arith::SelectOp::create(nb, nl, seen, normalized, zero);
+      {weighted, sum}, {emit.affineMap(rank, all), emit.affineMap(rank, rows)},
+      emit.empty(emit.sizes(weighted), f32), emit.affineMap(rank, all),
+      SmallVector<IteratorType>(rank, kPar),
+      [&](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
+        Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
+        Value divided = arith::DivFOp::create(b, l, in[0], in[1]);
+        return arith::SelectOp::create(b, l, seen(b, l, in[1]), divided, zero);
       });
   Value lse = emit.map(
-      {max, sum}, emit.empty(rows, f32),
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0.0));
+      {max, sum}, emit.empty(emit.sizes(max), f32),
+      [&](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
         Value negInf =
-            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
-        Value seen = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
-                                           in[1], zero);
-        Value logSum = arith::AddFOp::create(
-            nb, nl, in[0], math::LogOp::create(nb, nl, in[1]));
-        return arith::SelectOp::create(nb, nl, seen, logSum, negInf);
+            arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY));
+        Value logSum = arith::AddFOp::create(b, l, in[0],
+                                             math::LogOp::create(b, l, in[1]));
+        return arith::SelectOp::create(b, l, seen(b, l, in[1]), logSum, negInf);
       });
   return {out, lse};
 }

@@ -39,6 +39,11 @@ SequenceAttention attendSequence(LinalgEmitter &emit, ConfigAttr config,
                                  int64_t pageSize, Value qLatent, Value qRope,
                                  const SequenceKeys &keys);
 
+/// out = weighted / sum (0 where the sum is 0) over [..., D] and
+/// lse = max + log(sum) (-inf where the sum is 0) over [...], in f32.
+std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
+                                       Value max, Value sum);
+
 /// exp(x - max), or 0 when max is -inf (a row that has seen no key).
 Value expRelativeTo(OpBuilder &b, Location loc, Value x, Value max);
 

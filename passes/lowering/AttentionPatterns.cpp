@@ -42,39 +42,6 @@ Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
                                     builder.getIndexType(), length);
 }
 
-/// out = weighted / sum (0 where the sum is 0) over [B, S, H, D] and
-/// lse = max + log(sum) (-inf where the sum is 0) over [B, S, H].
-std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
-                                       Value max, Value sum) {
-  const auto par = IteratorType::parallel;
-  Type f32 = emit.builder().getF32Type();
-  Value out = emit.generic(
-      {weighted, sum},
-      {emit.affineMap(4, {0, 1, 2, 3}), emit.affineMap(4, {0, 1, 2})},
-      emit.empty(emit.sizes(weighted), f32), emit.affineMap(4, {0, 1, 2, 3}),
-      {par, par, par, par},
-      [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
-        Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
-        Value seen =
-            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, in[1], zero);
-        Value divided = arith::DivFOp::create(b, l, in[0], in[1]);
-        return arith::SelectOp::create(b, l, seen, divided, zero);
-      });
-  Value lse = emit.map(
-      {max, sum}, emit.empty(emit.sizes(max), f32),
-      [](OpBuilder &b, Location l, ValueRange in, auto) -> Value {
-        Value zero = arith::ConstantOp::create(b, l, b.getF32FloatAttr(0.0));
-        Value negInf =
-            arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY));
-        Value seen =
-            arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNE, in[1], zero);
-        Value logSum = arith::AddFOp::create(b, l, in[0],
-                                             math::LogOp::create(b, l, in[1]));
-        return arith::SelectOp::create(b, l, seen, logSum, negInf);
-      });
-  return {out, lse};
-}
-
 /// Writes each of `slices` into the matching shared output of `loop` at
 /// index `b` of its leading dimension (the loop's in_parallel terminator).
 void parallelInsertLeading(LinalgEmitter &emit, scf::ForallOp loop,
@@ -217,7 +184,6 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     LinalgEmitter emit(rewriter, loc);
-    MLIRContext *context = rewriter.getContext();
     ConfigAttr config = op.getConfig();
     Type f32 = rewriter.getF32Type();
     Value partialOut = adaptor.getPartialOut(),
@@ -227,38 +193,35 @@ struct LowerCombine : public OpConversionPattern<CombineOp> {
         ArrayRef<OpFoldResult>(partSizes).drop_front());
     SmallVector<OpFoldResult> outSizes(rows);
     outSizes.push_back(rewriter.getIndexAttr(config.getKvLoraRank()));
-    auto map = [&](unsigned numDims, ArrayRef<unsigned> dims) {
-      SmallVector<AffineExpr> exprs;
-      for (unsigned d : dims)
-        exprs.push_back(getAffineDimExpr(d, context));
-      return AffineMap::get(numDims, 0, exprs, context);
-    };
     const auto par = IteratorType::parallel, red = IteratorType::reduction;
 
     // loops (b, s, h, n)
     Value max = emit.generic(
-        partialLse, map(4, {3, 0, 1, 2}), emit.filled(rows, f32, -INFINITY),
-        map(4, {0, 1, 2}), {par, par, par, red},
+        partialLse, emit.affineMap(4, {3, 0, 1, 2}),
+        emit.filled(rows, f32, -INFINITY), emit.affineMap(4, {0, 1, 2}),
+        {par, par, par, red},
         [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
           return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
         });
     Value weights = emit.generic(
-        {partialLse, max}, {map(4, {0, 1, 2, 3}), map(4, {1, 2, 3})},
-        emit.empty(partSizes, f32), map(4, {0, 1, 2, 3}), {par, par, par, par},
+        {partialLse, max},
+        {emit.affineMap(4, {0, 1, 2, 3}), emit.affineMap(4, {1, 2, 3})},
+        emit.empty(partSizes, f32), emit.affineMap(4, {0, 1, 2, 3}),
+        {par, par, par, par},
         [](OpBuilder &nb, Location nl, ValueRange in, auto) {
           return expRelativeTo(nb, nl, in[0], in[1]);
         });
     Value sum = emit.generic(
-        weights, map(4, {3, 0, 1, 2}), emit.filled(rows, f32, 0.0),
-        map(4, {0, 1, 2}), {par, par, par, red},
+        weights, emit.affineMap(4, {3, 0, 1, 2}), emit.filled(rows, f32, 0.0),
+        emit.affineMap(4, {0, 1, 2}), {par, par, par, red},
         [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
           return arith::AddFOp::create(nb, nl, in[0], in[1]);
         });
     // loops (b, s, h, c, n)
-    Value weighted =
-        emit.contract(weights, map(5, {4, 0, 1, 2}), partialOut,
-                      map(5, {4, 0, 1, 2, 3}), emit.filled(outSizes, f32, 0.0),
-                      map(5, {0, 1, 2, 3}), {par, par, par, par, red});
+    Value weighted = emit.contract(
+        weights, emit.affineMap(5, {4, 0, 1, 2}), partialOut,
+        emit.affineMap(5, {4, 0, 1, 2, 3}), emit.filled(outSizes, f32, 0.0),
+        emit.affineMap(5, {0, 1, 2, 3}), {par, par, par, par, red});
     auto [out, lse] = normalizeBySum(emit, weighted, max, sum);
     if (Value wUv = adaptor.getWUv())
       out = emitAbsorbOutput(emit, out, wUv);

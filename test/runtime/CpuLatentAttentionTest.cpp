@@ -75,6 +75,60 @@ func.func @attention(%q: tensor<{8}x{9}x{4}x{2}xbf16>, %qr: tensor<{8}x{9}x{4}x{
       causal ? "causal, " : "");
 }
 
+/// What a compiled latent attention produced: out (widened from bf16) and
+/// lse.
+struct CpuAttention {
+  std::vector<float> out, lse;
+};
+
+/// Compiles a causal latent attention over `cache` (split into `splits`
+/// partial attentions by mla-split-kv when > 0), runs it on the CPU and
+/// returns its outputs.
+void runOnCpu(const LayerConfig &config, const std::vector<float> &qLatent,
+              const std::vector<float> &qRope, int64_t tokens,
+              const PagedCache &cache, const SequenceTable &table,
+              int64_t splits, CpuAttention &result) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect>();
+  mlir::mla::registerCpuLoweringDialects(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(
+          attentionModule(config, table.batch, tokens, cache, table.width,
+                          true),
+          &context);
+  ASSERT_TRUE(module);
+  if (splits > 0) {
+    mlir::PassManager pm(&context);
+    pm.addPass(
+        mlir::mla::createMlaSplitKv(mlir::mla::MlaSplitKvOptions{splits, 132}));
+    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  }
+  llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
+      CpuKernel::compile(*module, "attention");
+  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
+
+  int64_t b = table.batch, s = tokens, h = config.heads;
+  int64_t dc = config.kvLoraRank, dr = config.qkRopeHeadDim;
+  std::vector<uint16_t> q = toBF16(qLatent), qr = toBF16(qRope);
+  std::vector<uint16_t> cacheBits = toBF16(cache.rows), out(b * s * h * dc);
+  std::vector<int32_t> blockTable = table.blockTable, seqLens = table.seqLens;
+  result.lse.assign(b * s * h, 0.0f);
+  std::vector<MemRefArg> args = {
+      MemRefArg(q.data(), {b, s, h, dc}),
+      MemRefArg(qr.data(), {b, s, h, dr}),
+      MemRefArg(cacheBits.data(), {cache.numPages, cache.pageSize, dc + dr}),
+      MemRefArg(blockTable.data(), {b, table.width}),
+      MemRefArg(seqLens.data(), {b}),
+      MemRefArg(out.data(), {b, s, h, dc}),
+      MemRefArg(result.lse.data(), {b, s, h})};
+  llvm::Error ran = (*kernel)->run(args);
+  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+  result.out.resize(out.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    result.out[i] = fromBF16Bits(out[i]);
+}
+
 // heads, query tokens, page size, KV splits (0: whole)
 using CpuCase = std::tuple<int, int, int, int>;
 
@@ -102,58 +156,27 @@ TEST_P(CpuLatentAttention, MatchesReference) {
   std::vector<float> qRope =
       random.values(rows * config.qkRopeHeadDim, StorageType::BF16);
 
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect>();
-  mlir::mla::registerCpuLoweringDialects(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(
-          attentionModule(config, batch, tokens, cache, table.width, true),
-          &context);
-  ASSERT_TRUE(module);
-  if (splits > 0) {
-    mlir::PassManager pm(&context);
-    pm.addPass(
-        mlir::mla::createMlaSplitKv(mlir::mla::MlaSplitKvOptions{splits, 132}));
-    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-  }
-  llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
-      CpuKernel::compile(*module, "attention");
-  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
-
-  std::vector<uint16_t> q = toBF16(qLatent), qr = toBF16(qRope);
-  std::vector<uint16_t> cacheBits = toBF16(cache.rows);
-  std::vector<int32_t> blockTable = table.blockTable, seqLens = table.seqLens;
-  std::vector<uint16_t> out(rows * config.kvLoraRank);
-  std::vector<float> lse(rows);
-  int64_t b = batch, s = tokens, h = heads, dc = config.kvLoraRank;
-  int64_t dr = config.qkRopeHeadDim;
-  std::vector<MemRefArg> args = {
-      MemRefArg(q.data(), {b, s, h, dc}),
-      MemRefArg(qr.data(), {b, s, h, dr}),
-      MemRefArg(cacheBits.data(), {numPages, pageSize, dc + dr}),
-      MemRefArg(blockTable.data(), {b, table.width}),
-      MemRefArg(seqLens.data(), {b}),
-      MemRefArg(out.data(), {b, s, h, dc}),
-      MemRefArg(lse.data(), {b, s, h})};
-  llvm::Error ran = (*kernel)->run(args);
-  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+  CpuAttention got;
+  runOnCpu(config, qLatent, qRope, tokens, cache, table, splits, got);
+  if (HasFatalFailure())
+    return;
 
   llvm::Expected<AttentionResult> expected =
       latentAttention(config, qLatent, qRope, tokens, cache, table, true);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  for (size_t i = 0; i < out.size(); ++i) {
+  ASSERT_EQ(got.out.size(), expected->out.size());
+  for (size_t i = 0; i < got.out.size(); ++i) {
     double want = expected->out[i];
-    float got = fromBF16Bits(out[i]);
-    ASSERT_FALSE(std::isnan(got)) << "NaN at output " << i;
-    ASSERT_NEAR(got, want, 0x1p-8 * std::abs(want) + 1e-5) << "output " << i;
+    ASSERT_FALSE(std::isnan(got.out[i])) << "NaN at output " << i;
+    ASSERT_NEAR(got.out[i], want, 0x1p-8 * std::abs(want) + 1e-5)
+        << "output " << i;
   }
-  for (size_t i = 0; i < lse.size(); ++i) {
+  for (size_t i = 0; i < got.lse.size(); ++i) {
     if (std::isinf(expected->lse[i])) {
-      ASSERT_EQ(lse[i], expected->lse[i]) << "lse " << i;
+      ASSERT_EQ(got.lse[i], expected->lse[i]) << "lse " << i;
       continue;
     }
-    ASSERT_NEAR(lse[i], expected->lse[i],
+    ASSERT_NEAR(got.lse[i], expected->lse[i],
                 1e-4 * std::max(1.0, std::abs(expected->lse[i])))
         << "lse " << i;
   }
@@ -171,34 +194,14 @@ TEST(CpuLatentAttentionNaN, AVisibleNaNKeyPoisonsItsSequenceOnly) {
   std::vector<float> qLatent = random.values(2 * 2 * 12, StorageType::BF16);
   std::vector<float> qRope = random.values(2 * 2 * 4, StorageType::BF16);
 
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect>();
-  mlir::mla::registerCpuLoweringDialects(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(
-          attentionModule(config, 2, 1, cache, table.width, true), &context);
-  ASSERT_TRUE(module);
-  llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
-      CpuKernel::compile(*module, "attention");
-  ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
-  std::vector<uint16_t> q = toBF16(qLatent), qr = toBF16(qRope);
-  std::vector<uint16_t> cacheBits = toBF16(cache.rows), out(2 * 2 * 12);
-  std::vector<int32_t> blockTable = table.blockTable, seqLens = table.seqLens;
-  std::vector<float> lse(2 * 2);
-  std::vector<MemRefArg> args = {MemRefArg(q.data(), {2, 1, 2, 12}),
-                                 MemRefArg(qr.data(), {2, 1, 2, 4}),
-                                 MemRefArg(cacheBits.data(), {8, 4, 16}),
-                                 MemRefArg(blockTable.data(), {2, table.width}),
-                                 MemRefArg(seqLens.data(), {2}),
-                                 MemRefArg(out.data(), {2, 1, 2, 12}),
-                                 MemRefArg(lse.data(), {2, 1, 2})};
-  llvm::Error ran = (*kernel)->run(args);
-  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+  CpuAttention got;
+  runOnCpu(config, qLatent, qRope, 1, cache, table, 0, got);
+  if (HasFatalFailure())
+    return;
   for (int64_t i = 0; i < 2 * 12; ++i)
-    EXPECT_FALSE(std::isnan(fromBF16Bits(out[i]))) << "sequence 0, " << i;
+    EXPECT_FALSE(std::isnan(got.out[i])) << "sequence 0, " << i;
   for (int64_t i = 2 * 12; i < 4 * 12; ++i)
-    EXPECT_TRUE(std::isnan(fromBF16Bits(out[i]))) << "sequence 1, " << i;
+    EXPECT_TRUE(std::isnan(got.out[i])) << "sequence 1, " << i;
 }
 
 std::string cpuCaseName(const ::testing::TestParamInfo<CpuCase> &info) {
