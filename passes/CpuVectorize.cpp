@@ -1,11 +1,20 @@
-//===- CpuVectorize.cpp - tile and vectorize the reductions for the CPU ---===//
+//===- CpuVectorize.cpp - tile and vectorize linalg for the CPU -----------===//
 //
-// The scalar loops convert-linalg-to-loops makes from a contraction keep
-// their accumulator in memory, and without alias information LLVM cannot
-// keep it in a register or vectorize it. This pass tiles each static-shaped
-// linalg.generic with a reduction so that one tile spans the innermost
-// dimension (up to 16 lanes) and the reduction (up to a vector budget), then
-// vectorizes the tile: the accumulation happens in vector registers.
+// The scalar loops convert-linalg-to-loops makes keep a contraction's
+// accumulator in memory, and LLVM cannot keep it in registers or vectorize
+// it. This pass tiles each static-shaped linalg.generic and vectorizes the
+// tile, choosing one of three plans:
+//
+// - register block: the innermost loop is parallel and there is a
+//   reduction (a contraction such as P x V). The tile is a block of about
+//   16 vector registers of accumulators over the parallel loops; the
+//   reduction loops become the innermost scf.for loops with tile size 1,
+//   and the accumulator block is hoisted out of them into loop-carried
+//   vectors, so each step is a few loads and a block of FMAs.
+// - whole reduction: the innermost loop is a reduction (a row max, a dot
+//   product). The tile spans it, or power-of-two chunks of it, and is
+//   reduced in vector registers.
+// - elementwise: no reduction. The tile is 16 lanes of the innermost loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,11 +24,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLACPUVECTORIZE
@@ -31,87 +43,223 @@ using namespace mlir::mla;
 
 namespace {
 
-// Vector lanes of the innermost dimension, and the most elements one
-// vectorized tile may hold (registers plus what LLVM can spill cheaply).
-constexpr int64_t kLanes = 16;
-constexpr int64_t kMaxTileElements = 512;
+using utils::IteratorType;
 
-/// Tile sizes for `op`, or nothing when it is not worth vectorizing.
-std::optional<SmallVector<int64_t>> chooseTileSizes(linalg::GenericOp op) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic) ||
-      op.getNumReductionLoops() == 0)
-    return std::nullopt;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+// Vector lanes (f32 in a 512-bit register), the accumulator elements of a
+// register block (16 registers), and the most elements a whole-reduction
+// tile may hold.
+constexpr int64_t kLanes = 16;
+constexpr int64_t kBlockElements = 16 * kLanes;
+constexpr int64_t kMaxTileElements = 512;
+constexpr llvm::StringLiteral kRegisterLoop = "mla.register_loop";
+
+/// How one linalg.generic is tiled: a size per loop, the loop order, and
+/// how many of the innermost tiled loops carry the accumulator in registers.
+struct TilePlan {
+  SmallVector<int64_t> sizes;
+  SmallVector<int64_t> interchange;
+  unsigned registerLoops = 0;
+};
+
+/// The widest multiple of the lanes, up to `limit`, that divides `range`;
+/// the whole range when it is short, or nothing.
+std::optional<int64_t> laneTile(int64_t range, int64_t limit) {
+  if (range % kLanes != 0)
+    return range <= limit ? std::optional<int64_t>(range) : std::nullopt;
+  int64_t tile = kLanes;
+  while (tile * 2 <= limit && range % (tile * 2) == 0)
+    tile *= 2;
+  return tile;
+}
+
+/// Register block: the innermost loop in lanes (up to 4 registers wide),
+/// the other parallel loops grown in turn by powers of two that divide them
+/// until the block holds kBlockElements, the reductions one step at a time
+/// and innermost.
+std::optional<TilePlan> planRegisterBlock(ArrayRef<int64_t> ranges,
+                                          ArrayRef<IteratorType> iterators) {
   unsigned last = ranges.size() - 1;
-  SmallVector<int64_t> tiles(ranges.size(), 1);
-  int64_t elements = 1;
-  // The innermost dimension: lanes if parallel; if a reduction, whole or in
-  // chunks of a power of two that divides it (a long dot product, such as
-  // a projection from d_model, accumulates chunk by chunk).
-  if (iterators[last] == utils::IteratorType::parallel) {
-    tiles[last] = ranges[last] % kLanes == 0 ? kLanes : ranges[last];
-  } else {
-    tiles[last] = ranges[last];
-    for (int64_t chunk = 512; tiles[last] > kMaxTileElements && chunk >= kLanes;
-         chunk /= 2)
-      if (ranges[last] % chunk == 0)
-        tiles[last] = chunk;
-  }
-  if (tiles[last] > kMaxTileElements)
+  std::optional<int64_t> inner = laneTile(ranges[last], 4 * kLanes);
+  if (!inner)
     return std::nullopt;
-  elements = tiles[last];
-  // Reductions, innermost first, whole while they fit the budget.
+  TilePlan plan;
+  plan.sizes.assign(ranges.size(), 1);
+  plan.sizes[last] = *inner;
+  int64_t elements = *inner;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int64_t d = last - 1; d >= 0; --d) {
+      if (iterators[d] != IteratorType::parallel)
+        continue;
+      int64_t next = plan.sizes[d] * 2;
+      if (ranges[d] % next == 0 && elements * 2 <= kBlockElements) {
+        plan.sizes[d] = next;
+        elements *= 2;
+        grew = true;
+      }
+    }
+  }
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (iterators[d] == IteratorType::parallel)
+      plan.interchange.push_back(d);
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (iterators[d] == IteratorType::reduction) {
+      plan.interchange.push_back(d);
+      ++plan.registerLoops;
+    }
+  return plan;
+}
+
+/// Whole reduction: the innermost reduction whole or in power-of-two
+/// chunks (a projection from d_model accumulates chunk by chunk), outer
+/// reductions whole while they fit the budget, parallel loops one by one.
+std::optional<TilePlan> planWholeReduction(ArrayRef<int64_t> ranges,
+                                           ArrayRef<IteratorType> iterators) {
+  unsigned last = ranges.size() - 1;
+  TilePlan plan;
+  plan.sizes.assign(ranges.size(), 1);
+  plan.sizes[last] = ranges[last];
+  for (int64_t chunk = 512;
+       plan.sizes[last] > kMaxTileElements && chunk >= kLanes; chunk /= 2)
+    if (ranges[last] % chunk == 0)
+      plan.sizes[last] = chunk;
+  if (plan.sizes[last] > kMaxTileElements)
+    return std::nullopt;
+  int64_t elements = plan.sizes[last];
   for (int64_t d = last - 1; d >= 0; --d) {
-    if (iterators[d] != utils::IteratorType::reduction)
-      continue;
-    if (elements * ranges[d] <= kMaxTileElements) {
-      tiles[d] = ranges[d];
+    if (iterators[d] == IteratorType::reduction &&
+        elements * ranges[d] <= kMaxTileElements) {
+      plan.sizes[d] = ranges[d];
       elements *= ranges[d];
     }
   }
-  return tiles;
+  return plan;
+}
+
+/// Elementwise: 16 lanes of the innermost loop (or all of a short one).
+std::optional<TilePlan> planElementwise(ArrayRef<int64_t> ranges) {
+  std::optional<int64_t> inner = laneTile(ranges.back(), kLanes);
+  if (!inner)
+    return std::nullopt;
+  TilePlan plan;
+  plan.sizes.assign(ranges.size(), 1);
+  plan.sizes.back() = *inner;
+  return plan;
+}
+
+std::optional<TilePlan> planTiles(linalg::GenericOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  if (op.getNumReductionLoops() == 0)
+    return planElementwise(ranges);
+  if (iterators.back() == IteratorType::parallel)
+    return planRegisterBlock(ranges, iterators);
+  return planWholeReduction(ranges, iterators);
+}
+
+/// Tiles `op` by `plan`, vectorizes the tile and hoists the accumulator
+/// out of the register-carrying loops.
+void tileAndVectorize(IRRewriter &rewriter, linalg::GenericOp op,
+                      const TilePlan &plan) {
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), plan.sizes));
+  if (!plan.interchange.empty())
+    options.setInterchange(plan.interchange);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return;
+  rewriter.replaceOp(op, tiled->replacements);
+  for (Operation *tile : tiled->tiledOps) {
+    rewriter.setInsertionPoint(tile);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, tile);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(tile, vectorized->replacements);
+  }
+  // Mark the loops that will carry the accumulator block (the reductions,
+  // innermost after the interchange); it is hoisted once the vector cleanup
+  // has given its reads and writes their final form.
+  unsigned marked = 0;
+  for (Operation *loop : llvm::reverse(tiled->loops)) {
+    if (marked++ == plan.registerLoops)
+      break;
+    loop->setAttr(kRegisterLoop, rewriter.getUnitAttr());
+  }
+}
+
+/// Hoists the accumulator block out of every marked loop, innermost first,
+/// into loop-carried vectors.
+void hoistRegisterBlocks(IRRewriter &rewriter, Operation *root) {
+  SmallVector<LoopLikeOpInterface> loops;
+  root->walk([&](LoopLikeOpInterface loop) {
+    if (loop->hasAttr(kRegisterLoop))
+      loops.push_back(loop);
+  });
+  for (LoopLikeOpInterface loop : loops) {
+    loop->removeAttr(kRegisterLoop);
+    // Once for the tensor slice, once for the vector read and write of it.
+    hoistLoopInvariantSubsets(rewriter,
+                              hoistLoopInvariantSubsets(rewriter, loop));
+  }
+}
+
+/// Lets LLVM fuse every multiply and add into an FMA: the cleanup above
+/// makes new adds without the contract flag the lowering put on its
+/// multiply-adds, and the X86 back end fuses only flagged pairs.
+void allowContraction(Operation *root) {
+  root->walk([](Operation *op) {
+    if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))
+      return;
+    auto fastmath = cast<arith::ArithFastMathInterface>(op);
+    op->setAttr(
+        fastmath.getFastMathAttrName(),
+        arith::FastMathFlagsAttr::get(
+            op->getContext(), fastmath.getFastMathFlagsAttr().getValue() |
+                                  arith::FastMathFlags::contract));
+  });
 }
 
 struct CpuVectorizePass
     : public mla::impl::MlaCpuVectorizeBase<CpuVectorizePass> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, SmallVector<int64_t>>> targets;
+    SmallVector<std::pair<linalg::GenericOp, TilePlan>> targets;
     getOperation()->walk([&](linalg::GenericOp op) {
       if (!op.hasPureTensorSemantics())
         return;
-      if (std::optional<SmallVector<int64_t>> sizes = chooseTileSizes(op))
-        targets.push_back({op, *sizes});
+      if (std::optional<TilePlan> plan = planTiles(op))
+        targets.push_back({op, std::move(*plan)});
     });
     IRRewriter rewriter(&getContext());
-    for (auto &[op, sizes] : targets) {
-      rewriter.setInsertionPoint(op);
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
-        continue;
-      rewriter.replaceOp(op, tiled->replacements);
-      for (Operation *tile : tiled->tiledOps) {
-        rewriter.setInsertionPoint(tile);
-        FailureOr<linalg::VectorizationResult> vectorized =
-            linalg::vectorize(rewriter, tile);
-        if (succeeded(vectorized))
-          rewriter.replaceOp(tile, vectorized->replacements);
-      }
-    }
+    for (auto &[op, plan] : targets)
+      tileAndVectorize(rewriter, op, plan);
 
-    // Unit dimensions away, reductions into lane-wise adds, transfers into
-    // plain loads and stores where possible.
-    RewritePatternSet patterns(&getContext());
-    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    // First unit dimensions away (a reduction over the unit step of a
+    // register block becomes a plain add), then innermost reductions into
+    // vector.reduction, and exp and log on vectors as polynomials rather than
+    // a libm call per lane.
+    RewritePatternSet unitDims(&getContext());
+    vector::populateCastAwayVectorLeadingOneDimPatterns(unitDims);
+    vector::populateVectorTransferDropUnitDimsPatterns(unitDims);
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(unitDims,
+                                                             &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(unitDims))))
+      return signalPassFailure();
+    RewritePatternSet lowering(&getContext());
     vector::populateVectorMultiReductionLoweringPatterns(
-        patterns, vector::VectorMultiReductionLowering::InnerParallel);
-    vector::populateVectorTransferDropUnitDimsPatterns(patterns);
-    vector::populateVectorReductionToContractPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+        lowering, vector::VectorMultiReductionLowering::InnerReduction);
+    populateMathPolynomialApproximationPatterns(lowering, [](StringRef name) {
+      return name == math::ExpOp::getOperationName() ||
+             name == math::LogOp::getOperationName();
+    });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(lowering))))
+      return signalPassFailure();
+    hoistRegisterBlocks(rewriter, getOperation());
+    allowContraction(getOperation());
   }
 };
 

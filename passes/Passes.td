@@ -64,14 +64,16 @@ def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
 }
 
 def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
-  let summary = "Tile and vectorize static-shaped linalg reductions for the "
-                "CPU";
+  let summary = "Tile and vectorize static-shaped linalg for the CPU";
   let description = [{
     Part of mla-to-cpu, on tensors after convert-mla-to-linalg. Each
-    linalg.generic with a reduction and static loop ranges is tiled so that a
-    tile spans the innermost dimension (16 lanes when it is parallel) and as
-    much of the reduction as fits 512 elements, and the tile is vectorized,
-    so that contractions accumulate in vector registers.
+    linalg.generic with static loop ranges is tiled and the tile vectorized:
+    a contraction whose innermost loop is parallel gets a register block of
+    about 16 vectors of accumulators, carried in registers through its
+    reduction loops (innermost, one step at a time); a reduction over the
+    innermost loop is reduced whole (or in power-of-two chunks) in vector
+    registers; elementwise ops go 16 lanes at a time. exp and log on vectors
+    become polynomials, and multiplies and adds may be fused into FMAs.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect"];

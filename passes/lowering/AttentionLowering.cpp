@@ -113,35 +113,40 @@ struct PageStep {
     return emit.map(
         dots, emit.empty(shape, f32),
         [&](OpBuilder &nb, Location nl, ValueRange in, auto index) -> Value {
-          auto add = [&](Value x, Value y) {
-            return arith::AddIOp::create(nb, nl, x, y).getResult();
-          };
-          auto less = [&](Value x, Value y) {
-            return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, x,
-                                         y)
-                .getResult();
-          };
-          Value key = add(pageStart, index(2));
-          // Bottom-right causal: query s sees keys < length - S + 1 + s.
-          Value limit = keys.length;
-          if (keys.causal) {
-            Value one = arith::ConstantIndexOp::create(nb, nl, 1);
-            Value base = arith::SubIOp::create(nb, nl, keys.length, tokens);
-            limit = add(add(base, one), index(0));
-          }
-          Value valid = arith::AndIOp::create(
-              nb, nl, less(key, limit),
-              arith::AndIOp::create(
-                  nb, nl, less(key, keys.keyEnd),
-                  arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, key,
-                                        keys.keyBegin)));
           Value scaled = arith::MulFOp::create(
               nb, nl, in[0],
               arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(scale)));
           Value negInf =
               arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
-          return arith::SelectOp::create(nb, nl, valid, scaled, negInf);
+          return arith::SelectOp::create(
+              nb, nl, visible(nb, nl, pageStart, index(0), index(2)), scaled,
+              negInf);
         });
+  }
+
+  /// Whether query row `s` sees key `t` of the page starting at `pageStart`:
+  /// the key is in this call's range and (bottom-right causal) the query
+  /// sees keys < length - S + 1 + s.
+  Value visible(OpBuilder &nb, Location nl, Value pageStart, Value s, Value t) {
+    auto add = [&](Value x, Value y) {
+      return arith::AddIOp::create(nb, nl, x, y).getResult();
+    };
+    auto less = [&](Value x, Value y) {
+      return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, x, y)
+          .getResult();
+    };
+    Value key = add(pageStart, t);
+    Value limit = keys.length;
+    if (keys.causal) {
+      Value one = arith::ConstantIndexOp::create(nb, nl, 1);
+      Value base = arith::SubIOp::create(nb, nl, keys.length, tokens);
+      limit = add(add(base, one), s);
+    }
+    Value inRange = arith::AndIOp::create(
+        nb, nl, less(key, keys.keyEnd),
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, key,
+                              keys.keyBegin));
+    return arith::AndIOp::create(nb, nl, less(key, limit), inRange);
   }
 
   /// The online-softmax update of (max, sum, acc) with one page of keys.
@@ -193,9 +198,14 @@ struct PageStep {
         });
     // loops (s, h, t, c): the latent dimension innermost, so each key row is
     // read contiguously into a contiguous accumulator row (vector FMAs).
+    // A hidden key's row is zeroed, not just its weight: an unwritten cache
+    // row may hold NaN, and 0 x NaN is NaN.
     Value newAcc = emit.contract(
         probabilities, map({0, 1, 2}, 4), latentKeys, map({2, 3}, 4), scaledAcc,
-        map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar}, /*zeroLhsMasks=*/true);
+        map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
+        [&](OpBuilder &nb, Location nl, auto index) {
+          return visible(nb, nl, pageStart, index(0), index(2));
+        });
     // The new max and sum go back into the loop-carried tensors once the old
     // ones are read, so bufferization keeps one buffer for each across pages.
     auto writeBack = [&](Value value, Value carried) {
@@ -233,6 +243,9 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
   Value initial[] = {emit.filled(rows, f32, -INFINITY),
                      emit.filled(rows, f32, 0.0),
                      emit.filled(accShape, f32, 0.0)};
+  // The queries are read once per key: extend them to f32 once, up front.
+  Value qLatentF32 = emit.convert(qLatent, f32);
+  Value qRopeF32 = emit.convert(qRope, f32);
   Value size = emit.index(pageSize);
   Value firstPage = arith::DivUIOp::create(b, loc, keys.keyBegin, size);
   Value endPage = arith::CeilDivUIOp::create(b, loc, keys.keyEnd, size);
@@ -240,7 +253,8 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
       b, loc, firstPage, endPage, emit.index(1), initial,
       [&](OpBuilder &lb, Location ll, Value pageIndex, ValueRange state) {
         LinalgEmitter bodyEmit(lb, ll);
-        PageStep step{bodyEmit, config, pageSize, qLatent, qRope, tokens, keys};
+        PageStep step{bodyEmit, config, pageSize, qLatentF32,
+                      qRopeF32, tokens, keys};
         scf::YieldOp::create(lb, ll, step.update(pageIndex, state, rows));
       });
   Value max = loop.getResult(0), sum = loop.getResult(1);

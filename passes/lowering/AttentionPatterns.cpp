@@ -262,33 +262,36 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
     Value lengths = adaptor.getSeqLens();
     bool causal = op.getCausal();
     double scale = config.getSoftmaxScale();
+    // Whether query row s of sequence `batch` sees key t (bottom-right
+    // causal).
+    auto visible = [&](OpBuilder &b, Location l, Value batch, Value s,
+                       Value t) -> Value {
+      Value length = arith::IndexCastOp::create(
+          b, l, b.getIndexType(),
+          tensor::ExtractOp::create(b, l, lengths, batch));
+      Value limit = length;
+      if (causal) {
+        Value one = arith::ConstantIndexOp::create(b, l, 1);
+        limit = arith::AddIOp::create(
+            b, l,
+            arith::AddIOp::create(
+                b, l, arith::SubIOp::create(b, l, length, tokens), one),
+            s);
+      }
+      return arith::AndIOp::create(
+          b, l,
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, t, limit),
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, t, length));
+    };
     Value scores = emit.map(
         dots, emit.empty(scoreShape, f32),
         [&](OpBuilder &b, Location l, ValueRange in,
             function_ref<Value(int64_t)> index) -> Value {
-          Value length = arith::IndexCastOp::create(
-              b, l, b.getIndexType(),
-              tensor::ExtractOp::create(b, l, lengths, index(0)));
-          Value limit = length;
-          if (causal) {
-            Value one = arith::ConstantIndexOp::create(b, l, 1);
-            limit = arith::AddIOp::create(
-                b, l,
-                arith::AddIOp::create(
-                    b, l, arith::SubIOp::create(b, l, length, tokens), one),
-                index(1));
-          }
-          Value visible = arith::AndIOp::create(
-              b, l,
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index(3),
-                                    limit),
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index(3),
-                                    length));
           Value scaled = arith::MulFOp::create(
               b, l, in[0],
               arith::ConstantOp::create(b, l, b.getF32FloatAttr(scale)));
           return arith::SelectOp::create(
-              b, l, visible, scaled,
+              b, l, visible(b, l, index(0), index(1), index(3)), scaled,
               arith::ConstantOp::create(b, l, b.getF32FloatAttr(-INFINITY)));
         });
     // loops (b, s, h, t)
@@ -320,7 +323,9 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
         weights, emit.affineMap(5, {0, 1, 2, 4}), adaptor.getV(),
         emit.affineMap(5, {0, 4, 2, 3}), emit.filled(outShape, f32, 0.0),
         emit.affineMap(5, {0, 1, 2, 3}), {par, par, par, par, red},
-        /*zeroLhsMasks=*/true);
+        [&](OpBuilder &b, Location l, auto index) {
+          return visible(b, l, index(0), index(1), index(4));
+        });
     auto [out, lse] = normalizeBySum(emit, weighted, max, sum);
     rewriter.replaceOp(op, {emit.convert(out, config.getStorageType()), lse});
     return success();

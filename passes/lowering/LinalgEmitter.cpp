@@ -73,23 +73,21 @@ Value LinalgEmitter::map(ValueRange inputs, Value init, BodyFn body) {
 Value LinalgEmitter::contract(Value lhs, AffineMap lhsMap, Value rhs,
                               AffineMap rhsMap, Value init, AffineMap initMap,
                               ArrayRef<IteratorType> iterators,
-                              bool zeroLhsMasks) {
+                              TermMaskFn rhsMask) {
   Type accum = cast<RankedTensorType>(init.getType()).getElementType();
   return generic(
       {lhs, rhs}, {lhsMap, rhsMap}, init, initMap, iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+      [&](OpBuilder &nb, Location nl, ValueRange in, auto index) {
         Value x = castScalar(nb, nl, in[0], accum);
         Value y = castScalar(nb, nl, in[1], accum);
+        if (rhsMask) {
+          Value zero =
+              arith::ConstantOp::create(nb, nl, nb.getFloatAttr(accum, 0.0));
+          y = arith::SelectOp::create(nb, nl, rhsMask(nb, nl, index), y, zero);
+        }
         // A multiply-add may be fused into one FMA.
         auto fastmath = arith::FastMathFlags::contract;
         Value product = arith::MulFOp::create(nb, nl, x, y, fastmath);
-        if (zeroLhsMasks) {
-          Value zero =
-              arith::ConstantOp::create(nb, nl, nb.getFloatAttr(accum, 0.0));
-          Value masked =
-              arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, zero);
-          product = arith::SelectOp::create(nb, nl, masked, zero, product);
-        }
         return arith::AddFOp::create(nb, nl, in[2], product, fastmath)
             .getResult();
       });

@@ -35,12 +35,17 @@ public:
   Value filled(ArrayRef<OpFoldResult> sizes, Type elementType, double value);
   Value empty(ArrayRef<OpFoldResult> sizes, Type elementType);
 
-  /// init + sum over the reduction loops of lhs * rhs. With
-  /// `zeroLhsMasks`, a zero lhs contributes 0 whatever rhs holds (NaN in an
-  /// unwritten cache row must not leak through a masked-out probability).
+  /// Whether the term at the loop indices counts (an i1).
+  using TermMaskFn = function_ref<Value(OpBuilder &b, Location loc,
+                                        function_ref<Value(int64_t)> index)>;
+
+  /// init + sum over the reduction loops of lhs * rhs. With `rhsMask`, rhs
+  /// is replaced by 0 where the mask is false, so a NaN there (an unwritten
+  /// cache row) cannot leak through its zero weight.
   Value contract(Value lhs, AffineMap lhsMap, Value rhs, AffineMap rhsMap,
                  Value init, AffineMap initMap,
-                 ArrayRef<IteratorType> iterators, bool zeroLhsMasks = false);
+                 ArrayRef<IteratorType> iterators,
+                 TermMaskFn rhsMask = nullptr);
 
   /// A linalg.generic over `init`'s loops: each input is read through its
   /// map, the body combines the inputs and the current value of `init`

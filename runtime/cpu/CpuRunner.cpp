@@ -43,6 +43,9 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
     mlir::PassManager pm(&runner->context);
     mlir::mla::RewritePipelineOptions options;
     options.numSplits = splits;
+    // Each kernel call runs on one core: with splits left to the pass, it
+    // splits only where one core would otherwise sit idle (never, here).
+    options.smCount = 1;
     mlir::mla::buildRewritePipeline(pm, options);
     if (mlir::failed(pm.run(*module)))
       return llvm::createStringError("the mla-rewrite pipeline failed");

@@ -1,0 +1,128 @@
+// RUN: mla-opt %s -split-input-file --mla-cpu-vectorize --canonicalize \
+// RUN:   | FileCheck %s
+
+// P x V of one page: (s, h, t, c) with t the reduction. The register block is
+// 4 heads x 64 latent columns (16 vectors); t is the innermost loop and
+// carries the block in registers; the multiply-add may become an FMA.
+// CHECK-LABEL: func.func @probabilities_times_values
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c4
+// CHECK:           scf.for %{{.*}} = %c0 to %c512 step %c64
+// CHECK:             vector.transfer_read {{.*}} : tensor<1x4x64xf32>, vector<4x64xf32>
+// CHECK:             scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<4x64xf32>)
+// CHECK:               arith.extf {{.*}} : vector<4x1x64xbf16> to vector<4x1x64xf32>
+// CHECK:               arith.mulf {{.*}} fastmath<contract> : vector<4x1x64xf32>
+// CHECK:               vector.shape_cast
+// CHECK:               arith.addf %[[ACC]], {{.*}} fastmath<contract> : vector<4x64xf32>
+// CHECK:               scf.yield {{.*}} : vector<4x64xf32>
+// CHECK:             vector.transfer_write {{.*}} : vector<4x64xf32>, tensor<1x4x64xf32>
+// CHECK-NOT:     linalg.generic
+func.func @probabilities_times_values(%p: tensor<1x16x64xf32>,
+                                      %v: tensor<64x512xbf16>,
+                                      %acc: tensor<1x16x512xf32>)
+    -> tensor<1x16x512xf32> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(s, h, t, c) -> (s, h, t)>,
+                       affine_map<(s, h, t, c) -> (t, c)>,
+                       affine_map<(s, h, t, c) -> (s, h, c)>],
+      iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%p, %v : tensor<1x16x64xf32>, tensor<64x512xbf16>)
+      outs(%acc : tensor<1x16x512xf32>) {
+  ^bb0(%x: f32, %y: bf16, %out: f32):
+    %e = arith.extf %y : bf16 to f32
+    %m = arith.mulf %x, %e : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<1x16x512xf32>
+  return %0 : tensor<1x16x512xf32>
+}
+
+// -----
+
+// Three heads do not split in two: the block is one head x 64 columns.
+// CHECK-LABEL: func.func @three_heads
+// CHECK:         scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK:           vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<64xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
+func.func @three_heads(%p: tensor<3x64xf32>, %v: tensor<64x64xf32>,
+                       %acc: tensor<3x64xf32>) -> tensor<3x64xf32> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(h, t, c) -> (h, t)>,
+                       affine_map<(h, t, c) -> (t, c)>,
+                       affine_map<(h, t, c) -> (h, c)>],
+      iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%p, %v : tensor<3x64xf32>, tensor<64x64xf32>)
+      outs(%acc : tensor<3x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %m = arith.mulf %x, %y : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<3x64xf32>
+  return %0 : tensor<3x64xf32>
+}
+
+// -----
+
+// A row max over the innermost loop: the whole row in one vector.reduction.
+// CHECK-LABEL: func.func @row_max
+// CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK:           vector.reduction <maximumf>, %{{.*}}, %{{.*}} : vector<64xf32> into f32
+// CHECK-NOT:     linalg.generic
+func.func @row_max(%s: tensor<16x64xf32>, %init: tensor<16xf32>)
+    -> tensor<16xf32> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(h, t) -> (h, t)>,
+                       affine_map<(h, t) -> (h)>],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%s : tensor<16x64xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %m = arith.maximumf %x, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
+
+// -----
+
+// Elementwise: 16 lanes at a time, and exp as a polynomial on the vector
+// (no math.exp left for a libm call per lane).
+// CHECK-LABEL: func.func @exponentials
+// CHECK:         scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK:           vector.transfer_read {{.*}} vector<16xf32>
+// CHECK-NOT:       math.exp
+// CHECK:           vector.transfer_write {{.*}} vector<16xf32>
+func.func @exponentials(%s: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %empty = tensor.empty() : tensor<4x64xf32>
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(h, t) -> (h, t)>,
+                       affine_map<(h, t) -> (h, t)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<4x64xf32>) outs(%empty : tensor<4x64xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  } -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// -----
+
+// Dynamic loop ranges are left to the scalar loops.
+// CHECK-LABEL: func.func @dynamic
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+func.func @dynamic(%p: tensor<?x64xf32>, %v: tensor<64x64xf32>,
+                   %acc: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(h, t, c) -> (h, t)>,
+                       affine_map<(h, t, c) -> (t, c)>,
+                       affine_map<(h, t, c) -> (h, c)>],
+      iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%p, %v : tensor<?x64xf32>, tensor<64x64xf32>)
+      outs(%acc : tensor<?x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %m = arith.mulf %x, %y : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
