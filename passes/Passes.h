@@ -85,8 +85,12 @@ void buildCpuFrontEndPipeline(OpPassManager &pm);
 /// rewrite pipeline (or on its own, for the naive form).
 void buildCpuLoweringPipeline(OpPassManager &pm);
 /// From linalg/tensor/scf on tensors (no mla ops left) to the LLVM dialect
-/// for the host CPU: one-shot bufferization, loops, LLVM.
+/// for the host CPU: buildCpuBufferizePipeline, then buildCpuToLLVMPipeline.
 void buildCpuCodegenPipeline(OpPassManager &pm);
+/// One-shot bufferization across functions, deallocation: memrefs.
+void buildCpuBufferizePipeline(OpPassManager &pm);
+/// From bufferized linalg/scf/vector to the LLVM dialect: loops, LLVM.
+void buildCpuToLLVMPipeline(OpPassManager &pm);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"

@@ -67,6 +67,11 @@ void mlir::mla::buildCpuLoweringPipeline(OpPassManager &pm) {
 }
 
 void mlir::mla::buildCpuCodegenPipeline(OpPassManager &pm) {
+  buildCpuBufferizePipeline(pm);
+  buildCpuToLLVMPipeline(pm);
+}
+
+void mlir::mla::buildCpuBufferizePipeline(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -74,6 +79,9 @@ void mlir::mla::buildCpuCodegenPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
   // The per-sequence loops stay marked parallel; on the CPU they run in
   // sequence (a thread pool is future work).
   pm.addPass(createForallToParallelLoopPass());

@@ -1,6 +1,7 @@
 //===- CpuKernel.cpp - an MLA function compiled for the host CPU ----------===//
 
 #include "mlagen/CpuKernel.h"
+#include "dialect/MlaDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -33,19 +34,46 @@ MemRefArg::MemRefArg(void *data, llvm::ArrayRef<int64_t> shape) {
   }
 }
 
-/// Adds `<function>_entry`, which takes dense memrefs for the operands and
-/// the results of `function` (already on tensors) and calls it.
-static func::FuncOp buildEntryPoint(ModuleOp module, func::FuncOp function) {
+/// For each result of `function`, the operand it updates in place: a paged
+/// cache result whose type only one operand has (the cache it was appended
+/// to), or -1.
+static std::vector<int> findTiedOperands(func::FuncOp function) {
+  FunctionType type = function.getFunctionType();
+  std::vector<int> tied;
+  for (Type result : type.getResults()) {
+    int operand = -1, matches = 0;
+    if (isa<mla::PagedCacheType>(result))
+      for (auto [i, input] : llvm::enumerate(type.getInputs()))
+        if (input == result) {
+          operand = i;
+          ++matches;
+        }
+    tied.push_back(matches == 1 ? operand : -1);
+  }
+  return tied;
+}
+
+/// Adds `<function>_entry` (`function` is already on tensors), which takes
+/// dense memrefs for the operands and the untied results and calls it. A
+/// tied result is not stored anywhere: its operand is writable, so that
+/// bufferization updates the operand's buffer in place, which
+/// checkUpdatedInPlace then confirms.
+static func::FuncOp buildEntryPoint(ModuleOp module, func::FuncOp function,
+                                    ArrayRef<int> tied) {
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
   Location loc = function.getLoc();
   FunctionType type = function.getFunctionType();
-  SmallVector<Type> memrefs;
-  for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
+  auto memrefOf = [](Type t) -> Type {
     auto tensor = cast<RankedTensorType>(t);
-    memrefs.push_back(
-        MemRefType::get(tensor.getShape(), tensor.getElementType()));
-  }
+    return MemRefType::get(tensor.getShape(), tensor.getElementType());
+  };
+  SmallVector<Type> memrefs;
+  for (Type input : type.getInputs())
+    memrefs.push_back(memrefOf(input));
+  for (auto [result, operand] : llvm::zip(type.getResults(), tied))
+    if (operand < 0)
+      memrefs.push_back(memrefOf(result));
   auto entry =
       func::FuncOp::create(b, loc, (function.getName() + "_entry").str(),
                            b.getFunctionType(memrefs, {}));
@@ -55,15 +83,38 @@ static func::FuncOp buildEntryPoint(ModuleOp module, func::FuncOp function) {
   SmallVector<Value> operands;
   for (auto [i, input] : llvm::enumerate(type.getInputs()))
     operands.push_back(bufferization::ToTensorOp::create(
-        b, loc, input, body->getArgument(i), /*restrict=*/true));
+        b, loc, input, body->getArgument(i), /*restrict=*/true,
+        /*writable=*/llvm::is_contained(tied, int(i))));
   auto call = func::CallOp::create(b, loc, function, operands);
-  for (auto [i, result] : llvm::enumerate(call.getResults()))
-    bufferization::MaterializeInDestinationOp::create(
-        b, loc, Type(), result, body->getArgument(type.getNumInputs() + i),
-        /*restrict=*/true,
-        /*writable=*/true);
+  unsigned nextOutput = type.getNumInputs();
+  for (auto [result, operand] : llvm::zip(call.getResults(), tied))
+    if (operand < 0)
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, Type(), result, body->getArgument(nextOutput++),
+          /*restrict=*/true, /*writable=*/true);
   func::ReturnOp::create(b, loc);
   return entry;
+}
+
+/// After bufferization: every tied operand's buffer goes to the call as it
+/// is (not a copy), so the function's in-place update lands in it.
+static llvm::Error checkUpdatedInPlace(func::FuncOp entry,
+                                       llvm::StringRef function,
+                                       ArrayRef<int> tied) {
+  func::CallOp call;
+  entry.walk([&](func::CallOp op) {
+    if (op.getCallee() == function)
+      call = op;
+  });
+  for (int operand : tied)
+    if (operand >= 0 &&
+        (!call || call.getOperand(operand) != entry.getArgument(operand)))
+      return llvm::createStringError(
+          "internal error: bufferization copies operand " +
+          std::to_string(operand) +
+          " (a paged cache the function appends to) instead of updating it "
+          "in place");
+  return llvm::Error::success();
 }
 
 static llvm::Error runPasses(ModuleOp module,
@@ -97,16 +148,25 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   context->appendDialectRegistry(registry);
   context->loadAllAvailableDialects();
 
+  std::vector<int> tied =
+      findTiedOperands(module.lookupSymbol<func::FuncOp>(functionName));
   if (llvm::Error e = runPasses(module, mla::buildCpuFrontEndPipeline,
                                 "the lowering of the mla ops"))
     return std::move(e);
-  func::FuncOp entry =
-      buildEntryPoint(module, module.lookupSymbol<func::FuncOp>(functionName));
+  func::FuncOp entry = buildEntryPoint(
+      module, module.lookupSymbol<func::FuncOp>(functionName), tied);
   // The lowering replaces the func.func ops: keep what the caller needs.
-  std::string entryName = ("_mlir_ciface_" + entry.getName()).str();
+  std::string entrySymbol = entry.getName().str();
+  std::string entryName = "_mlir_ciface_" + entrySymbol;
   size_t numArgs = entry.getNumArguments();
   if (llvm::Error e =
-          runPasses(module, mla::buildCpuCodegenPipeline, "code generation"))
+          runPasses(module, mla::buildCpuBufferizePipeline, "bufferization"))
+    return std::move(e);
+  if (llvm::Error e = checkUpdatedInPlace(
+          module.lookupSymbol<func::FuncOp>(entrySymbol), functionName, tied))
+    return std::move(e);
+  if (llvm::Error e =
+          runPasses(module, mla::buildCpuToLLVMPipeline, "code generation"))
     return std::move(e);
 
   llvm::InitializeNativeTarget();

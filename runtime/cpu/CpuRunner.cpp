@@ -95,7 +95,6 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
     add(w.wUv, {h, dv, dc});
     add(w.wO, {dm, h, dv});
     runner->buffers.emplace_back(t, size_t(b * s * dm));
-    runner->buffers.emplace_back(t, p.cache.rows.size());
   }
 
   if (p.shape.mode == RunMode::Attention) {
@@ -134,9 +133,10 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   args.emplace_back(runner->seqLens.data(), llvm::ArrayRef<int64_t>{b});
   while (next < shapes.size())
     input(); // weights
+  // The step appends to the cache buffer in place (buffers[1]); each run
+  // writes the same new rows, as the lengths do not move.
   args.emplace_back(runner->buffers[next].data(),
                     llvm::ArrayRef<int64_t>{b, s, c.dModel});
-  args.emplace_back(runner->buffers[next + 1].data(), cacheShape);
   return runner;
 }
 
@@ -166,7 +166,7 @@ StepResult CpuRunner::result() const {
     result.lse = lse;
     return result;
   }
-  result.out = buffers[buffers.size() - 2].values();
-  result.cache = buffers.back().values();
+  result.out = buffers.back().values();
+  result.cache = buffers[1].values();
   return result;
 }

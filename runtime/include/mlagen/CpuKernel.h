@@ -4,7 +4,9 @@
 // JIT-compiles it with MLIR's ExecutionEngine. The compiled entry point
 // takes every operand of the function (the paged cache as a dense
 // [pages, page_size, row] buffer) followed by one output buffer per result,
-// all dense row-major buffers the caller owns.
+// all dense row-major buffers the caller owns. A paged-cache result whose
+// type only one operand has (the cache it appends to) takes no output
+// buffer: it is written in place into that operand's buffer.
 //
 //===----------------------------------------------------------------------===//
 
