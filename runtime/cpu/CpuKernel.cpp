@@ -190,6 +190,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   std::unique_ptr<CpuKernel> kernel(new CpuKernel());
   kernel->engine = std::move(*engine);
   kernel->numArgs = numArgs;
+  kernel->tied = tied;
   // Looking the entry up makes the JIT compile now, not on the first run.
   auto packed = kernel->engine->lookupPacked(entryName);
   if (!packed)

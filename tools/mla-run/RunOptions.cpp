@@ -17,6 +17,13 @@ static cl::OptionCategory
 static cl::OptionCategory shapeCategory("Batch, cache and inputs");
 static cl::OptionCategory outputCategory("Checking, timing and saving");
 
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("[input.mlir]"),
+                                      cl::init(""), cl::cat(runCategory));
+static cl::opt<std::string>
+    entry("entry",
+          cl::desc("The function of input.mlir to run (default: its only "
+                   "function)"),
+          cl::cat(runCategory));
 static cl::opt<std::string>
     mode("mode",
          cl::desc("attention: latent attention over the paged cache; "
@@ -46,19 +53,22 @@ static cl::opt<std::string> preset("preset",
                                    cl::cat(configCategory));
 static cl::opt<int64_t> heads("heads", cl::desc("Query heads (e.g. H / TP)"),
                               cl::init(-1), cl::cat(configCategory));
-static cl::opt<int64_t> dModel("d-model", cl::init(-1),
+static cl::opt<int64_t> dModel("d-model", cl::desc("Hidden size"), cl::init(-1),
                                cl::cat(configCategory));
 static cl::opt<int64_t> qLoraRank("q-lora-rank",
                                   cl::desc("0: no query compression"),
                                   cl::init(-1), cl::cat(configCategory));
-static cl::opt<int64_t> kvLoraRank("kv-lora-rank", cl::init(-1),
-                                   cl::cat(configCategory));
-static cl::opt<int64_t> nopeDim("qk-nope-head-dim", cl::init(-1),
-                                cl::cat(configCategory));
-static cl::opt<int64_t> ropeDim("qk-rope-head-dim", cl::init(-1),
-                                cl::cat(configCategory));
-static cl::opt<int64_t> vDim("v-head-dim", cl::init(-1),
-                             cl::cat(configCategory));
+static cl::opt<int64_t> kvLoraRank("kv-lora-rank", cl::desc("Latent width d_c"),
+                                   cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t>
+    nopeDim("qk-nope-head-dim",
+            cl::desc("Per-head query/key width without RoPE"), cl::init(-1),
+            cl::cat(configCategory));
+static cl::opt<int64_t> ropeDim("qk-rope-head-dim",
+                                cl::desc("Decoupled RoPE width d_r (even)"),
+                                cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t> vDim("v-head-dim", cl::desc("Per-head value width"),
+                             cl::init(-1), cl::cat(configCategory));
 static cl::opt<std::string> pairing("rope-pairing",
                                     cl::desc("interleaved or half (default: "
                                              "the preset's)"),
@@ -70,9 +80,11 @@ static cl::opt<std::string> dtype("dtype",
 
 static cl::opt<int64_t> batch("batch", cl::desc("Sequences"), cl::init(4),
                               cl::cat(shapeCategory));
-static cl::opt<int64_t> seqLen("seq-len",
-                               cl::desc("Cached tokens of every sequence"),
-                               cl::init(1024), cl::cat(shapeCategory));
+static cl::opt<int64_t>
+    seqLen("seq-len",
+           cl::desc("Cached tokens of every sequence (for input.mlir: as many "
+                    "as the pages allow)"),
+           cl::init(1024), cl::cat(shapeCategory));
 static cl::list<int64_t>
     seqLens("seq-lens",
             cl::desc("Cached tokens per sequence, e.g. 0,63,1000 (sets the "
@@ -82,9 +94,11 @@ static cl::opt<std::string>
     seqLenRange("seq-len-range",
                 cl::desc("MIN:MAX: lengths drawn uniformly from the seed"),
                 cl::cat(shapeCategory));
-static cl::opt<int64_t> queryTokens("query-tokens",
-                                    cl::desc("New tokens per sequence (s_q)"),
-                                    cl::init(1), cl::cat(shapeCategory));
+static cl::opt<int64_t>
+    queryTokens("query-tokens",
+                cl::desc("New tokens per sequence (s_q; for input.mlir, sizes "
+                         "a dynamic block table)"),
+                cl::init(1), cl::cat(shapeCategory));
 static cl::opt<int64_t> pageSize("page-size", cl::desc("Rows per cache page"),
                                  cl::init(64), cl::cat(shapeCategory));
 static cl::opt<int64_t> numPages("num-pages",
@@ -100,8 +114,10 @@ static cl::opt<std::string>
          cl::cat(shapeCategory));
 
 static cl::opt<bool> verify("verify",
-                            cl::desc("Compare with the reference; exit 1 "
-                                     "beyond the documented tolerances"),
+                            cl::desc("Compare with the reference (for "
+                                     "input.mlir: with the function compiled "
+                                     "as written); exit 1 beyond the "
+                                     "documented tolerances"),
                             cl::cat(outputCategory));
 static cl::opt<int64_t> iterations("iterations",
                                    cl::desc("Timed iterations (median "
@@ -109,9 +125,10 @@ static cl::opt<int64_t> iterations("iterations",
                                    cl::init(5), cl::cat(outputCategory));
 static cl::opt<int64_t> warmup("warmup", cl::desc("Untimed runs first"),
                                cl::init(1), cl::cat(outputCategory));
-static cl::opt<std::string>
-    save("save", cl::desc("Write inputs, outputs and manifest.json here"),
-         cl::cat(outputCategory));
+static cl::opt<std::string> save(
+    "save",
+    cl::desc("Write inputs, outputs and manifest.json here (format: README)"),
+    cl::cat(outputCategory));
 static cl::opt<bool> cacheReport(
     "cache-report",
     cl::desc("Print KV-cache sizes for MHA, GQA, MQA and MLA and exit"),
@@ -161,6 +178,11 @@ static llvm::Expected<std::vector<int32_t>> readLengths() {
     return flagError("seq-len", llvm::formatv("{0} is outside [0, 16777216]",
                                               seqLen.getValue()));
   return std::vector<int32_t>(batch, int32_t(seqLen));
+}
+
+void mlagen::hideUnrelatedOptions() {
+  cl::HideUnrelatedOptions(
+      {&runCategory, &configCategory, &shapeCategory, &outputCategory});
 }
 
 llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
@@ -237,6 +259,8 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.splits = splits;
   options.verify = verify;
   options.rewrite = !noRewrite;
+  options.inputFile = inputFile;
+  options.entry = entry;
   options.printIR = printIR;
   options.cacheReport = cacheReport;
   options.reportContext = context;

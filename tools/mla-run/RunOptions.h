@@ -26,7 +26,11 @@ struct RunOptions {
   bool cacheReport = false;
   int64_t reportContext = 0, reportGroups = 0;
   std::string loadDir, saveDir;
+  std::string inputFile, entry; // a user's function, instead of a step
 };
+
+/// Hides LLVM's own options from --help (call before parsing).
+void hideUnrelatedOptions();
 
 /// Reads the parsed command line. Errors name the offending flag.
 llvm::Expected<RunOptions> readRunOptions(mlir::MLIRContext &context);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RunFunction.h"
 #include "RunOptions.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
@@ -110,17 +111,27 @@ void printTiming(const Problem &p, std::vector<double> times) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  hideUnrelatedOptions();
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "mla-run: run one MLA decode call (latent attention over a paged "
       "cache, or a whole layer) for a model preset, check it against the "
-      "reference and time it\n");
+      "reference and time it; or, given input.mlir, run one of its functions "
+      "on "
+      "operands made for their roles\n");
   mlir::MLIRContext context;
   context.loadDialect<mlir::mla::MlaDialect>();
   llvm::Expected<RunOptions> options = readRunOptions(context);
   if (!options)
     return fail(options.takeError());
 
+  if (!options->inputFile.empty()) {
+    if (options->backend == Backend::Cuda)
+      return fail(llvm::createStringError(
+          "--backend=cuda: this build has no CUDA back end yet; use "
+          "--backend=cpu or --backend=auto"));
+    return runFunction(*options, context);
+  }
   if (options->cacheReport) {
     printCacheReport(outs(), options->config, options->shape.storage,
                      options->layers, options->reportContext,

@@ -43,14 +43,18 @@ public:
   compile(mlir::ModuleOp module, llvm::StringRef function);
   ~CpuKernel();
 
-  /// Runs the kernel: the function's operands, then its results' buffers.
+  /// Runs the kernel: the function's operands, then its untied results'
+  /// buffers.
   llvm::Error run(llvm::MutableArrayRef<MemRefArg> args);
+  /// For each result, the operand it updates in place, or -1.
+  llvm::ArrayRef<int> tiedOperands() const { return tied; }
 
 private:
   CpuKernel() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*function)(void **) = nullptr; // the packed entry point
   size_t numArgs = 0;
+  std::vector<int> tied;
 };
 
 } // namespace mlagen

@@ -1,0 +1,285 @@
+//===- RunFunction.cpp - mla-run on a function from an .mlir file ---------===//
+
+#include "RunFunction.h"
+#include "mlagen/FunctionRunner.h"
+#include "mlagen/Metrics.h"
+#include "mlagen/Npy.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+using namespace mlagen;
+using llvm::errs;
+using llvm::outs;
+namespace json = llvm::json;
+
+namespace {
+
+constexpr llvm::StringLiteral kFormat = "mlagen-function-run-1";
+
+int fail(llvm::Error error) {
+  errs() << "mla-run: error: " << llvm::toString(std::move(error)) << "\n";
+  return 1;
+}
+
+double seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+/// The function to run: --entry, or the module's only function.
+llvm::Expected<mlir::func::FuncOp> pickFunction(mlir::ModuleOp module,
+                                                llvm::StringRef entry) {
+  std::vector<mlir::func::FuncOp> functions;
+  module.walk([&](mlir::func::FuncOp f) {
+    if (!f.isExternal())
+      functions.push_back(f);
+  });
+  std::string names;
+  for (mlir::func::FuncOp f : functions)
+    names += " @" + f.getName().str();
+  if (!entry.empty()) {
+    for (mlir::func::FuncOp f : functions)
+      if (f.getName() == entry)
+        return f;
+    return llvm::createStringError("--entry: no function @" + entry.str() +
+                                   " in the module (it has" + names + ")");
+  }
+  if (functions.size() != 1)
+    return llvm::createStringError(
+        "the module has " + std::to_string(functions.size()) +
+        " functions; pick one with --entry (it has" + names + ")");
+  return functions.front();
+}
+
+std::string npyName(const FunctionValue &v) { return v.name + ".npy"; }
+
+llvm::Error writeValue(llvm::StringRef directory, const FunctionValue &v) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, npyName(v));
+  return v.isInt ? npy::writeI32(path, v.shape, v.ints)
+                 : npy::writeF32(path, v.shape, v.floats);
+}
+
+json::Object describeJson(const FunctionValue &v) {
+  return json::Object{{"name", v.name},
+                      {"file", npyName(v)},
+                      {"shape", json::Array(v.shape)},
+                      {"dtype", v.isInt ? "i32" : toString(v.storage).str()},
+                      {"file_dtype", v.isInt ? "int32" : "float32"},
+                      {"role", toString(v.role).str()}};
+}
+
+llvm::Error save(llvm::StringRef directory, llvm::StringRef function,
+                 llvm::StringRef file, const std::vector<FunctionValue> &in,
+                 const std::vector<FunctionValue> &out) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return llvm::createStringError("--save: cannot create " + directory + ": " +
+                                   ec.message());
+  json::Array operands, results;
+  for (const FunctionValue &v : in) {
+    if (llvm::Error e = writeValue(directory, v))
+      return e;
+    operands.push_back(describeJson(v));
+  }
+  for (const FunctionValue &v : out) {
+    if (llvm::Error e = writeValue(directory, v))
+      return e;
+    results.push_back(describeJson(v));
+  }
+  json::Object manifest{{"format", kFormat},
+                        {"module", file},
+                        {"function", function},
+                        {"operands", std::move(operands)},
+                        {"results", std::move(results)}};
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "manifest.json");
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError("cannot write " + path + ": " +
+                                   ec.message());
+  os << llvm::formatv("{0:2}", json::Value(std::move(manifest))) << "\n";
+  return llvm::Error::success();
+}
+
+/// Operands read from `directory`/argN.npy, as --save wrote them (with the
+/// same --batch, --seq-len, --query-tokens and --num-pages where the
+/// function has dynamic dimensions); floats are rounded to the operand's
+/// storage type.
+llvm::Expected<std::vector<FunctionValue>> load(llvm::StringRef directory,
+                                                mlir::func::FuncOp function,
+                                                const FunctionShape &shape) {
+  llvm::Expected<std::vector<FunctionValue>> operands =
+      describeOperands(function, shape);
+  if (!operands)
+    return operands.takeError();
+  for (FunctionValue &v : *operands) {
+    llvm::SmallString<256> path(directory);
+    llvm::sys::path::append(path, npyName(v));
+    if (v.isInt) {
+      llvm::Expected<std::vector<int32_t>> ints = npy::readI32(path, v.shape);
+      if (!ints)
+        return ints.takeError();
+      v.ints = std::move(*ints);
+      continue;
+    }
+    llvm::Expected<std::vector<float>> floats = npy::readF32(path, v.shape);
+    if (!floats)
+      return floats.takeError();
+    v.floats = std::move(*floats);
+    for (float &x : v.floats)
+      x = roundTo(v.storage, x);
+  }
+  return std::move(*operands);
+}
+
+void printValue(const FunctionValue &v) {
+  outs() << "  " << v.name << ": " << v.typeString() << " (" << toString(v.role)
+         << ")";
+  if (!v.isInt && !v.floats.empty()) {
+    double maxAbs = 0, sumAbs = 0;
+    int64_t nans = 0;
+    for (float x : v.floats) {
+      if (std::isnan(x)) {
+        ++nans;
+        continue;
+      }
+      maxAbs = std::max(maxAbs, double(std::abs(x)));
+      sumAbs += std::abs(x);
+    }
+    outs() << llvm::format(": max |x| %.4e, mean |x| %.4e", maxAbs,
+                           sumAbs / std::max<int64_t>(1, v.elements() - nans));
+    if (nans)
+      outs() << ", " << nans << " NaN";
+  }
+  outs() << "\n";
+}
+
+/// Compares each result with the function compiled as written.
+bool compareResults(const std::vector<FunctionValue> &actual,
+                    const std::vector<FunctionValue> &expected) {
+  bool ok = true;
+  for (auto [a, e] : llvm::zip(actual, expected)) {
+    if (a.isInt) {
+      bool same = a.ints == e.ints;
+      outs() << "  " << a.name << (same ? ": equal\n" : ": DIFFERENT\n");
+      ok &= same;
+      continue;
+    }
+    std::vector<double> reference(e.floats.begin(), e.floats.end());
+    ErrorStats stats = compare(a.floats, reference);
+    outs() << llvm::format("  %-8s max abs err %.3e  max rel err %.3e  "
+                           "cosine %.8f  (max |ref| %.3e",
+                           a.name.c_str(), stats.maxAbs, stats.maxRel,
+                           stats.cosine, stats.maxExpected);
+    if (stats.nans || stats.mismatchedInfinities)
+      outs() << llvm::format(", %lld NaN, %lld mismatched infinities",
+                             (long long)stats.nans,
+                             (long long)stats.mismatchedInfinities);
+    outs() << ")\n";
+    ok &= withinTolerance(stats, layerTolerance(a.storage));
+  }
+  return ok;
+}
+
+} // namespace
+
+int mlagen::runFunction(const RunOptions &options, mlir::MLIRContext &context) {
+  mlir::DialectRegistry registry;
+  mlir::mla::registerCpuLoweringDialects(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(options.inputFile, sourceMgr,
+                                            &context);
+  if (!module)
+    return fail(llvm::createStringError("cannot parse " + options.inputFile));
+  llvm::Expected<mlir::func::FuncOp> function =
+      pickFunction(*module, options.entry);
+  if (!function)
+    return fail(function.takeError());
+  std::string name = function->getName().str();
+
+  FunctionShape shape;
+  shape.batch = options.shape.batch();
+  shape.seqLen = *std::max_element(options.shape.seqLens.begin(),
+                                   options.shape.seqLens.end());
+  shape.newTokens = options.shape.queryTokens;
+  shape.numPages = options.shape.numPages;
+  llvm::Expected<std::vector<FunctionValue>> operands =
+      options.loadDir.empty()
+          ? makeFunctionInputs(*function, shape, options.seed)
+          : load(options.loadDir, *function, shape);
+  if (!operands)
+    return fail(operands.takeError());
+  outs() << "@" << name << " of " << options.inputFile << ", operands:\n";
+  for (const FunctionValue &v : *operands)
+    printValue(v);
+
+  auto start = std::chrono::steady_clock::now();
+  llvm::Expected<std::unique_ptr<FunctionRunner>> runner =
+      FunctionRunner::create(*module, name, options.rewrite, options.splits,
+                             shape, *operands);
+  if (!runner)
+    return fail(runner.takeError());
+  outs() << llvm::format("compiled for the CPU in %.3f s%s\n", seconds(start),
+                         options.rewrite ? " (after mla-rewrite)" : "");
+  if (options.printIR)
+    outs() << (*runner)->rewrittenIR() << "\n";
+
+  for (int64_t i = 0; i < options.warmup; ++i)
+    if (llvm::Error e = (*runner)->run())
+      return fail(std::move(e));
+  std::vector<double> times;
+  for (int64_t i = 0; i < options.iterations; ++i) {
+    auto begin = std::chrono::steady_clock::now();
+    if (llvm::Error e = (*runner)->run())
+      return fail(std::move(e));
+    times.push_back(seconds(begin));
+  }
+  std::sort(times.begin(), times.end());
+  outs() << llvm::format("time per call: %.3f ms (median of %zu; min %.3f, "
+                         "max %.3f)\n",
+                         times[times.size() / 2] * 1e3, times.size(),
+                         times.front() * 1e3, times.back() * 1e3);
+  std::vector<FunctionValue> results = (*runner)->results();
+  outs() << "results:\n";
+  for (const FunctionValue &v : results)
+    printValue(v);
+
+  if (!options.saveDir.empty()) {
+    if (llvm::Error e =
+            save(options.saveDir, name, options.inputFile, *operands, results))
+      return fail(std::move(e));
+    outs() << "saved operands, results and manifest.json to " << options.saveDir
+           << "\n";
+  }
+  if (!options.verify)
+    return 0;
+  llvm::Expected<std::unique_ptr<FunctionRunner>> asWritten =
+      FunctionRunner::create(*module, name, /*rewrite=*/false, 0, shape,
+                             *operands);
+  if (!asWritten)
+    return fail(asWritten.takeError());
+  if (llvm::Error e = (*asWritten)->run())
+    return fail(std::move(e));
+  outs() << "verify against @" << name << " compiled as written "
+         << "(no mla-rewrite):\n";
+  bool ok = compareResults(results, (*asWritten)->results());
+  outs() << (ok ? "verify: PASS\n" : "verify: FAIL (beyond tolerance)\n");
+  return ok ? 0 : 1;
+}
