@@ -3,13 +3,15 @@
 // Runs the MLA decode step at DeepSeek-V2-Lite dims (16 heads, batch 4,
 // 4096 cached tokens, bf16 storage) on the CPU path (mla-rewrite, then
 // mla-to-cpu), in attention and whole-layer mode, and prints in the same run
-// the machine's measured FMA peak on one core and on all cores and the
-// fraction of it the step reaches. A benchmark that prints; it asserts
-// nothing about speed.
+// the machine's measured FMA peak on one core and on all cores, its memory
+// read bandwidth, and the fraction of each the step reaches (the attention
+// is compute-bound, the whole layer at batch 4 streams its weights). A
+// benchmark that prints; it asserts nothing about speed.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FmaPeak.h"
+#include "ReadBandwidth.h"
 #include "dialect/MlaDialect.h"
 #include "dialect/ModelPresets.h"
 #include "mlagen/ConfigConversion.h"
@@ -28,27 +30,33 @@ using llvm::outs;
 
 namespace {
 
-/// FLOPs of the step: the attention as MLA.md section 5 counts it, plus,
-/// in layer mode, 2 per weight element per token for every projection.
-double stepFlops(const Problem &p) {
+/// FLOPs and bytes of the step: the attention as MLA.md section 5 counts
+/// it, plus, in layer mode, 2 FLOPs per weight element per token and every
+/// weight read once.
+AttentionWork stepWork(const Problem &p) {
   const LayerConfig &c = p.config;
   int64_t keys = 0;
   for (int64_t b = 0; b < p.shape.batch(); ++b)
     keys += p.keysAttended(b);
-  double flops = attentionWork(c, p.shape.batch(), p.shape.queryTokens, keys,
-                               p.shape.storage)
-                     .flops;
+  AttentionWork work = attentionWork(c, p.shape.batch(), p.shape.queryTokens,
+                                     keys, p.shape.storage);
   if (p.shape.mode == RunMode::Attention)
-    return flops;
+    return work;
   const reference::LayerWeights &w = p.weights;
   double weights = w.wDq.size() + w.wUq.size() + w.wDkv.size() + w.wO.size() +
                    double(c.heads) * c.qkNopeHeadDim * c.kvLoraRank + // W_UK
                    double(c.heads) * c.vHeadDim * c.kvLoraRank;       // W_UV
   double tokens = double(p.shape.batch()) * p.shape.queryTokens;
-  return flops + 2.0 * weights * tokens;
+  work.flops += 2.0 * weights * tokens;
+  work.bytes += weights * sizeOf(p.shape.storage);
+  return work;
 }
 
-int runCase(RunMode mode, const LayerConfig &config, double peak) {
+struct Peaks {
+  double allCoresGflops, readGBs;
+};
+
+int runCase(RunMode mode, const LayerConfig &config, const Peaks &peaks) {
   ProblemShape shape;
   shape.mode = mode;
   shape.queryTokens = 1;
@@ -67,7 +75,7 @@ int runCase(RunMode mode, const LayerConfig &config, double peak) {
     return 1;
   }
   std::vector<double> times;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 11; ++i) {
     auto start = std::chrono::steady_clock::now();
     if (llvm::Error e = (*runner)->run()) {
       llvm::errs() << llvm::toString(std::move(e)) << "\n";
@@ -79,12 +87,26 @@ int runCase(RunMode mode, const LayerConfig &config, double peak) {
                           .count());
   }
   std::sort(times.begin(), times.end());
-  double median = times[times.size() / 2];
-  double gflops = stepFlops(*problem) / median * 1e-9;
-  outs() << llvm::format("%-9s %10.3f ms %10.3f GFLOP/s %8.2f%% of the "
-                         "all-core FMA peak\n",
-                         mode == RunMode::Layer ? "layer" : "attention",
-                         median * 1e3, gflops, 100.0 * gflops / peak);
+  double median = times[times.size() / 2], best = times.front();
+  AttentionWork work = stepWork(*problem);
+  auto gflops = [&](double t) { return work.flops / t * 1e-9; };
+  auto gbs = [&](double t) { return work.bytes / t * 1e-9; };
+  outs() << llvm::format(
+      "%-9s median %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core FMA "
+      "peak, %6.2f GB/s = %5.1f%% of the read bandwidth\n",
+      mode == RunMode::Layer ? "layer" : "attention", median * 1e3,
+      gflops(median), 100 * gflops(median) / peaks.allCoresGflops, gbs(median),
+      100 * gbs(median) / peaks.readGBs);
+  outs() << llvm::format(
+      "%-9s best   %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core FMA "
+      "peak, %6.2f GB/s = %5.1f%% of the read bandwidth\n",
+      "", best * 1e3, gflops(best), 100 * gflops(best) / peaks.allCoresGflops,
+      gbs(best), 100 * gbs(best) / peaks.readGBs);
+  outs() << llvm::format("%-9s work   %.3f GFLOP, %.2f MB: %.1f FLOP/byte "
+                         "(the machine's balance: %.1f)\n",
+                         "", work.flops * 1e-9, work.bytes * 1e-6,
+                         work.flops / work.bytes,
+                         peaks.allCoresGflops / peaks.readGBs);
   return 0;
 }
 
@@ -96,6 +118,9 @@ int main() {
                          "%.1f GFLOP/s on all %u cores\n",
                          peak.isa.c_str(), peak.oneCoreGflops,
                          peak.allCoresGflops, peak.cores);
+  Peaks peaks{peak.allCoresGflops, bench::measureReadBandwidth()};
+  outs() << llvm::format("memory read bandwidth: %.1f GB/s on all cores\n",
+                         peaks.readGBs);
   mlir::MLIRContext context;
   context.loadDialect<mlir::mla::MlaDialect>();
   const mlir::mla::ModelPreset *lite =
@@ -103,7 +128,7 @@ int main() {
   LayerConfig config =
       toLayerConfig(mlir::mla::getPresetConfig(&context, *lite));
   outs() << "DeepSeek-V2-Lite decode, H = 16, batch 4, 4096 cached tokens, "
-            "bf16, page size 64 (median of 5 runs after a warm-up):\n";
-  int status = runCase(RunMode::Attention, config, peak.allCoresGflops);
-  return status ? status : runCase(RunMode::Layer, config, peak.allCoresGflops);
+            "bf16, page size 64 (10 runs after a warm-up):\n";
+  int status = runCase(RunMode::Attention, config, peaks);
+  return status ? status : runCase(RunMode::Layer, config, peaks);
 }

@@ -22,15 +22,14 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   mlir::mla::registerCpuLoweringDialects(registry);
   runner->context.appendDialectRegistry(registry);
 
-  // Sequences are independent in attention mode: split the batch evenly
-  // across the cores, one call of a kernel compiled for the chunk each.
+  // Sequences are independent (a layer step appends each to its own
+  // pages): split the batch evenly across the cores, one call of a kernel
+  // compiled for the chunk each.
   int64_t b = p.shape.batch(), chunks = 1;
-  if (p.shape.mode == RunMode::Attention) {
-    int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-    for (int64_t n = std::min(cores, b); n > 1 && chunks == 1; --n)
-      if (b % n == 0)
-        chunks = n;
-  }
+  int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  for (int64_t n = std::min(cores, b); n > 1 && chunks == 1; --n)
+    if (b % n == 0)
+      chunks = n;
   int64_t perChunk = b / chunks;
   std::string source = buildStepModule(p, perChunk);
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -97,46 +96,49 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
     runner->buffers.emplace_back(t, size_t(b * s * dm));
   }
 
-  if (p.shape.mode == RunMode::Attention) {
-    // Chunk k of the batch: element offsets into every batch-major buffer.
-    size_t element = sizeOf(t);
-    auto at = [&](void *base, int64_t elements, size_t size) {
-      return static_cast<char *>(base) + elements * size;
-    };
-    int64_t dc = c.kvLoraRank, dr = c.qkRopeHeadDim, width = p.table.width;
-    for (int64_t k = 0; k < chunks; ++k) {
-      int64_t first = k * perChunk, n = perChunk;
-      runner->chunkArgs.push_back(
-          {MemRefArg(at(runner->buffers[0].data(), first * s * h * dc, element),
-                     {n, s, h, dc}),
-           MemRefArg(at(runner->buffers[1].data(), first * s * h * dr, element),
-                     {n, s, h, dr}),
-           MemRefArg(runner->buffers[2].data(), cacheShape),
-           MemRefArg(runner->blockTable.data() + first * width, {n, width}),
-           MemRefArg(runner->seqLens.data() + first, {n}),
-           MemRefArg(at(runner->buffers[3].data(), first * s * h * dc, element),
-                     {n, s, h, dc}),
-           MemRefArg(runner->lse.data() + first * s * h, {n, s, h})});
-    }
-    return runner;
-  }
-  std::vector<MemRefArg> &args = runner->chunkArgs.emplace_back();
-  size_t next = 0;
-  auto input = [&]() {
-    args.emplace_back(runner->buffers[next].data(), shapes[next]);
-    ++next;
+  // Chunk k of the batch: element offsets into every batch-major buffer;
+  // the cache and the weights are shared.
+  size_t element = sizeOf(t);
+  auto at = [&](void *base, int64_t elements, size_t size = 0) {
+    return static_cast<char *>(base) + elements * (size ? size : element);
   };
-  input(); // hidden
-  input(); // cache
-  args.emplace_back(runner->blockTable.data(),
-                    llvm::ArrayRef<int64_t>{b, p.table.width});
-  args.emplace_back(runner->seqLens.data(), llvm::ArrayRef<int64_t>{b});
-  while (next < shapes.size())
-    input(); // weights
-  // The step appends to the cache buffer in place (buffers[1]); each run
-  // writes the same new rows, as the lengths do not move.
-  args.emplace_back(runner->buffers[next].data(),
-                    llvm::ArrayRef<int64_t>{b, s, c.dModel});
+  int64_t width = p.table.width;
+  for (int64_t k = 0; k < chunks; ++k) {
+    int64_t first = k * perChunk, n = perChunk;
+    std::vector<MemRefArg> &args = runner->chunkArgs.emplace_back();
+    auto table = [&] {
+      args.emplace_back(runner->blockTable.data() + first * width,
+                        llvm::ArrayRef<int64_t>{n, width});
+      args.emplace_back(runner->seqLens.data() + first,
+                        llvm::ArrayRef<int64_t>{n});
+    };
+    if (p.shape.mode == RunMode::Attention) {
+      int64_t dc = c.kvLoraRank, dr = c.qkRopeHeadDim;
+      args.emplace_back(at(runner->buffers[0].data(), first * s * h * dc),
+                        llvm::ArrayRef<int64_t>{n, s, h, dc});
+      args.emplace_back(at(runner->buffers[1].data(), first * s * h * dr),
+                        llvm::ArrayRef<int64_t>{n, s, h, dr});
+      args.emplace_back(runner->buffers[2].data(), cacheShape);
+      table();
+      args.emplace_back(at(runner->buffers[3].data(), first * s * h * dc),
+                        llvm::ArrayRef<int64_t>{n, s, h, dc});
+      args.emplace_back(runner->lse.data() + first * s * h,
+                        llvm::ArrayRef<int64_t>{n, s, h});
+      continue;
+    }
+    int64_t dm = c.dModel;
+    args.emplace_back(at(runner->buffers[0].data(), first * s * dm),
+                      llvm::ArrayRef<int64_t>{n, s, dm}); // hidden
+    // The step appends to the cache buffer in place; each run writes the
+    // same new rows, as the lengths do not move.
+    args.emplace_back(runner->buffers[1].data(), cacheShape);
+    table();
+    size_t weights = runner->buffers.size() - 1;
+    for (size_t i = 2; i < weights; ++i)
+      args.emplace_back(runner->buffers[i].data(), shapes[i]);
+    args.emplace_back(at(runner->buffers[weights].data(), first * s * dm),
+                      llvm::ArrayRef<int64_t>{n, s, dm}); // out
+  }
   return runner;
 }
 
