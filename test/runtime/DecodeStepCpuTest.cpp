@@ -3,7 +3,10 @@
 // One whole-layer decode step (mla.decode_step) compiled for the CPU after
 // each stage of the rewrite pipeline: naive (decomposed only), absorbed,
 // fused, split-KV, and the whole mla-rewrite pipeline. Each must give the
-// reference's output and leave the reference's cache.
+// reference's output and leave the reference's cache. Between the two
+// sweeps every form meets heads 1, 3, 16 and 128; 1, 2 and 4 causal query
+// tokens; page sizes 1, 16, 64 and 256; lengths 0, 1, 15, 16, 40 and 0, 1,
+// 63, 64, 65, 1000 mixed in one batch; both RoPE pairings.
 //
 // Tolerances. f32 storage: every op accumulates in f32, so outputs agree to
 // 1e-4 of the output's magnitude. bf16 storage: the compiled layer rounds
@@ -130,15 +133,16 @@ func.func @step(%hidden: tensor<{11}x{12}x{6}x{4}>, %cache: !cache,
 using StepCase =
     std::tuple<Form, StorageType, int, int, int, RopePairing, bool, bool>;
 
-class DecodeStepOnCpu : public ::testing::TestWithParam<StepCase> {};
-
-TEST_P(DecodeStepOnCpu, MatchesReference) {
+/// Compiles the step in `form`, runs it on a batch with the given cached
+/// lengths (pages in a random order, NaN in every unwritten row, 2^30 in
+/// unused block-table entries) and compares the output and the cache with
+/// the reference.
+void checkStep(const StepCase &step, const std::vector<int32_t> &lengths) {
   auto [form, storage, heads, tokens, pageSize, pairing, queryCompression,
-        yarn] = GetParam();
+        yarn] = step;
   LayerConfig config = smallConfig(heads, pairing, queryCompression, yarn);
   RandomSource random(unsigned(form) * 100003 + heads * 1009 + tokens * 101 +
                       pageSize * 7 + queryCompression * 3 + yarn);
-  std::vector<int32_t> lengths = {0, 1, 15, 16, 40};
   int64_t numPages = 8;
   for (int32_t length : lengths)
     numPages += (length + tokens + pageSize - 1) / pageSize;
@@ -231,6 +235,22 @@ TEST_P(DecodeStepOnCpu, MatchesReference) {
   }
 }
 
+// Short sequences, every form against the small heads, query tokens and
+// page sizes, both pairings, with and without q_lora.
+class DecodeStepOnCpu : public ::testing::TestWithParam<StepCase> {};
+
+TEST_P(DecodeStepOnCpu, MatchesReference) {
+  checkStep(GetParam(), {0, 1, 15, 16, 40});
+}
+
+// Lengths around and across 64-row pages up to 1000, every form against the
+// large heads, 4 query tokens and the large page sizes.
+class LongDecodeStepOnCpu : public ::testing::TestWithParam<StepCase> {};
+
+TEST_P(LongDecodeStepOnCpu, MatchesReference) {
+  checkStep(GetParam(), {0, 1, 63, 64, 65, 1000});
+}
+
 std::string stepCaseName(const ::testing::TestParamInfo<StepCase> &info) {
   auto [form, storage, heads, tokens, pageSize, pairing, queryCompression,
         yarn] = info.param;
@@ -251,6 +271,18 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(1, 16),
         ::testing::Values(RopePairing::Interleaved, RopePairing::Half),
         ::testing::Bool(), ::testing::Values(true)),
+    stepCaseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryForm, LongDecodeStepOnCpu,
+    ::testing::Combine(::testing::Values(Form::Naive, Form::Absorbed,
+                                         Form::Fused, Form::Split,
+                                         Form::Rewritten),
+                       ::testing::Values(StorageType::BF16),
+                       ::testing::Values(16, 128), ::testing::Values(1, 4),
+                       ::testing::Values(64, 256),
+                       ::testing::Values(RopePairing::Half),
+                       ::testing::Values(true), ::testing::Values(true)),
     stepCaseName);
 
 } // namespace
