@@ -87,9 +87,10 @@ void buildCpuLoweringPipeline(OpPassManager &pm);
 /// From linalg/tensor/scf on tensors (no mla ops left) to the LLVM dialect
 /// for the host CPU: buildCpuBufferizePipeline, then buildCpuToLLVMPipeline.
 void buildCpuCodegenPipeline(OpPassManager &pm);
-/// One-shot bufferization across functions, deallocation: memrefs.
+/// One-shot bufferization across functions: memrefs, not yet deallocated.
 void buildCpuBufferizePipeline(OpPassManager &pm);
-/// From bufferized linalg/scf/vector to the LLVM dialect: loops, LLVM.
+/// From bufferized linalg/scf/vector to the LLVM dialect: results equal to
+/// an argument's buffer dropped, deallocation, loops, LLVM.
 void buildCpuToLLVMPipeline(OpPassManager &pm);
 
 #define GEN_PASS_REGISTRATION

@@ -77,11 +77,18 @@ void mlir::mla::buildCpuBufferizePipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  // Folds loop-carried buffers that never change, so that a buffer updated
+  // in place is returned as the argument it is.
+  pm.addPass(createCanonicalizerPass());
 }
 
 void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
+  // A function that appends to a cache in place returns its argument's
+  // buffer: drop that result before deallocation, which would otherwise
+  // return a copy of the whole cache.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
   // The per-sequence loops stay marked parallel; on the CPU they run in
   // sequence (a thread pool is future work).
   pm.addPass(createForallToParallelLoopPass());

@@ -1,6 +1,7 @@
 //===- CpuKernel.cpp - an MLA function compiled for the host CPU ----------===//
 
 #include "mlagen/CpuKernel.h"
+#include "EntryPoint.h"
 #include "dialect/MlaDialect.h"
 #include "passes/Passes.h"
 
@@ -32,89 +33,6 @@ MemRefArg::MemRefArg(void *data, llvm::ArrayRef<int64_t> shape) {
     slots[3 + rank + i] = stride;
     stride *= shape[i];
   }
-}
-
-/// For each result of `function`, the operand it updates in place: a paged
-/// cache result whose type only one operand has (the cache it was appended
-/// to), or -1.
-static std::vector<int> findTiedOperands(func::FuncOp function) {
-  FunctionType type = function.getFunctionType();
-  std::vector<int> tied;
-  for (Type result : type.getResults()) {
-    int operand = -1, matches = 0;
-    if (isa<mla::PagedCacheType>(result))
-      for (auto [i, input] : llvm::enumerate(type.getInputs()))
-        if (input == result) {
-          operand = i;
-          ++matches;
-        }
-    tied.push_back(matches == 1 ? operand : -1);
-  }
-  return tied;
-}
-
-/// Adds `<function>_entry` (`function` is already on tensors), which takes
-/// dense memrefs for the operands and the untied results and calls it. A
-/// tied result is not stored anywhere: its operand is writable, so that
-/// bufferization updates the operand's buffer in place, which
-/// checkUpdatedInPlace then confirms.
-static func::FuncOp buildEntryPoint(ModuleOp module, func::FuncOp function,
-                                    ArrayRef<int> tied) {
-  OpBuilder b(module.getBodyRegion());
-  b.setInsertionPointToEnd(module.getBody());
-  Location loc = function.getLoc();
-  FunctionType type = function.getFunctionType();
-  auto memrefOf = [](Type t) -> Type {
-    auto tensor = cast<RankedTensorType>(t);
-    return MemRefType::get(tensor.getShape(), tensor.getElementType());
-  };
-  SmallVector<Type> memrefs;
-  for (Type input : type.getInputs())
-    memrefs.push_back(memrefOf(input));
-  for (auto [result, operand] : llvm::zip(type.getResults(), tied))
-    if (operand < 0)
-      memrefs.push_back(memrefOf(result));
-  auto entry =
-      func::FuncOp::create(b, loc, (function.getName() + "_entry").str(),
-                           b.getFunctionType(memrefs, {}));
-  entry->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  Block *body = entry.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  SmallVector<Value> operands;
-  for (auto [i, input] : llvm::enumerate(type.getInputs()))
-    operands.push_back(bufferization::ToTensorOp::create(
-        b, loc, input, body->getArgument(i), /*restrict=*/true,
-        /*writable=*/llvm::is_contained(tied, int(i))));
-  auto call = func::CallOp::create(b, loc, function, operands);
-  unsigned nextOutput = type.getNumInputs();
-  for (auto [result, operand] : llvm::zip(call.getResults(), tied))
-    if (operand < 0)
-      bufferization::MaterializeInDestinationOp::create(
-          b, loc, Type(), result, body->getArgument(nextOutput++),
-          /*restrict=*/true, /*writable=*/true);
-  func::ReturnOp::create(b, loc);
-  return entry;
-}
-
-/// After bufferization: every tied operand's buffer goes to the call as it
-/// is (not a copy), so the function's in-place update lands in it.
-static llvm::Error checkUpdatedInPlace(func::FuncOp entry,
-                                       llvm::StringRef function,
-                                       ArrayRef<int> tied) {
-  func::CallOp call;
-  entry.walk([&](func::CallOp op) {
-    if (op.getCallee() == function)
-      call = op;
-  });
-  for (int operand : tied)
-    if (operand >= 0 &&
-        (!call || call.getOperand(operand) != entry.getArgument(operand)))
-      return llvm::createStringError(
-          "internal error: bufferization copies operand " +
-          std::to_string(operand) +
-          " (a paged cache the function appends to) instead of updating it "
-          "in place");
-  return llvm::Error::success();
 }
 
 static llvm::Error runPasses(ModuleOp module,
@@ -153,17 +71,17 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   if (llvm::Error e = runPasses(module, mla::buildCpuFrontEndPipeline,
                                 "the lowering of the mla ops"))
     return std::move(e);
-  func::FuncOp entry = buildEntryPoint(
+  EntryPoint entry = buildEntryPoint(
       module, module.lookupSymbol<func::FuncOp>(functionName), tied);
   // The lowering replaces the func.func ops: keep what the caller needs.
-  std::string entrySymbol = entry.getName().str();
+  std::string entrySymbol = entry.op.getName().str();
   std::string entryName = "_mlir_ciface_" + entrySymbol;
-  size_t numArgs = entry.getNumArguments();
+  size_t numArgs = entry.op.getNumArguments() - (entry.numStatus ? 1 : 0);
   if (llvm::Error e =
           runPasses(module, mla::buildCpuBufferizePipeline, "bufferization"))
     return std::move(e);
-  if (llvm::Error e = checkUpdatedInPlace(
-          module.lookupSymbol<func::FuncOp>(entrySymbol), functionName, tied))
+  if (llvm::Error e =
+          checkUpdatedInPlace(module, entrySymbol, functionName, tied))
     return std::move(e);
   if (llvm::Error e =
           runPasses(module, mla::buildCpuToLLVMPipeline, "code generation"))
@@ -191,6 +109,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   kernel->engine = std::move(*engine);
   kernel->numArgs = numArgs;
   kernel->tied = tied;
+  kernel->numStatus = entry.numStatus;
   // Looking the entry up makes the JIT compile now, not on the first run.
   auto packed = kernel->engine->lookupPacked(entryName);
   if (!packed)
@@ -206,11 +125,21 @@ llvm::Error CpuKernel::run(llvm::MutableArrayRef<MemRefArg> args) {
     return llvm::createStringError("the kernel takes " +
                                    std::to_string(numArgs) + " buffers, got " +
                                    std::to_string(args.size()));
+  std::vector<int32_t> status(numStatus, -1);
+  MemRefArg statusArg(status.data(), {int64_t(numStatus)});
   std::vector<void *> descriptors, packed;
   for (MemRefArg &arg : args)
     descriptors.push_back(arg.descriptor());
+  if (numStatus)
+    descriptors.push_back(statusArg.descriptor());
   for (void *&descriptor : descriptors)
     packed.push_back(&descriptor);
   function(packed.data());
+  for (auto [i, stored] : llvm::enumerate(status))
+    if (stored != 1)
+      return llvm::createStringError(
+          "untied result " + std::to_string(i) +
+          ": its shape differs from the buffer given for it (a dynamic "
+          "dimension guessed wrong); nothing was stored");
   return llvm::Error::success();
 }

@@ -54,7 +54,8 @@ FunctionRunner::create(mlir::ModuleOp module, llvm::StringRef name,
   for (auto [want, got] : llvm::zip(*declared, operands))
     if (llvm::Error e = checkOperand(want, got))
       return std::move(e);
-  runner->operands = operands;
+  if (llvm::Error e = checkOperandValues(function, operands))
+    return std::move(e);
   runner->results_ = std::move(*results);
 
   if (rewrite) {
@@ -77,7 +78,7 @@ FunctionRunner::create(mlir::ModuleOp module, llvm::StringRef name,
   runner->kernel = std::move(*kernel);
 
   // Buffers first (their addresses must not move), then the descriptors.
-  for (const FunctionValue &v : runner->operands) {
+  for (const FunctionValue &v : operands) {
     Buffer &buffer = runner->operandBuffers.emplace_back();
     if (v.isInt)
       buffer.ints = v.ints;
@@ -94,7 +95,7 @@ FunctionRunner::create(mlir::ModuleOp module, llvm::StringRef name,
     else
       buffer.floats.emplace(v.storage, size_t(v.elements()));
   }
-  for (auto [v, buffer] : llvm::zip(runner->operands, runner->operandBuffers))
+  for (auto [v, buffer] : llvm::zip(operands, runner->operandBuffers))
     runner->args.emplace_back(buffer.data(), v.shape);
   for (auto [v, buffer, operand] :
        llvm::zip(runner->results_, runner->resultBuffers, tied))

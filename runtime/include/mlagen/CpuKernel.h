@@ -6,7 +6,9 @@
 // [pages, page_size, row] buffer) followed by one output buffer per result,
 // all dense row-major buffers the caller owns. A paged-cache result whose
 // type only one operand has (the cache it appends to) takes no output
-// buffer: it is written in place into that operand's buffer.
+// buffer: it is written in place into that operand's buffer. A result with
+// a dynamic dimension is stored only if its buffer has its shape; run()
+// fails otherwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +57,7 @@ private:
   void (*function)(void **) = nullptr; // the packed entry point
   size_t numArgs = 0;
   std::vector<int> tied;
+  unsigned numStatus = 0; // untied results whose shapes are checked on run
 };
 
 } // namespace mlagen

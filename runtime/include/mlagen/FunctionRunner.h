@@ -23,7 +23,8 @@ public:
   /// Compiles @`function` of a clone of `module`; `rewrite` runs
   /// mla-rewrite first (`splits` is passed to mla-split-kv). `shape` binds
   /// dynamic dimensions. Fails, naming the operand, when `operands` do not
-  /// match the function's operands.
+  /// match the function's operands or are unsafe to run
+  /// (checkOperandValues).
   static llvm::Expected<std::unique_ptr<FunctionRunner>>
   create(mlir::ModuleOp module, llvm::StringRef function, bool rewrite,
          int64_t splits, const FunctionShape &shape,
@@ -47,7 +48,7 @@ private:
   static void readBack(const Buffer &buffer, FunctionValue &value);
 
   std::unique_ptr<CpuKernel> kernel;
-  std::vector<FunctionValue> operands, results_;
+  std::vector<FunctionValue> results_; // shapes and types, without values
   std::vector<Buffer> operandBuffers, resultBuffers;
   std::vector<MemRefArg> args;
   std::string ir;

@@ -53,12 +53,14 @@ struct FunctionShape {
   int64_t numPages = 0;  // a dynamic page count (0: batch x table width)
 };
 
-/// The function's operands and results, without values. A dynamic
-/// dimension is bound by `shape`: dim 0 to the batch, dim 1 of a 2-D i32
-/// operand (a block table) to the pages seqLen + newTokens rows need, a
-/// paged cache's page count to numPages (or batch x that width). Fails,
-/// naming the operand, on any other dynamic dimension or an element type
-/// other than f32, f16, bf16 and i32.
+/// The function's operands (with their roles) and results, without values.
+/// A dynamic dimension is bound by `shape`: dim 0 to the batch (a result's
+/// is checked when the kernel runs), a block table's width to the pages
+/// seqLen + newTokens rows need, a paged cache's page count to numPages (or
+/// batch x that width). Fails, naming the operand, on any other dynamic
+/// dimension, more than 2^31 elements, an element type other than f32, f16,
+/// bf16 and i32, or a paged op whose block table or lengths are not
+/// function operands.
 llvm::Expected<std::vector<FunctionValue>>
 describeOperands(mlir::func::FuncOp function, const FunctionShape &shape);
 llvm::Expected<std::vector<FunctionValue>>
@@ -74,6 +76,13 @@ describeResults(mlir::func::FuncOp function, const FunctionShape &shape);
 llvm::Expected<std::vector<FunctionValue>>
 makeFunctionInputs(mlir::func::FuncOp function, const FunctionShape &shape,
                    uint64_t seed);
+
+/// Checks that operand values are safe to run: every length, plus the
+/// tokens the function appends, fits its block-table row, and every page
+/// those rows reach is inside the cache; MHA lengths fit their keys. The
+/// error names the operand and the entry.
+llvm::Error checkOperandValues(mlir::func::FuncOp function,
+                               llvm::ArrayRef<FunctionValue> operands);
 
 } // namespace mlagen
 
