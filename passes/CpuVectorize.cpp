@@ -210,7 +210,8 @@ void hoistRegisterBlocks(IRRewriter &rewriter, Operation *root) {
 
 /// Lets LLVM fuse every multiply and add into an FMA: the cleanup above
 /// makes new adds without the contract flag the lowering put on its
-/// multiply-adds, and the X86 back end fuses only flagged pairs.
+/// multiply-adds, and LLVM fuses only flagged pairs unless its target is
+/// told otherwise (the runtime's JIT is; code from mla-opt may not be).
 void allowContraction(Operation *root) {
   root->walk([](Operation *op) {
     if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp>(op))

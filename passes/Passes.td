@@ -66,8 +66,10 @@ def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
 def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
   let summary = "Tile and vectorize static-shaped linalg for the CPU";
   let description = [{
-    Part of mla-to-cpu, on tensors after convert-mla-to-linalg. Each
-    linalg.generic with static loop ranges is tiled and the tile vectorized:
+    Part of mla-to-cpu, on tensors after convert-mla-to-linalg. A
+    linalg.generic with static loop ranges whose innermost range is a
+    multiple of 16 (or short enough for one tile) is tiled and the tile
+    vectorized:
     a contraction whose innermost loop is parallel gets a register block of
     about 16 vectors of accumulators, carried in registers through its
     reduction loops (innermost, one step at a time); a reduction over the

@@ -125,28 +125,18 @@ struct PageStep {
   }
 
   /// Whether query row `s` sees key `t` of the page starting at `pageStart`:
-  /// the key is in this call's range and (bottom-right causal) the query
-  /// sees keys < length - S + 1 + s.
+  /// the key is in this call's range [keyBegin, keyEnd) and visible.
   Value visible(OpBuilder &nb, Location nl, Value pageStart, Value s, Value t) {
-    auto add = [&](Value x, Value y) {
-      return arith::AddIOp::create(nb, nl, x, y).getResult();
-    };
-    auto less = [&](Value x, Value y) {
-      return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, x, y)
-          .getResult();
-    };
-    Value key = add(pageStart, t);
-    Value limit = keys.length;
-    if (keys.causal) {
-      Value one = arith::ConstantIndexOp::create(nb, nl, 1);
-      Value base = arith::SubIOp::create(nb, nl, keys.length, tokens);
-      limit = add(add(base, one), s);
-    }
+    Value key = arith::AddIOp::create(nb, nl, pageStart, t);
     Value inRange = arith::AndIOp::create(
-        nb, nl, less(key, keys.keyEnd),
+        nb, nl,
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, key,
+                              keys.keyEnd),
         arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, key,
                               keys.keyBegin));
-    return arith::AndIOp::create(nb, nl, less(key, limit), inRange);
+    return arith::AndIOp::create(
+        nb, nl, keyVisible(nb, nl, key, keys.length, tokens, s, keys.causal),
+        inRange);
   }
 
   /// The online-softmax update of (max, sum, acc) with one page of keys.
@@ -216,6 +206,24 @@ struct PageStep {
 };
 
 } // namespace
+
+Value mlir::mla::keyVisible(OpBuilder &b, Location loc, Value key, Value length,
+                            Value tokens, Value s, bool causal) {
+  auto less = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y)
+        .getResult();
+  };
+  Value visible = less(key, length);
+  if (!causal)
+    return visible;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value limit = arith::AddIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc,
+                            arith::SubIOp::create(b, loc, length, tokens), one),
+      s);
+  return arith::AndIOp::create(b, loc, visible, less(key, limit));
+}
 
 Value mlir::mla::expRelativeTo(OpBuilder &b, Location loc, Value x, Value max) {
   Value negInf =

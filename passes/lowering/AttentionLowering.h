@@ -47,6 +47,12 @@ std::pair<Value, Value> normalizeBySum(LinalgEmitter &emit, Value weighted,
 /// exp(x - max), or 0 when max is -inf (a row that has seen no key).
 Value expRelativeTo(OpBuilder &b, Location loc, Value x, Value max);
 
+/// Whether query row `s` of the `tokens` new ones sees key `key` of a
+/// sequence of `length` keys (index values): key < length and, when causal
+/// (bottom-right), key < length - tokens + 1 + s.
+Value keyVisible(OpBuilder &b, Location loc, Value key, Value length,
+                 Value tokens, Value s, bool causal);
+
 /// q_latent[..., h, c] = sum_n q_nope[..., h, n] W_UK[h, n, c], in f32.
 Value emitAbsorbQuery(LinalgEmitter &emit, Value qNope, Value wUk);
 /// o[..., h, v] = sum_c W_UV[h, v, c] o_latent[..., h, c], in f32.

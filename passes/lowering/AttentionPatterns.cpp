@@ -262,26 +262,13 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
     Value lengths = adaptor.getSeqLens();
     bool causal = op.getCausal();
     double scale = config.getSoftmaxScale();
-    // Whether query row s of sequence `batch` sees key t (bottom-right
-    // causal).
+    // Whether query row s of sequence `batch` sees key t.
     auto visible = [&](OpBuilder &b, Location l, Value batch, Value s,
                        Value t) -> Value {
       Value length = arith::IndexCastOp::create(
           b, l, b.getIndexType(),
           tensor::ExtractOp::create(b, l, lengths, batch));
-      Value limit = length;
-      if (causal) {
-        Value one = arith::ConstantIndexOp::create(b, l, 1);
-        limit = arith::AddIOp::create(
-            b, l,
-            arith::AddIOp::create(
-                b, l, arith::SubIOp::create(b, l, length, tokens), one),
-            s);
-      }
-      return arith::AndIOp::create(
-          b, l,
-          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, t, limit),
-          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, t, length));
+      return keyVisible(b, l, t, length, tokens, s, causal);
     };
     Value scores = emit.map(
         dots, emit.empty(scoreShape, f32),

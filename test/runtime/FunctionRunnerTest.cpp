@@ -122,4 +122,64 @@ TEST_F(FunctionRunnerTest, RejectsTooFewValues) {
             "arg0: 31 values for tensor<2x1x16xf32> (32 elements)");
 }
 
+TEST_F(FunctionRunnerTest, RejectsABlockTableOutsideTheCache) {
+  shape.seqLen = 3;
+  llvm::Expected<std::vector<FunctionValue>> operands =
+      makeFunctionInputs(function, shape, /*seed=*/7);
+  ASSERT_TRUE(bool(operands)) << llvm::toString(operands.takeError());
+  (*operands)[3].ints[2] = 4; // sequence 1's first page: there are 4
+  llvm::Expected<std::unique_ptr<FunctionRunner>> runner =
+      FunctionRunner::create(*module, "append", true, 0, shape, *operands);
+  ASSERT_FALSE(bool(runner));
+  EXPECT_EQ(llvm::toString(runner.takeError()),
+            "arg3[1][0] = 4 is outside the cache's 4 pages");
+
+  (*operands)[3].ints[2] = 0;
+  (*operands)[4].ints[0] = 8; // 8 rows, and one more appended
+  runner = FunctionRunner::create(*module, "append", true, 0, shape, *operands);
+  ASSERT_FALSE(bool(runner));
+  EXPECT_EQ(llvm::toString(runner.takeError()),
+            "arg4[0] = 8: with the 1 tokens appended it must fit the 8 rows "
+            "of arg3");
+}
+
+// A result whose dynamic dimension is not the batch mla-run assumes: the
+// entry point stores nothing and the run fails, instead of writing past the
+// buffer.
+TEST(FunctionRunnerShapes, ChecksADynamicResultAgainstItsBuffer) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect>();
+  mlir::mla::registerCpuLoweringDialects(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+func.func @twice(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %one = arith.constant 1.0 : f32
+  %rows = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %twice = arith.muli %rows, %c2 : index
+  %empty = tensor.empty(%twice) : tensor<?x4xf32>
+  %filled = linalg.fill ins(%one : f32) outs(%empty : tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %filled : tensor<?x4xf32>
+}
+)mlir",
+                                              &context);
+  ASSERT_TRUE(module);
+  auto function = module->lookupSymbol<mlir::func::FuncOp>("twice");
+  FunctionShape shape;
+  shape.batch = 3;
+  llvm::Expected<std::vector<FunctionValue>> operands =
+      makeFunctionInputs(function, shape, /*seed=*/1);
+  ASSERT_TRUE(bool(operands)) << llvm::toString(operands.takeError());
+  llvm::Expected<std::unique_ptr<FunctionRunner>> runner =
+      FunctionRunner::create(*module, "twice", false, 0, shape, *operands);
+  ASSERT_TRUE(bool(runner)) << llvm::toString(runner.takeError());
+  llvm::Error ran = (*runner)->run();
+  ASSERT_TRUE(bool(ran));
+  EXPECT_EQ(llvm::toString(std::move(ran)),
+            "untied result 0: its shape differs from the buffer given for it "
+            "(a dynamic dimension guessed wrong); nothing was stored");
+}
+
 } // namespace

@@ -260,6 +260,11 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.verify = verify;
   options.rewrite = !noRewrite;
   options.inputFile = inputFile;
+  if (!inputFile.empty() &&
+      (seqLens.getNumOccurrences() || !seqLenRange.empty()))
+    return flagError(seqLens.getNumOccurrences() ? "seq-lens" : "seq-len-range",
+                     "applies to the built-in steps; with input.mlir every "
+                     "sequence holds --seq-len tokens (as the pages allow)");
   options.entry = entry;
   options.printIR = printIR;
   options.cacheReport = cacheReport;

@@ -28,8 +28,9 @@ public:
   static llvm::Expected<std::unique_ptr<CpuRunner>>
   create(const Problem &problem, bool rewrite, int64_t splits);
 
-  /// Runs the step once into the runner's output buffers. In attention mode
-  /// the batch is split evenly across the cores, one kernel call each.
+  /// Runs the step once into the runner's output buffers. The batch is
+  /// split evenly across the cores, one kernel call each (a layer step whose
+  /// chunks would share a cache page runs as one call).
   llvm::Error run();
   /// The outputs of the last run.
   StepResult result() const;
@@ -38,10 +39,18 @@ public:
 
 private:
   CpuRunner() = default;
+  llvm::Error compileStep(bool rewrite, int64_t splits, int64_t batch);
+  /// The problem's values in the kernel's storage type, in operand order.
+  void holdBuffers();
+  /// Descriptors for one kernel call on sequences [first, first + n).
+  void describeChunk(int64_t first, int64_t n);
+  std::vector<int64_t> cacheShape() const;
+
   const Problem *problem = nullptr;
   mlir::MLIRContext context;
   std::unique_ptr<CpuKernel> kernel;
   std::vector<StorageBuffer> buffers;
+  std::vector<std::vector<int64_t>> shapes; // one per buffer
   std::vector<int32_t> blockTable, seqLens;
   std::vector<float> lse;
   std::vector<std::vector<MemRefArg>> chunkArgs; // one call per chunk
