@@ -409,3 +409,60 @@ void ConfigAttr::print(AsmPrinter &printer) const {
   }
   printer << '>';
 }
+
+//===----------------------------------------------------------------------===//
+// CudaTilingAttr
+//===----------------------------------------------------------------------===//
+
+/// "sm_90a" -> 90; 0 when `arch` is not sm_<digits> with an optional "a".
+static int64_t computeCapabilityOf(StringRef arch) {
+  if (!arch.consume_front("sm_"))
+    return 0;
+  arch.consume_back("a");
+  int64_t capability;
+  if (arch.empty() || arch.getAsInteger(10, capability))
+    return 0;
+  return capability;
+}
+
+int64_t CudaTilingAttr::getComputeCapability() const {
+  return computeCapabilityOf(getArch());
+}
+
+LogicalResult
+CudaTilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       StringRef arch, int64_t rowsPerCta, int64_t keysPerTile,
+                       int64_t warps, int64_t stages, MmaFlavor mma) {
+  int64_t capability = computeCapabilityOf(arch);
+  if (capability < 80)
+    return emitError() << "cuda_tiling arch must be sm_80 or later (sm_<N> "
+                          "or sm_<N>a), got \""
+                       << arch << "\"";
+  auto powerOfTwoIn = [](int64_t v, int64_t lo, int64_t hi) {
+    return v >= lo && v <= hi && llvm::isPowerOf2_64(v);
+  };
+  if (!powerOfTwoIn(rowsPerCta, 16, 128))
+    return emitError() << "cuda_tiling rows_per_cta must be a power of two in "
+                          "[16, 128] (whole m16 MMA tiles), got "
+                       << rowsPerCta;
+  if (!powerOfTwoIn(keysPerTile, 16, 256))
+    return emitError() << "cuda_tiling keys_per_tile must be a power of two in "
+                          "[16, 256], got "
+                       << keysPerTile;
+  if (!powerOfTwoIn(warps, 1, 16))
+    return emitError() << "cuda_tiling warps must be a power of two in [1, "
+                          "16], got "
+                       << warps;
+  if (stages < 1 || stages > 4)
+    return emitError() << "cuda_tiling stages must be in [1, 4], got "
+                       << stages;
+  if (mma == MmaFlavor::Wgmma && arch != "sm_90a")
+    return emitError() << "cuda_tiling mma = wgmma needs arch \"sm_90a\", got "
+                          "\""
+                       << arch << "\"";
+  if (mma == MmaFlavor::Wgmma && warps % 4 != 0)
+    return emitError() << "cuda_tiling mma = wgmma needs whole warpgroups (a "
+                          "multiple of 4 warps), got "
+                       << warps;
+  return success();
+}

@@ -127,4 +127,33 @@ def Mla_ConfigAttr : Mla_Attr<"Config", "config"> {
   }];
 }
 
+def Mla_CudaTilingAttr : Mla_Attr<"CudaTiling", "cuda_tiling"> {
+  let summary = "how a CUDA kernel variant tiles one mla op";
+  let description = [{
+    Set on an op by mla-cuda-tile (from its options, or by an autotuner) and
+    read by the CUDA code generator: the target architecture, query rows
+    (tokens x heads) per CTA, keys per KV tile, warps per CTA, pipeline
+    stages of the KV tile loads, and the MMA flavour.
+
+    ```mlir
+    #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64,
+                     warps = 4, stages = 2, mma = mma_sync>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"the target, e.g. sm_80 or sm_90a">:$arch,
+    "int64_t":$rows_per_cta,
+    "int64_t":$keys_per_tile,
+    "int64_t":$warps,
+    "int64_t":$stages,
+    EnumParameter<Mla_MmaFlavor>:$mma
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The compute capability of `arch` ("sm_90a" -> 90), or 0.
+    int64_t getComputeCapability() const;
+  }];
+}
+
 #endif // MLAGEN_DIALECT_MLAATTRS_TD

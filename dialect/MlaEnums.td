@@ -18,4 +18,16 @@ def Mla_RopePairing : I32EnumAttr<"RopePairing",
   let genSpecializedAttr = 0;
 }
 
+// The tensor-core instructions a generated CUDA kernel is built on.
+def Mla_MmaFlavor : I32EnumAttr<"MmaFlavor",
+    "the matrix instructions of a CUDA kernel variant", [
+      // Warp-level mma.sync (m16n8k16), sm_80 and later.
+      I32EnumAttrCase<"MmaSync", 0, "mma_sync">,
+      // Warpgroup-level wgmma with bulk/TMA copies, sm_90a only.
+      I32EnumAttrCase<"Wgmma", 1, "wgmma">
+    ]> {
+  let cppNamespace = "::mlir::mla";
+  let genSpecializedAttr = 0;
+}
+
 #endif // MLAGEN_DIALECT_MLAENUMS_TD

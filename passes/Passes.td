@@ -81,6 +81,37 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def MlaCudaTile : Pass<"mla-cuda-tile"> {
+  let summary = "Choose the CUDA kernel variant of each kernel-worthy mla op";
+  let description = [{
+    The first step of the CUDA code generation, after the rewrite pipeline.
+    Sets `mla.cuda_tiling = #mla.cuda_tiling<...>` on latent attention
+    (whole or split), the split-KV combine and the cache append: the
+    architecture, query rows per CTA, keys per KV tile, warps, pipeline
+    stages and MMA flavour that the printer turns into code. Values come
+    from the options; rows-per-cta = 0 takes the op's S x H query rows
+    rounded up to a power of two in [16, 64]; mma = auto takes wgmma on
+    sm_90a and mma_sync elsewhere. An op that already carries a tiling (an
+    autotuner's choice) keeps it unless `overwrite` is set. Fails, naming the
+    option, on values no kernel variant supports.
+  }];
+  let options = [
+    Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"",
+           "Target architecture (sm_80, sm_86, sm_89, sm_90a, sm_100a, ...)">,
+    Option<"rowsPerCta", "rows-per-cta", "int64_t", /*default=*/"0",
+           "Query rows (tokens x heads) per CTA; 0 chooses from the op">,
+    Option<"keysPerTile", "keys-per-tile", "int64_t", /*default=*/"64",
+           "Keys per KV tile">,
+    Option<"warps", "warps", "int64_t", /*default=*/"4", "Warps per CTA">,
+    Option<"stages", "stages", "int64_t", /*default=*/"2",
+           "Pipeline stages of the KV tile loads">,
+    Option<"mma", "mma", "std::string", /*default=*/"\"auto\"",
+           "mma_sync, wgmma or auto">,
+    Option<"overwrite", "overwrite", "bool", /*default=*/"false",
+           "Replace a tiling an op already carries">
+  ];
+}
+
 def MlaDecompose : Pass<"mla-decompose"> {
   let summary = "Decompose mla.decode_step into the primitive mla ops";
   let description = [{

@@ -375,3 +375,67 @@ func.func @config_nested_yarn() attributes {config = #mla.config<"deepseek-v3",
 func.func @config_accum_narrower_than_storage() attributes {config = #mla.config<"deepseek-v3", storage = f64>} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{cuda_tiling arch must be sm_80 or later (sm_<N> or sm_<N>a), got "sm_75"}}
+func.func @tiling_old_arch() attributes {t = #mla.cuda_tiling<arch = "sm_75", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling arch must be sm_80 or later (sm_<N> or sm_<N>a), got "hopper"}}
+func.func @tiling_bad_arch() attributes {t = #mla.cuda_tiling<arch = "hopper", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling rows_per_cta must be a power of two in [16, 128] (whole m16 MMA tiles), got 48}}
+func.func @tiling_rows() attributes {t = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 48, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling keys_per_tile must be a power of two in [16, 256], got 8}}
+func.func @tiling_keys() attributes {t = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 8, warps = 4, stages = 2, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling warps must be a power of two in [1, 16], got 0}}
+func.func @tiling_warps() attributes {t = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 64, warps = 0, stages = 2, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling stages must be in [1, 4], got 5}}
+func.func @tiling_stages() attributes {t = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 5, mma = mma_sync>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling mma = wgmma needs arch "sm_90a", got "sm_100a"}}
+func.func @tiling_wgmma_arch() attributes {t = #mla.cuda_tiling<arch = "sm_100a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{cuda_tiling mma = wgmma needs whole warpgroups (a multiple of 4 warps), got 2}}
+func.func @tiling_wgmma_warps() attributes {t = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 2, stages = 2, mma = wgmma>} {
+  return
+}
+
+// -----
+
+// expected-error @+2 {{expected ::mlir::mla::MmaFlavor to be one of: mma_sync, wgmma}}
+// expected-error @+1 {{failed to parse Mla_CudaTilingAttr parameter 'mma' which is to be a `::mlir::mla::MmaFlavor`}}
+func.func @tiling_flavour() attributes {t = #mla.cuda_tiling<arch = "sm_100a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = tcgen05>} {
+  return
+}

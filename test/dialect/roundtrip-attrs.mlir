@@ -345,3 +345,16 @@ func.func @paged_cache_in_attrs() attributes {
 } {
   return
 }
+
+// A CUDA kernel variant's tiling, both MMA flavours.
+// CHECK-LABEL: func.func @cuda_tiling()
+// CHECK-SAME:      a = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>,
+// CHECK-SAME:      b = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 256, warps = 1, stages = 1, mma = mma_sync>
+func.func @cuda_tiling() attributes {
+  a = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64,
+                       warps = 4, stages = 2, mma = wgmma>,
+  b = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 256,
+                       warps = 1, stages = 1, mma = mma_sync>
+} {
+  return
+}

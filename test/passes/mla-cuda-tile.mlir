@@ -1,0 +1,65 @@
+// RUN: mla-opt %s -split-input-file --mla-cuda-tile | FileCheck %s --check-prefix=AUTO
+// RUN: mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 keys-per-tile=32 warps=8 stages=3" | FileCheck %s --check-prefix=AMPERE
+// RUN: mla-opt %s -split-input-file --mla-cuda-tile="rows-per-cta=32 overwrite=true" | FileCheck %s --check-prefix=OVERWRITE
+// RUN: not mla-opt %s -split-input-file --mla-cuda-tile="mma=tcgen05" 2>&1 | FileCheck %s --check-prefix=FLAVOUR
+// RUN: not mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 mma=wgmma" 2>&1 | FileCheck %s --check-prefix=WGMMA
+
+// FLAVOUR: error: mla-cuda-tile: mma must be mma_sync, wgmma or auto, got 'tcgen05'
+// WGMMA: error: mla-cuda-tile: cuda_tiling mma = wgmma needs arch "sm_90a", got "sm_80"
+
+#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
+!cache = !mla.paged_cache<pages = 64, page_size = 16, latent = 16, rope = 4, bf16>
+
+// Rows per CTA from the op: 2 tokens x 2 heads = 4 rows, rounded up to one
+// m16 tile; wgmma on the default sm_90a, mma_sync on sm_80. The append and
+// the split pieces get a tiling too.
+// AUTO-LABEL: func.func @step
+// AUTO: mla.cache_append {{.*}} {config = #mla_config, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>}
+// AUTO: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// AUTO: mla.combine {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16,
+// AMPERE-LABEL: func.func @step
+// AMPERE: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
+func.func @step(%c_kv: tensor<4x2x16xbf16>, %k_rope: tensor<4x2x4xbf16>,
+                %query: tensor<4x2x2x16xbf16>, %q_rope: tensor<4x2x2x4xbf16>,
+                %cache: !cache, %block_table: tensor<4x16xi32>,
+                %seq_lens: tensor<4xi32>)
+    -> (tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>) {
+  %new = mla.cache_append %c_kv, %k_rope into %cache[%block_table, %seq_lens]
+      {config = #cfg}
+      : tensor<4x2x16xbf16>, tensor<4x2x4xbf16> into !cache[tensor<4x16xi32>, tensor<4xi32>]
+  %po, %pl = mla.partial_latent_attention %query, %q_rope, %new[%block_table, %seq_lens]
+      {causal, config = #cfg, num_splits = 4 : i64}
+      : (tensor<4x2x2x16xbf16>, tensor<4x2x2x4xbf16>, !cache, tensor<4x16xi32>,
+         tensor<4xi32>) -> (tensor<4x4x2x2x16xf32>, tensor<4x4x2x2xf32>)
+  %out, %lse = mla.combine %po, %pl {config = #cfg}
+      : (tensor<4x4x2x2x16xf32>, tensor<4x4x2x2xf32>)
+      -> (tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>)
+  return %out, %lse : tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>
+}
+
+// -----
+
+// 128 heads x 1 token: 64 rows per CTA (two CTAs cover the heads). A
+// tiling already on an op (an autotuner's) stays unless overwrite is set.
+#big = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 64, page_size = 64, latent = 512, rope = 64, bf16>
+// AUTO-LABEL: func.func @tuned
+// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
+// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// OVERWRITE-LABEL: func.func @tuned
+// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+func.func @tuned(%query: tensor<2x1x128x512xbf16>, %q_rope: tensor<2x1x128x64xbf16>,
+                 %cache: !cache, %block_table: tensor<2x32xi32>,
+                 %seq_lens: tensor<2xi32>)
+    -> (tensor<2x1x128x512xbf16>, tensor<2x1x128x512xbf16>) {
+  %out, %lse = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens]
+      {config = #big, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x32xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  %out2, %lse2 = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens]
+      {config = #big}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x32xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out, %out2 : tensor<2x1x128x512xbf16>, tensor<2x1x128x512xbf16>
+}
