@@ -27,4 +27,6 @@ tool_dirs = [config.mlagen_tools_dir, config.llvm_tools_dir]
 # and friends may be another LLVM's).
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlagen_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mla-opt", "mla-run", "not", "count", "split-file"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["mla-opt", "mla-run", "mla-translate", "not", "count", "split-file"],
+    tool_dirs)

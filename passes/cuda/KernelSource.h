@@ -1,0 +1,53 @@
+//===- KernelSource.h - one generated CUDA kernel ---------------*- C++ -*-===//
+//
+// What each kernel printer returns: the kernel's CUDA C++ and what a
+// runtime needs to launch it (the launch description).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_PASSES_CUDA_KERNELSOURCE_H
+#define MLAGEN_PASSES_CUDA_KERNELSOURCE_H
+
+#include "dialect/MlaOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::mla {
+
+/// A kernel parameter, in launch order.
+struct KernelParam {
+  std::string name, type, meaning;
+};
+
+/// One grid dimension: ceil(count / perBlock), where count is the value of
+/// the int parameter `countParam`, or `count` when that is empty.
+struct GridDim {
+  std::string countParam;
+  int64_t count = 1, perBlock = 1;
+};
+
+struct KernelSource {
+  std::string name, op, code;
+  std::vector<KernelParam> params;
+  std::vector<GridDim> grid; // x, y, z
+  int64_t threadsPerBlock = 32;
+  int64_t dynamicSharedBytes = 0;
+};
+
+/// The C type and the load/store conversions of a storage type.
+struct StorageNames {
+  std::string type, toFloat, fromFloat;
+};
+StorageNames storageNames(Type storage);
+
+/// One printer per kernel kind; each fails with a located error on a form
+/// of its op it does not generate.
+FailureOr<KernelSource> printCombineKernel(CombineOp op, CudaTilingAttr tiling,
+                                           StringRef name);
+FailureOr<KernelSource>
+printAppendKernel(CacheAppendOp op, CudaTilingAttr tiling, StringRef name);
+
+} // namespace mlir::mla
+
+#endif // MLAGEN_PASSES_CUDA_KERNELSOURCE_H

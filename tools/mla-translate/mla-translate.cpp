@@ -1,0 +1,15 @@
+//===- mla-translate.cpp - mla IR to other languages ----------------------===//
+//
+// mlir-translate with the mla dialect: `--mla-to-cuda` prints a module that
+// mla-cuda-tile prepared as a CUDA C++ translation unit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/cuda/CudaTranslation.h"
+
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  mlir::mla::registerMlaToCudaTranslation();
+  return mlir::failed(mlir::mlirTranslateMain(argc, argv, "mla-translate"));
+}
