@@ -17,19 +17,35 @@ namespace {
 
 constexpr llvm::StringLiteral kTilingName = "mla.cuda_tiling";
 
-/// Query rows (tokens x heads) of an attention op, or 0 for other ops.
-int64_t queryRows(Operation *op) {
-  Value query;
+constexpr int64_t kDefaultKeysPerTile = 32, kMinWarps = 4, kMaxWarps = 16;
+// Output accumulators per thread the attention kernel keeps in registers.
+constexpr int64_t kAccumulatorsPerThread = 64;
+
+/// The query and the latent width of an attention op.
+std::optional<std::pair<RankedTensorType, int64_t>> attention(Operation *op) {
   if (auto a = dyn_cast<LatentAttentionOp>(op))
-    query = a.getQuery();
-  else if (auto a = dyn_cast<PartialLatentAttentionOp>(op))
-    query = a.getQuery();
-  else
+    return std::pair{cast<RankedTensorType>(a.getQuery().getType()),
+                     a.getConfig().getKvLoraRank()};
+  if (auto a = dyn_cast<PartialLatentAttentionOp>(op))
+    return std::pair{cast<RankedTensorType>(a.getQuery().getType()),
+                     a.getConfig().getKvLoraRank()};
+  return std::nullopt;
+}
+
+/// Query rows (tokens x heads) of an attention op, or 0.
+int64_t queryRows(Operation *op) {
+  auto found = attention(op);
+  if (!found || found->first.isDynamicDim(1) || found->first.isDynamicDim(2))
     return 0;
-  auto type = cast<RankedTensorType>(query.getType());
-  if (type.isDynamicDim(1) || type.isDynamicDim(2))
-    return 0;
-  return type.getDimSize(1) * type.getDimSize(2);
+  return found->first.getDimSize(1) * found->first.getDimSize(2);
+}
+
+/// Warps for `rows` query rows: enough that the P x V accumulators fit.
+int64_t warpsFor(Operation *op, int64_t rows) {
+  auto found = attention(op);
+  int64_t latent = found ? found->second : 0;
+  int64_t needed = llvm::divideCeil(rows * latent, 32 * kAccumulatorsPerThread);
+  return std::clamp<int64_t>(llvm::PowerOf2Ceil(needed), kMinWarps, kMaxWarps);
 }
 
 struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
@@ -52,12 +68,14 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
       int64_t rows = rowsPerCta;
       if (rows == 0)
         rows = std::clamp<int64_t>(llvm::PowerOf2Ceil(queryRows(op)), 16, 64);
+      int64_t warpCount = warps ? int64_t(warps) : warpsFor(op, rows);
+      int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
       auto emitOptionError = [&]() {
         return emitError(op->getLoc()) << "mla-cuda-tile: ";
       };
       auto tiling = CudaTilingAttr::getChecked(
-          emitOptionError, op->getContext(), StringRef(arch), rows,
-          int64_t(keysPerTile), int64_t(warps), int64_t(stages), *flavor);
+          emitOptionError, op->getContext(), StringRef(arch), rows, keys,
+          warpCount, int64_t(stages), *flavor);
       if (!tiling)
         return WalkResult::interrupt();
       op->setAttr(kTilingName, tiling);
@@ -68,9 +86,8 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
   }
 
   std::optional<MmaFlavor> chooseFlavor() {
-    if (mma == "auto")
-      return StringRef(arch) == "sm_90a" ? MmaFlavor::Wgmma
-                                         : MmaFlavor::MmaSync;
+    if (mma == "auto") // until the wgmma variant is generated
+      return MmaFlavor::MmaSync;
     return symbolizeMmaFlavor(StringRef(mma));
   }
 };

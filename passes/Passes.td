@@ -89,20 +89,23 @@ def MlaCudaTile : Pass<"mla-cuda-tile"> {
     (whole or split), the split-KV combine and the cache append: the
     architecture, query rows per CTA, keys per KV tile, warps, pipeline
     stages and MMA flavour that the printer turns into code. Values come
-    from the options; rows-per-cta = 0 takes the op's S x H query rows
-    rounded up to a power of two in [16, 64]; mma = auto takes wgmma on
-    sm_90a and mma_sync elsewhere. An op that already carries a tiling (an
-    autotuner's choice) keeps it unless `overwrite` is set. Fails, naming the
-    option, on values no kernel variant supports.
+    from the options; 0 (or auto) chooses: rows-per-cta the op's S x H query
+    rows rounded up to a power of two in [16, 64]; warps enough that the
+    P x V accumulators fit (rows x latent / (32 x warps) <= 64), at least 4;
+    keys-per-tile 32; mma mma_sync (the wgmma variant is not generated yet).
+    An op that already carries a tiling (an autotuner's) keeps it unless
+    `overwrite` is set. Fails, naming the option, on values no kernel
+    variant supports.
   }];
   let options = [
     Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"",
            "Target architecture (sm_80, sm_86, sm_89, sm_90a, sm_100a, ...)">,
     Option<"rowsPerCta", "rows-per-cta", "int64_t", /*default=*/"0",
            "Query rows (tokens x heads) per CTA; 0 chooses from the op">,
-    Option<"keysPerTile", "keys-per-tile", "int64_t", /*default=*/"64",
-           "Keys per KV tile">,
-    Option<"warps", "warps", "int64_t", /*default=*/"4", "Warps per CTA">,
+    Option<"keysPerTile", "keys-per-tile", "int64_t", /*default=*/"0",
+           "Keys per KV tile; 0 chooses">,
+    Option<"warps", "warps", "int64_t", /*default=*/"0",
+           "Warps per CTA; 0 chooses from the rows and the latent width">,
     Option<"stages", "stages", "int64_t", /*default=*/"2",
            "Pipeline stages of the KV tile loads">,
     Option<"mma", "mma", "std::string", /*default=*/"\"auto\"",

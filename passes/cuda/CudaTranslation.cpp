@@ -3,7 +3,9 @@
 #include "passes/cuda/CudaTranslation.h"
 #include "passes/cuda/KernelSource.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -58,8 +60,7 @@ FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
   else if (auto append = dyn_cast<CacheAppendOp>(op))
     kernel = printAppendKernel(append, tiling, name + "_cache_append");
   else
-    return op->emitOpError("the CUDA printer does not generate latent "
-                           "attention kernels yet");
+    kernel = printAttentionKernel(op, tiling, name + "_attention");
   if (failed(kernel))
     return failure();
   kernel->code = llvm::formatv("\n// {0} at {1}\n// tiling {2}\n// pipeline: "
@@ -136,6 +137,9 @@ void mlir::mla::registerMlaToCudaTranslation() {
       "Print a module prepared by mla-cuda-tile as a CUDA C++ translation "
       "unit with its launch description",
       translateToCuda, [](DialectRegistry &registry) {
-        registry.insert<MlaDialect, func::FuncDialect>();
+        // The ops mla-rewrite leaves around the kernels (index arithmetic,
+        // constants) parse but print nothing.
+        registry.insert<MlaDialect, arith::ArithDialect, func::FuncDialect,
+                        tensor::TensorDialect>();
       });
 }

@@ -47,6 +47,9 @@ FailureOr<KernelSource> printCombineKernel(CombineOp op, CudaTilingAttr tiling,
                                            StringRef name);
 FailureOr<KernelSource>
 printAppendKernel(CacheAppendOp op, CudaTilingAttr tiling, StringRef name);
+/// Latent attention, whole or split (`op` is either).
+FailureOr<KernelSource>
+printAttentionKernel(Operation *op, CudaTilingAttr tiling, StringRef name);
 
 } // namespace mlir::mla
 

@@ -1,9 +1,11 @@
 //===- GeneratedKernelsTest.cpp - generated CUDA compiles with NVRTC ------===//
 //
 // Every kernel the CUDA printer generates today (cache append with and
-// without fused RoPE, both pairings, the split-KV combine; bf16, f16, f32)
-// compiles with NVRTC for sm_80, sm_90a and sm_100a with no spills, and the
-// ptxas report names each kernel of the launch description.
+// without fused RoPE, both pairings; the mma_sync decode attention with the
+// default tiling for 128 heads, bf16 and f16; the split-KV combine; f32
+// where a kernel takes it) compiles with NVRTC for sm_80, sm_90a and
+// sm_100a with no spills, and the ptxas report names each kernel of the
+// launch description.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 #include "passes/cuda/CudaTranslation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -23,9 +26,23 @@ using namespace mlagen;
 
 namespace {
 
-/// An append (RoPE fused or not) and a combine at DeepSeek-V3 widths.
+/// An append (RoPE fused or not), a causal split attention over the cache
+/// (bf16 and f16 only) and the combine, at DeepSeek-V3 widths (128 heads, 2
+/// query tokens).
 std::string stepModule(llvm::StringRef storage, llvm::StringRef pairing,
                        bool fusedRope) {
+  bool attention = storage != "f32";
+  std::string partials =
+      attention
+          ? llvm::formatv(
+                R"mlir(%po, %pl = mla.partial_latent_attention %q, %qr, %new[%block_table, %seq_lens]
+      {{causal, config = #cfg, num_splits = 8 : i64}
+      : (tensor<?x2x128x512x{0}>, tensor<?x2x128x64x{0}>, !cache, tensor<?x?xi32>,
+         tensor<?xi32>) -> (tensor<8x?x2x128x512xf32>, tensor<8x?x2x128xf32>))mlir",
+                storage)
+                .str()
+          : "%po = tensor.empty(%n) : tensor<8x?x2x128x512xf32>\n"
+            "  %pl = tensor.empty(%n) : tensor<8x?x2x128xf32>";
   return llvm::formatv(
       R"mlir(
 #cfg = #mla.config<"deepseek-v3", rope = #mla.rope<theta = 10000.0, pairing = {1}>, storage = {0}>
@@ -33,24 +50,27 @@ std::string stepModule(llvm::StringRef storage, llvm::StringRef pairing,
 func.func @step(%c_kv: tensor<?x2x512x{0}>, %k_rope: tensor<?x2x64x{0}>,
                 %cache: !cache, %block_table: tensor<?x?xi32>,
                 %seq_lens: tensor<?xi32>, %positions: tensor<?x2xi32>,
-                %po: tensor<8x?x2x128x512xf32>, %pl: tensor<8x?x2x128xf32>)
+                %q: tensor<?x2x128x512x{0}>, %qr: tensor<?x2x128x64x{0}>,
+                %n: index)
     -> (!cache, tensor<?x2x128x512x{0}>, tensor<?x2x128xf32>) {{
   %new = mla.cache_append %c_kv, %k_rope into %cache[%block_table, %seq_lens] {2}
       {{config = #cfg}
       : tensor<?x2x512x{0}>, tensor<?x2x64x{0}> into !cache[tensor<?x?xi32>, tensor<?xi32>] {3}
+  {4}
   %out, %lse = mla.combine %po, %pl {{config = #cfg}
       : (tensor<8x?x2x128x512xf32>, tensor<8x?x2x128xf32>) -> (tensor<?x2x128x512x{0}>, tensor<?x2x128xf32>)
   return %new, %out, %lse : !cache, tensor<?x2x128x512x{0}>, tensor<?x2x128xf32>
 }
 )mlir",
       storage, pairing, fusedRope ? "rope(%positions)" : "",
-      fusedRope ? "rope(tensor<?x2xi32>)" : "");
+      fusedRope ? "rope(tensor<?x2xi32>)" : "", partials);
 }
 
 /// The CUDA the printer makes of `source` after mla-cuda-tile for `arch`.
 std::string generate(const std::string &source, llvm::StringRef arch) {
   mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect,
+                  mlir::tensor::TensorDialect>();
   mlir::MLIRContext context(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &context);
@@ -84,7 +104,9 @@ TEST(GeneratedKernels, CompileForEveryTargetWithoutSpills) {
           ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
           const std::vector<ResourceRecord> &resources =
               compiled->kernel->resources;
-          ASSERT_EQ(resources.size(), 2u) << compiled->kernel->log;
+          ASSERT_EQ(resources.size(),
+                    llvm::StringRef(storage) == "f32" ? 2u : 3u)
+              << compiled->kernel->log;
           for (const ResourceRecord &r : resources) {
             EXPECT_EQ(r.arch, arch);
             EXPECT_EQ(r.spillStoreBytes, 0) << r.kernel;

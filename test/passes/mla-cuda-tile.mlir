@@ -11,11 +11,11 @@
 !cache = !mla.paged_cache<pages = 64, page_size = 16, latent = 16, rope = 4, bf16>
 
 // Rows per CTA from the op: 2 tokens x 2 heads = 4 rows, rounded up to one
-// m16 tile; wgmma on the default sm_90a, mma_sync on sm_80. The append and
+// m16 tile; 4 warps, 32-key tiles and mma_sync by default. The append and
 // the split pieces get a tiling too.
 // AUTO-LABEL: func.func @step
-// AUTO: mla.cache_append {{.*}} {config = #mla_config, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>}
-// AUTO: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// AUTO: mla.cache_append {{.*}} {config = #mla_config, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>}
+// AUTO: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>
 // AUTO: mla.combine {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16,
 // AMPERE-LABEL: func.func @step
 // AMPERE: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
@@ -39,16 +39,18 @@ func.func @step(%c_kv: tensor<4x2x16xbf16>, %k_rope: tensor<4x2x4xbf16>,
 
 // -----
 
-// 128 heads x 1 token: 64 rows per CTA (two CTAs cover the heads). A
-// tiling already on an op (an autotuner's) stays unless overwrite is set.
+// 128 heads x 1 token: 64 rows per CTA (two CTAs cover the heads) and 16
+// warps, so that 64 rows x 512 latent columns of accumulators fit (64 per
+// thread). A tiling already on an op (an autotuner's) stays unless
+// overwrite is set; then 32 rows take 8 warps.
 #big = #mla.config<"deepseek-v3">
 !cache = !mla.paged_cache<pages = 64, page_size = 64, latent = 512, rope = 64, bf16>
 // AUTO-LABEL: func.func @tuned
 // AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
-// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 16, stages = 2, mma = mma_sync>
 // OVERWRITE-LABEL: func.func @tuned
-// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
-// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 64, warps = 4, stages = 2, mma = wgmma>
+// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>
+// OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>
 func.func @tuned(%query: tensor<2x1x128x512xbf16>, %q_rope: tensor<2x1x128x64xbf16>,
                  %cache: !cache, %block_table: tensor<2x32xi32>,
                  %seq_lens: tensor<2xi32>)

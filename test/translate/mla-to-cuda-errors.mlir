@@ -12,17 +12,78 @@ func.func @untiled(%po: tensor<2x4x1x2x16xf32>, %pl: tensor<2x4x1x2xf32>)
 
 // -----
 
-#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
-!cache = !mla.paged_cache<pages = 8, page_size = 16, latent = 16, rope = 4, bf16>
-func.func @attention(%q: tensor<2x1x2x16xbf16>, %qr: tensor<2x1x2x4xbf16>,
-                     %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
-    -> (tensor<2x1x2x16xbf16>, tensor<2x1x2xf32>) {
-  // expected-error @+1 {{'mla.latent_attention' op the CUDA printer does not generate latent attention kernels yet}}
+// Attention tilings the mma_sync kernel cannot take, each named.
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @attention0(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                      %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op tiling rows_per_cta = 64 with 4 warps keeps 256 output accumulators per thread (at most 64): use more warps or fewer rows}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
-      {config = #cfg, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>}
-      : (tensor<2x1x2x16xbf16>, tensor<2x1x2x4xbf16>, !cache, tensor<2x4xi32>,
-         tensor<2xi32>) -> (tensor<2x1x2x16xbf16>, tensor<2x1x2xf32>)
-  return %out, %lse : tensor<2x1x2x16xbf16>, tensor<2x1x2xf32>
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @attention1(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                      %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op tiling needs 330432 bytes of shared memory per CTA, more than the 166912 sm_80 offers: use fewer keys_per_tile, stages or rows_per_cta}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 128, warps = 4, stages = 2, mma = mma_sync>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @attention2(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                      %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op tiling keys_per_tile = 16, rows_per_cta = 16 with 4 warps: each warp needs whole 8-key and 8-column tiles (keys_per_tile divisible by 8 x 4 key groups, the latent width 512 by 8 x warps)}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 16, warps = 4, stages = 2, mma = mma_sync>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @attention3(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                      %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel is not generated yet; tile with mma = mma_sync}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = wgmma>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+#f32 = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = f32>
+!cache = !mla.paged_cache<pages = 8, page_size = 16, latent = 16, rope = 4, f32>
+func.func @f32_attention(%q: tensor<2x1x2x16xf32>, %qr: tensor<2x1x2x4xf32>,
+                         %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> (tensor<2x1x2x16xf32>, tensor<2x1x2xf32>) {
+  // expected-error @+1 {{'mla.latent_attention' op the mma_sync attention kernel takes bf16 or f16 storage}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #f32, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>}
+      : (tensor<2x1x2x16xf32>, tensor<2x1x2x4xf32>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x2x16xf32>, tensor<2x1x2xf32>)
+  return %out, %lse : tensor<2x1x2x16xf32>, tensor<2x1x2xf32>
 }
 
 // -----
