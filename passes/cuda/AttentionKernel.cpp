@@ -210,6 +210,7 @@ extern "C" __global__ void __launch_bounds__({0})
         : q_rope + at * kRope + (piece * 8 - kLatent);
     mlagen_cp_async_16(q + r * kStride + piece * 8, src, live ? 16 : 0);
   }
+  mlagen_cp_async_commit(); // the oldest group: waited for with tile 0
   // One KV tile: each key's row through the block table; zero past `end`.
   auto loadTile = [&](int tile, int buffer) {{
     const int first = begin + tile * kKeys;
