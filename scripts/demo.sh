@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: sets everything up, shows the DeepSeek-V3 decode step before
-# and after the MLA rewrite pipeline, then runs that step on the CPU and
-# verifies it against the reference.
+# and after the MLA rewrite pipeline, runs that step on the CPU and verifies
+# it against the reference, then generates its decode attention kernels for
+# sm_90a, compiles them with NVRTC and prints their resources.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo/scripts/setup.sh"
@@ -17,3 +18,13 @@ echo "=== the DeepSeek-V3 decode step on the CPU, against the reference ==="
 "$build/bin/mla-run" --preset=deepseek-v3 --mode=layer --backend=cpu \
   --seq-lens=0,63,64,200 --query-tokens=2 --page-size=64 \
   --iterations=3 --verify
+# The kernels need NVRTC (the CUDA toolkit) at build time, not a GPU.
+if grep -q "nvrtc=ON" "$build/mlagen-features.txt"; then
+  echo
+  echo "=== its decode attention kernels for sm_90a: generated CUDA, NVRTC, resources ==="
+  "$build/bin/mla-run" --preset=deepseek-v3 --seq-lens=0,63,64,200 \
+    --query-tokens=2 --page-size=64 --compile-only --arch=sm_90a --stats
+else
+  echo
+  echo "(this build found no CUDA toolkit: CUDA code generation is not shown)"
+fi

@@ -16,6 +16,11 @@ config.test_exec_root = os.path.join(config.mlagen_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
+# Tests that compile CUDA with NVRTC need the CUDA toolkit at build time (no
+# GPU); without it they are reported UNSUPPORTED (skipped by ctest).
+if config.mlagen_have_cuda:
+    config.available_features.add("nvrtc")
+
 config.substitutions.append(("%examples", os.path.join(config.mlagen_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 

@@ -14,10 +14,21 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <vector>
+
 namespace mlir::mla {
 
-/// Prints `module` as CUDA C++. Fails with an error at the op on an mla op
-/// without a tiling, or one it does not generate yet.
+struct KernelSource;
+
+/// The kernels of `module`, in op order. Fails with an error at the op on
+/// an mla op without a tiling, or one it does not generate yet.
+FailureOr<std::vector<KernelSource>> generateCudaKernels(ModuleOp module);
+
+/// The translation unit of `kernels`: header, primitives, kernels, launch
+/// description.
+void printTranslationUnit(ArrayRef<KernelSource> kernels, raw_ostream &os);
+
+/// generateCudaKernels, then printTranslationUnit.
 LogicalResult translateToCuda(ModuleOp module, raw_ostream &os);
 
 /// Registers `--mla-to-cuda` with mlir-translate's registry.

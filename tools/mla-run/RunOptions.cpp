@@ -41,6 +41,16 @@ static cl::opt<int64_t> splits("num-splits",
                                cl::desc("KV splits for mla-split-kv (0: "
                                         "chosen from the shape)"),
                                cl::init(0), cl::cat(runCategory));
+static cl::opt<bool>
+    compileOnly("compile-only",
+                cl::desc("Generate the step's CUDA kernels and compile them "
+                         "with NVRTC for --arch (no GPU needed); run nothing"),
+                cl::cat(runCategory));
+static cl::opt<std::string> arch("arch",
+                                 cl::desc("GPU architecture for "
+                                          "--compile-only: sm_80, sm_90a, "
+                                          "sm_100a, ..."),
+                                 cl::init("sm_90a"), cl::cat(runCategory));
 static cl::opt<bool> printIR("print-ir",
                              cl::desc("Print the step's IR after mla-rewrite"),
                              cl::cat(runCategory));
@@ -180,7 +190,21 @@ static llvm::Expected<std::vector<int32_t>> readLengths() {
   return std::vector<int32_t>(batch, int32_t(seqLen));
 }
 
+/// LLVM registers its own --stats (statistics, which this release build of
+/// LLVM does not collect); mla-run takes that flag over for --compile-only.
+static cl::Option *statsFlag() {
+  auto &options = cl::getRegisteredOptions();
+  auto it = options.find("stats");
+  return it == options.end() ? nullptr : it->second;
+}
+
 void mlagen::hideUnrelatedOptions() {
+  if (cl::Option *stats = statsFlag()) {
+    stats->setDescription("With --compile-only: each kernel's registers, "
+                          "shared memory, spills and stack");
+    stats->addCategory(runCategory);
+    stats->setHiddenFlag(cl::NotHidden);
+  }
   cl::HideUnrelatedOptions(
       {&runCategory, &configCategory, &shapeCategory, &outputCategory});
 }
@@ -267,6 +291,12 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
                      "sequence holds --seq-len tokens (as the pages allow)");
   options.entry = entry;
   options.printIR = printIR;
+  options.compileOnly = compileOnly;
+  options.arch = arch;
+  cl::Option *statsOption = statsFlag();
+  options.stats = statsOption && statsOption->getNumOccurrences() > 0;
+  if (options.stats && !compileOnly)
+    return flagError("stats", "needs --compile-only");
   options.cacheReport = cacheReport;
   options.reportContext = context;
   options.reportGroups = groups;

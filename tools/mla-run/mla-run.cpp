@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileOnly.h"
 #include "RunFunction.h"
 #include "RunOptions.h"
 #include "dialect/MlaDialect.h"
@@ -138,11 +139,11 @@ int main(int argc, char **argv) {
                      options->shape.batch(), options->reportGroups);
     return 0;
   }
-  if (options->backend == Backend::Cuda)
+  if (options->backend == Backend::Cuda && !options->compileOnly)
     return fail(llvm::createStringError(
         "--backend=cuda: this build has no CUDA back end yet; use "
         "--backend=cpu or --backend=auto"));
-  if (options->backend == Backend::Auto)
+  if (options->backend == Backend::Auto && !options->compileOnly)
     outs() << "backend: cpu (this build has no CUDA back end yet)\n";
 
   llvm::Expected<Problem> problem =
@@ -160,6 +161,8 @@ int main(int argc, char **argv) {
       (long long)p.shape.queryTokens, (long long)p.config.heads,
       (long long)p.cache.pageSize, (long long)p.cache.numPages);
 
+  if (options->compileOnly)
+    return compileOnly(*options, p);
   auto start = std::chrono::steady_clock::now();
   llvm::Expected<std::unique_ptr<CpuRunner>> runner =
       CpuRunner::create(p, options->rewrite, options->splits);

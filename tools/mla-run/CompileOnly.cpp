@@ -1,0 +1,113 @@
+//===- CompileOnly.cpp - mla-run --compile-only ---------------------------===//
+
+#include "CompileOnly.h"
+#include "dialect/MlaDialect.h"
+#include "mlagen/CpuRunner.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/Format.h"
+
+#ifdef MLAGEN_HAVE_CUDA
+#include "mlagen/KernelCompiler.h"
+#include "passes/cuda/CudaTranslation.h"
+#include "passes/cuda/KernelSource.h"
+#endif
+
+using namespace mlagen;
+using llvm::errs;
+using llvm::outs;
+
+namespace {
+
+int fail(const llvm::Twine &message) {
+  errs() << "mla-run: error: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
+#ifndef MLAGEN_HAVE_CUDA
+  return fail("--compile-only: this build has no CUDA toolkit (NVRTC)");
+#else
+  if (p.shape.mode != RunMode::Attention)
+    return fail("--compile-only generates the attention step's kernels; the "
+                "whole layer's projections have no CUDA kernels yet (use "
+                "--mode=attention)");
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  mlir::MLIRContext context(registry);
+  std::string diagnostics;
+  llvm::raw_string_ostream diagnosticStream(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    diagnosticStream << d.getLocation() << ": " << d << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(p), &context);
+  if (!module)
+    return fail("internal error: the step's IR does not parse");
+  mlir::PassManager pm(&context);
+  mlir::mla::RewritePipelineOptions rewrite;
+  rewrite.numSplits = options.splits;
+  mlir::mla::buildRewritePipeline(pm, rewrite);
+  mlir::mla::MlaCudaTileOptions tile;
+  tile.arch = options.arch;
+  pm.addPass(mlir::mla::createMlaCudaTile(tile));
+  if (mlir::failed(pm.run(*module)))
+    return fail("the CUDA pipeline failed:\n" + diagnostics);
+  if (options.printIR)
+    module->print(outs());
+  llvm::FailureOr<std::vector<mlir::mla::KernelSource>> kernels =
+      mlir::mla::generateCudaKernels(*module);
+  if (mlir::failed(kernels))
+    return fail("the CUDA printer failed:\n" + diagnostics);
+  std::string source;
+  llvm::raw_string_ostream sourceStream(source);
+  mlir::mla::printTranslationUnit(*kernels, sourceStream);
+
+  std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
+  llvm::Expected<CompileResult> result =
+      compiler->compile({source, options.arch, {}});
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
+  outs() << llvm::format("%zu kernel(s) for %s: cubin of %zu bytes in %.2f ms "
+                         "(%s",
+                         kernels->size(), options.arch.c_str(),
+                         result->kernel->cubin.size(), result->seconds * 1e3,
+                         toString(result->outcome).str().c_str());
+  if (result->outcome != CacheOutcome::Compiled)
+    outs() << llvm::format("; NVRTC took %.3f s when it was compiled",
+                           result->kernel->compileSeconds);
+  outs() << ")\n";
+  outs() << "kernel cache: "
+         << (compiler->cacheDirectory() ? *compiler->cacheDirectory()
+                                        : std::string("off"))
+         << (result->cacheNote.empty() ? "" : " (" + result->cacheNote + ")")
+         << "\n";
+  if (!options.stats)
+    return 0;
+  for (const ResourceRecord &r : result->kernel->resources) {
+    int64_t dynamicShared = 0, threads = 0;
+    for (const mlir::mla::KernelSource &k : *kernels)
+      if (k.name == r.kernel) {
+        dynamicShared = k.dynamicSharedBytes;
+        threads = k.threadsPerBlock;
+      }
+    outs() << llvm::format(
+        "  %-34s %3lld registers, %4lld threads, %6lld B dynamic + %lld B "
+        "static shared, %lld B stack, %lld/%lld B spilled (stores/loads)\n",
+        r.kernel.c_str(), (long long)r.registers, (long long)threads,
+        (long long)dynamicShared, (long long)r.sharedBytes,
+        (long long)r.stackBytes, (long long)r.spillStoreBytes,
+        (long long)r.spillLoadBytes);
+  }
+  return 0;
+#endif
+}
