@@ -44,68 +44,124 @@ int64_t sharedMemoryLimit(int64_t capability) {
   }
 }
 
+/// The op's shape as the attention kernel sees it, or why it cannot.
+struct AttentionOperands {
+  LatentAttentionOp whole;
+  PartialLatentAttentionOp partial;
+  RankedTensorType query;
+  PagedCacheType cache;
+  ConfigAttr config;
+};
+
+FailureOr<AttentionOperands> attentionOperands(Operation *op,
+                                               std::string &why) {
+  AttentionOperands a;
+  a.whole = dyn_cast<LatentAttentionOp>(op);
+  a.partial = dyn_cast<PartialLatentAttentionOp>(op);
+  if (!a.whole && !a.partial) {
+    why = "not a latent attention op";
+    return failure();
+  }
+  if ((a.whole && (a.whole.getWUk() || a.whole.getWUv())) ||
+      (a.partial && a.partial.getWUk())) {
+    why = "the CUDA printer does not fuse the absorptions into the attention "
+          "kernel yet";
+    return failure();
+  }
+  a.query = cast<RankedTensorType>(
+      (a.whole ? a.whole.getQuery() : a.partial.getQuery()).getType());
+  a.cache = cast<PagedCacheType>(
+      (a.whole ? a.whole.getCache() : a.partial.getCache()).getType());
+  a.config = a.whole ? a.whole.getConfig() : a.partial.getConfig();
+  if (a.query.isDynamicDim(1) || a.query.isDynamicDim(2)) {
+    why = "the CUDA printer needs static query tokens and heads";
+    return failure();
+  }
+  Type storage = a.cache.getElementType();
+  if (!storage.isBF16() && !storage.isF16()) {
+    why = "the mma_sync attention kernel takes bf16 or f16 storage";
+    return failure();
+  }
+  return a;
+}
+
+/// Bytes of shared memory the kernel takes with `tiling`.
+int64_t sharedBytesOf(const AttentionOperands &a, CudaTilingAttr tiling) {
+  int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
+  int64_t stride = a.cache.getRowWidth() + 8, element = 2;
+  return rows * stride * element +                      // queries
+         tiling.getStages() * keys * stride * element + // KV tiles
+         rows * keys * 4 +                              // scores
+         rows * (keys + 8) * element +                  // probabilities
+         3 * rows * 4;                                  // max, sum, alpha
+}
+
 } // namespace
 
-FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
-                                                        CudaTilingAttr tiling,
-                                                        StringRef name) {
-  auto whole = dyn_cast<LatentAttentionOp>(op);
-  auto partial = dyn_cast<PartialLatentAttentionOp>(op);
-  if ((whole && (whole.getWUk() || whole.getWUv())) ||
-      (partial && partial.getWUk()))
-    return op->emitOpError("the CUDA printer does not fuse the absorptions "
-                           "into the attention kernel yet");
-  Value query = whole ? whole.getQuery() : partial.getQuery();
-  Value cacheValue = whole ? whole.getCache() : partial.getCache();
-  ConfigAttr config = whole ? whole.getConfig() : partial.getConfig();
-  auto queryType = cast<RankedTensorType>(query.getType());
-  auto cache = cast<PagedCacheType>(cacheValue.getType());
-  if (queryType.isDynamicDim(1) || queryType.isDynamicDim(2))
-    return op->emitOpError("the CUDA printer needs static query tokens and "
-                           "heads");
-  Type storage = cache.getElementType();
-  if (!storage.isBF16() && !storage.isF16())
-    return op->emitOpError("the mma_sync attention kernel takes bf16 or f16 "
-                           "storage");
+std::optional<std::string>
+mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
+  std::string why;
+  FailureOr<AttentionOperands> a = attentionOperands(op, why);
+  if (failed(a))
+    return why;
   if (tiling.getMma() != MmaFlavor::MmaSync)
-    return op->emitOpError("the wgmma attention kernel is not generated yet; "
-                           "tile with mma = mma_sync");
-
+    return std::string("the wgmma attention kernel is not generated yet; "
+                       "tile with mma = mma_sync");
   int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
-  int64_t warps = tiling.getWarps(), stages = tiling.getStages();
-  int64_t tokens = queryType.getDimSize(1), heads = queryType.getDimSize(2);
-  int64_t latent = cache.getLatentDim(), rope = cache.getRopeDim();
-  int64_t width = latent + rope, stride = width + 8;
-  int64_t splits = partial ? partial.getNumSplits() : 1;
-  bool causal = whole ? whole.getCausal() : partial.getCausal();
+  int64_t warps = tiling.getWarps();
+  int64_t latent = a->cache.getLatentDim(), rope = a->cache.getRopeDim();
   // Scores: warps split the 16-row slabs, then the keys; P x V: warps
   // split the latent columns.
   int64_t slabs = rows / 16;
   int64_t keyGroups = warps >= slabs ? warps / slabs : 1;
-  if (keys % (8 * keyGroups) || latent % (8 * warps) || width % 16 || rope % 8)
-    return op->emitOpError(llvm::formatv(
-        "tiling keys_per_tile = {0}, rows_per_cta = {1} with {2} warps: each "
-        "warp needs whole 8-key and 8-column tiles (keys_per_tile divisible "
-        "by 8 x {3} key groups, the latent width {4} by 8 x warps)",
-        keys, rows, warps, keyGroups, latent));
+  if (keys % (8 * keyGroups) || latent % (8 * warps) || (latent + rope) % 16 ||
+      rope % 8)
+    return llvm::formatv(
+               "tiling keys_per_tile = {0}, rows_per_cta = {1} with {2} "
+               "warps: each warp needs whole 8-key and 8-column tiles "
+               "(keys_per_tile divisible by 8 x {3} key groups, the latent "
+               "width {4} by 8 x warps)",
+               keys, rows, warps, keyGroups, latent)
+        .str();
   int64_t accumulators = rows * latent / (32 * warps);
   if (accumulators > kMaxAccumulators)
-    return op->emitOpError(llvm::formatv(
-        "tiling rows_per_cta = {0} with {1} warps keeps {2} output "
-        "accumulators per thread (at most {3}): use more warps or fewer rows",
-        rows, warps, accumulators, kMaxAccumulators));
-  int64_t element = 2;
-  int64_t sharedBytes = rows * stride * element +          // queries
-                        stages * keys * stride * element + // KV tiles
-                        rows * keys * 4 +                  // scores
-                        rows * (keys + 8) * element +      // probabilities
-                        3 * rows * 4;                      // max, sum, alpha
+    return llvm::formatv("tiling rows_per_cta = {0} with {1} warps keeps {2} "
+                         "output accumulators per thread (at most {3}): use "
+                         "more warps or fewer rows",
+                         rows, warps, accumulators, kMaxAccumulators)
+        .str();
+  int64_t sharedBytes = sharedBytesOf(*a, tiling);
   int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
   if (sharedBytes > limit)
-    return op->emitOpError(llvm::formatv(
-        "tiling needs {0} bytes of shared memory per CTA, more than the {1} "
-        "{2} offers: use fewer keys_per_tile, stages or rows_per_cta",
-        sharedBytes, limit, tiling.getArch()));
+    return llvm::formatv("tiling needs {0} bytes of shared memory per CTA, "
+                         "more than the {1} {2} offers: use fewer "
+                         "keys_per_tile, stages or rows_per_cta",
+                         sharedBytes, limit, tiling.getArch())
+        .str();
+  return std::nullopt;
+}
+
+FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
+                                                        CudaTilingAttr tiling,
+                                                        StringRef name) {
+  if (std::optional<std::string> problem = attentionTilingProblem(op, tiling))
+    return op->emitOpError(*problem);
+  std::string why;
+  AttentionOperands a = *attentionOperands(op, why);
+  auto whole = a.whole;
+  auto partial = a.partial;
+  ConfigAttr config = a.config;
+  auto queryType = a.query;
+  auto cache = a.cache;
+  Type storage = cache.getElementType();
+  int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
+  int64_t warps = tiling.getWarps(), stages = tiling.getStages();
+  int64_t tokens = queryType.getDimSize(1), heads = queryType.getDimSize(2);
+  int64_t latent = cache.getLatentDim(), rope = cache.getRopeDim();
+  int64_t width = latent + rope;
+  int64_t splits = partial ? partial.getNumSplits() : 1;
+  bool causal = whole ? whole.getCausal() : partial.getCausal();
+  int64_t sharedBytes = sharedBytesOf(a, tiling);
 
   StorageNames names = storageNames(storage);
   std::string mma = storage.isBF16() ? "mlagen_mma_bf16" : "mlagen_mma_f16";

@@ -10,6 +10,7 @@
 
 #include "dialect/MlaOps.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ FailureOr<KernelSource> printCombineKernel(CombineOp op, CudaTilingAttr tiling,
                                            StringRef name);
 FailureOr<KernelSource>
 printAppendKernel(CacheAppendOp op, CudaTilingAttr tiling, StringRef name);
+/// Why the attention kernel cannot be generated for `op` with `tiling`
+/// (registers, shared memory, warp tiling, unsupported forms), or nothing.
+std::optional<std::string> attentionTilingProblem(Operation *op,
+                                                  CudaTilingAttr tiling);
 /// Latent attention, whole or split (`op` is either).
 FailureOr<KernelSource>
 printAttentionKernel(Operation *op, CudaTilingAttr tiling, StringRef name);

@@ -13,6 +13,7 @@
 #include "mlagen/KernelCompiler.h"
 #include "passes/Passes.h"
 #include "passes/cuda/CudaTranslation.h"
+#include "passes/cuda/VariantSpace.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -116,6 +117,65 @@ TEST(GeneratedKernels, CompileForEveryTargetWithoutSpills) {
                 << r.kernel << " is not in the launch description";
           }
         }
+}
+
+/// One split attention op at `heads` x `tokens` query rows, bf16.
+std::string attentionModule(int heads, int tokens) {
+  return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v3", heads = {0}>
+!cache = !mla.paged_cache<pages = ?, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @attention(%q: tensor<?x{1}x{0}x512xbf16>, %qr: tensor<?x{1}x{0}x64xbf16>,
+                     %cache: !cache, %bt: tensor<?x?xi32>, %lens: tensor<?xi32>)
+    -> (tensor<8x?x{1}x{0}x512xf32>, tensor<8x?x{1}x{0}xf32>) {{
+  %po, %pl = mla.partial_latent_attention %q, %qr, %cache[%bt, %lens]
+      {{causal, config = #cfg, num_splits = 8 : i64}
+      : (tensor<?x{1}x{0}x512xbf16>, tensor<?x{1}x{0}x64xbf16>, !cache,
+         tensor<?x?xi32>, tensor<?xi32>)
+      -> (tensor<8x?x{1}x{0}x512xf32>, tensor<8x?x{1}x{0}xf32>)
+  return %po, %pl : tensor<8x?x{1}x{0}x512xf32>, tensor<8x?x{1}x{0}xf32>
+}
+)mlir",
+                       heads, tokens);
+}
+
+// The autotuner's space: every variant the space holds for 128 heads x 2
+// tokens (DeepSeek-V3) and 16 heads x 1 token (V2-Lite) compiles for each
+// target. Spills are counted and printed, not forbidden (only the default
+// variants must have none, above).
+TEST(GeneratedKernels, EveryVariantInTheSpaceCompiles) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext context(registry);
+  KernelCompiler compiler(std::nullopt);
+  for (auto [heads, tokens] : {std::pair{128, 2}, std::pair{16, 1}}) {
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceString<mlir::ModuleOp>(attentionModule(heads, tokens),
+                                                &context);
+    ASSERT_TRUE(module);
+    mlir::Operation *op = nullptr;
+    module->walk([&](mlir::mla::PartialLatentAttentionOp a) { op = a; });
+    for (const char *arch : {"sm_80", "sm_90a", "sm_100a"}) {
+      std::vector<mlir::mla::CudaTilingAttr> space =
+          mlir::mla::cudaVariantSpace(op, arch);
+      ASSERT_FALSE(space.empty()) << arch;
+      int spilling = 0;
+      for (mlir::mla::CudaTilingAttr tiling : space) {
+        op->setAttr("mla.cuda_tiling", tiling);
+        std::string cuda;
+        llvm::raw_string_ostream os(cuda);
+        ASSERT_TRUE(mlir::succeeded(mlir::mla::translateToCuda(*module, os)));
+        llvm::Expected<CompileResult> compiled =
+            compiler.compile({cuda, arch, {}});
+        ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+        ASSERT_EQ(compiled->kernel->resources.size(), 1u);
+        spilling += compiled->kernel->resources[0].spillStoreBytes > 0;
+      }
+      llvm::outs() << llvm::formatv("{0} heads x {1} tokens on {2}: {3} "
+                                    "variants compiled, {4} with spills\n",
+                                    heads, tokens, arch, space.size(),
+                                    spilling);
+    }
+  }
 }
 
 } // namespace
