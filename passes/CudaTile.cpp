@@ -61,7 +61,7 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     }
     WalkResult result = getOperation()->walk([&](Operation *op) {
       if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-               CacheAppendOp>(op))
+               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp>(op))
         return WalkResult::advance();
       if (op->hasAttr(kTilingName) && !overwrite)
         return WalkResult::advance();

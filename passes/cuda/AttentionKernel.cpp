@@ -91,7 +91,7 @@ int64_t sharedBytesOf(const AttentionOperands &a, CudaTilingAttr tiling) {
   int64_t stride = a.cache.getRowWidth() + 8, element = 2;
   return rows * stride * element +                      // queries
          tiling.getStages() * keys * stride * element + // KV tiles
-         rows * keys * 4 +                              // scores
+         rows * (keys + 8) * 4 +                        // scores
          rows * (keys + 8) * element +                  // probabilities
          3 * rows * 4;                                  // max, sum, alpha
 }
@@ -225,7 +225,9 @@ extern "C" __global__ void __launch_bounds__({0})
 {1}({2}) {{
   constexpr int kRows = {3}, kKeys = {4}, kWarps = {5}, kStages = {6};
   constexpr int kLatent = {7}, kRope = {8}, kWidth = kLatent + kRope;
+  // Padded rows: ldmatrix and the score stores hit distinct banks.
   constexpr int kStride = kWidth + 8, kProbStride = kKeys + 8;
+  constexpr int kScoreStride = kKeys + 8;
   constexpr int kHeads = {9}, kTokens = {10}, kQueryRows = kTokens * kHeads;
   constexpr int kSplits = {11}, kPageSize = {12};
   // Scores: warp w takes slabs w % kSlabGroups (+ kSlabGroups...) of 16 rows
@@ -241,7 +243,7 @@ extern "C" __global__ void __launch_bounds__({0})
   {14} *q = reinterpret_cast<{14} *>(shared);
   {14} *kv = q + kRows * kStride;
   float *scores = reinterpret_cast<float *>(kv + kStages * kKeys * kStride);
-  {14} *probs = reinterpret_cast<{14} *>(scores + kRows * kKeys);
+  {14} *probs = reinterpret_cast<{14} *>(scores + kRows * kScoreStride);
   float *rowMax = reinterpret_cast<float *>(probs + kRows * kProbStride);
   float *rowSum = rowMax + kRows, *rowAlpha = rowSum + kRows;
 
@@ -331,10 +333,10 @@ extern "C" __global__ void __launch_bounds__({0})
       for (int nt = 0; nt < kKeysPerWarp / 8; ++nt) {{
         const int r = (slab0 + i * kSlabGroups) * 16 + lane / 4;
         const int t = key0 + nt * 8 + (lane % 4) * 2;
-        scores[r * kKeys + t] = score[i][nt][0];
-        scores[r * kKeys + t + 1] = score[i][nt][1];
-        scores[(r + 8) * kKeys + t] = score[i][nt][2];
-        scores[(r + 8) * kKeys + t + 1] = score[i][nt][3];
+        scores[r * kScoreStride + t] = score[i][nt][0];
+        scores[r * kScoreStride + t + 1] = score[i][nt][1];
+        scores[(r + 8) * kScoreStride + t] = score[i][nt][2];
+        scores[(r + 8) * kScoreStride + t + 1] = score[i][nt][3];
       }
     __syncthreads();
 
@@ -344,16 +346,16 @@ extern "C" __global__ void __launch_bounds__({0})
       const int visible = {16};
       float tileMax = mlagen_negative_infinity();
       for (int t = lane; t < kKeys; t += 32) {{
-        const float x = first + t < visible ? scores[r * kKeys + t] * kScale
+        const float x = first + t < visible ? scores[r * kScoreStride + t] * kScale
                                             : mlagen_negative_infinity();
-        scores[r * kKeys + t] = x;
+        scores[r * kScoreStride + t] = x;
         tileMax = fmaxf(tileMax, x);
       }
       tileMax = mlagen_warp_max(tileMax);
       const float oldMax = rowMax[r], newMax = fmaxf(oldMax, tileMax);
       float sum = 0.0f;
       for (int t = lane; t < kKeys; t += 32) {{
-        const float p = mlagen_exp_relative(scores[r * kKeys + t], newMax);
+        const float p = mlagen_exp_relative(scores[r * kScoreStride + t], newMax);
         probs[r * kProbStride + t] = {17}(p);
         sum += p;
       }

@@ -42,11 +42,11 @@ std::string printed(Location loc) {
 FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
                                                    unsigned index) {
   if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-           CacheAppendOp>(op)) {
+           CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp>(op)) {
     if (op->getDialect() && isa<MlaDialect>(op->getDialect()))
       return op->emitOpError("has no CUDA kernel; the CUDA printer takes "
-                             "the ops mla-rewrite leaves (latent attention, "
-                             "combine, cache append)");
+                             "latent attention, combine, cache append and "
+                             "the absorptions");
     return std::optional<KernelSource>();
   }
   auto tiling = op->getAttrOfType<CudaTilingAttr>(kTilingName);
@@ -59,6 +59,10 @@ FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
     kernel = printCombineKernel(combine, tiling, name + "_combine");
   else if (auto append = dyn_cast<CacheAppendOp>(op))
     kernel = printAppendKernel(append, tiling, name + "_cache_append");
+  else if (auto absorb = dyn_cast<AbsorbQueryOp>(op))
+    kernel = printAbsorbQueryKernel(absorb, tiling, name + "_absorb_query");
+  else if (auto absorb = dyn_cast<AbsorbOutputOp>(op))
+    kernel = printAbsorbOutputKernel(absorb, tiling, name + "_absorb_output");
   else
     kernel = printAttentionKernel(op, tiling, name + "_attention");
   if (failed(kernel))

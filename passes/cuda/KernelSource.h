@@ -48,6 +48,11 @@ FailureOr<KernelSource> printCombineKernel(CombineOp op, CudaTilingAttr tiling,
                                            StringRef name);
 FailureOr<KernelSource>
 printAppendKernel(CacheAppendOp op, CudaTilingAttr tiling, StringRef name);
+FailureOr<KernelSource>
+printAbsorbQueryKernel(AbsorbQueryOp op, CudaTilingAttr tiling, StringRef name);
+FailureOr<KernelSource> printAbsorbOutputKernel(AbsorbOutputOp op,
+                                                CudaTilingAttr tiling,
+                                                StringRef name);
 /// Why the attention kernel cannot be generated for `op` with `tiling`
 /// (registers, shared memory, warp tiling, unsupported forms), or nothing.
 std::optional<std::string> attentionTilingProblem(Operation *op,

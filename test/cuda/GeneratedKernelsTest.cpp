@@ -119,6 +119,38 @@ TEST(GeneratedKernels, CompileForEveryTargetWithoutSpills) {
         }
 }
 
+/// The absorptions as their own ops, at DeepSeek-V3 widths.
+std::string absorbModule(llvm::StringRef storage) {
+  return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v3", storage = {0}>
+func.func @absorb(%q_nope: tensor<?x2x128x128x{0}>, %w_uk: tensor<128x128x512x{0}>,
+                  %o_latent: tensor<?x2x128x512x{0}>, %w_uv: tensor<128x128x512x{0}>)
+    -> (tensor<?x2x128x512x{0}>, tensor<?x2x128x128x{0}>) {{
+  %q = mla.absorb_query %q_nope, %w_uk {{config = #cfg}
+      : (tensor<?x2x128x128x{0}>, tensor<128x128x512x{0}>) -> tensor<?x2x128x512x{0}>
+  %o = mla.absorb_output %o_latent, %w_uv {{config = #cfg}
+      : (tensor<?x2x128x512x{0}>, tensor<128x128x512x{0}>) -> tensor<?x2x128x128x{0}>
+  return %q, %o : tensor<?x2x128x512x{0}>, tensor<?x2x128x128x{0}>
+}
+)mlir",
+                       storage);
+}
+
+TEST(GeneratedKernels, AbsorptionsCompileForEveryTarget) {
+  KernelCompiler compiler(std::nullopt);
+  for (const char *arch : {"sm_80", "sm_90a", "sm_100a"})
+    for (const char *storage : {"bf16", "f16", "f32"}) {
+      SCOPED_TRACE(llvm::formatv("{0} {1}", arch, storage).str());
+      std::string cuda = generate(absorbModule(storage), arch);
+      llvm::Expected<CompileResult> compiled =
+          compiler.compile({cuda, arch, {}});
+      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      ASSERT_EQ(compiled->kernel->resources.size(), 2u);
+      for (const ResourceRecord &r : compiled->kernel->resources)
+        EXPECT_EQ(r.spillStoreBytes, 0) << r.kernel;
+    }
+}
+
 /// One split attention op at `heads` x `tokens` query rows, bf16.
 std::string attentionModule(int heads, int tokens) {
   return llvm::formatv(R"mlir(
