@@ -28,4 +28,10 @@ FailureOr<llvm::APFloat> parseF64(AsmParser &parser);
 #define GET_TYPEDEF_CLASSES
 #include "dialect/MlaTypes.h.inc"
 
+namespace mlir::mla {
+/// The discardable attribute (a CudaTilingAttr) that mla-cuda-tile sets and
+/// the CUDA printer reads.
+constexpr llvm::StringLiteral kCudaTilingAttrName = "mla.cuda_tiling";
+} // namespace mlir::mla
+
 #endif // MLAGEN_DIALECT_MLADIALECT_H

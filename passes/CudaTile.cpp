@@ -15,8 +15,6 @@ using namespace mlir::mla;
 
 namespace {
 
-constexpr llvm::StringLiteral kTilingName = "mla.cuda_tiling";
-
 constexpr int64_t kDefaultKeysPerTile = 32, kMinWarps = 4, kMaxWarps = 16;
 // Output accumulators per thread the attention kernel keeps in registers.
 constexpr int64_t kAccumulatorsPerThread = 64;
@@ -63,7 +61,7 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
       if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
                CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp>(op))
         return WalkResult::advance();
-      if (op->hasAttr(kTilingName) && !overwrite)
+      if (op->hasAttr(kCudaTilingAttrName) && !overwrite)
         return WalkResult::advance();
       int64_t rows = rowsPerCta;
       if (rows == 0)
@@ -78,7 +76,7 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
           warpCount, int64_t(stages), *flavor);
       if (!tiling)
         return WalkResult::interrupt();
-      op->setAttr(kTilingName, tiling);
+      op->setAttr(kCudaTilingAttrName, tiling);
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

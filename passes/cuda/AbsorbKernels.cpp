@@ -57,16 +57,6 @@ std::vector<KernelParam> projectionParams(const Projection &p, StringRef inName,
           {"tokens", "int", "batch x query tokens"}};
 }
 
-std::string signatureOf(ArrayRef<KernelParam> params) {
-  std::string signature;
-  for (auto [i, p] : llvm::enumerate(params))
-    signature += llvm::formatv(
-        "{0}{1} {2}", i ? ", " : "",
-        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
-        p.name);
-  return signature;
-}
-
 } // namespace
 
 FailureOr<KernelSource> mlir::mla::printAbsorbQueryKernel(AbsorbQueryOp op,
@@ -87,8 +77,8 @@ FailureOr<KernelSource> mlir::mla::printAbsorbQueryKernel(AbsorbQueryOp op,
       *p, "q_nope", "w_uk",
       llvm::formatv("[{0}, {1}, {2}] W_UK", p->heads, p->in, p->out).str(),
       "q_latent");
-  kernel.code =
-      llvm::formatv(R"cuda(
+  kernel.code = llvm::formatv(
+      R"cuda(
 extern "C" __global__ void __launch_bounds__({0})
 {1}({2}) {{
   constexpr int kHeads = {3}, kIn = {4}, kOut = {5}, kPass = {6};
@@ -121,9 +111,9 @@ extern "C" __global__ void __launch_bounds__({0})
   }
 }
 )cuda",
-                    threads, name, signatureOf(kernel.params), p->heads, p->in,
-                    p->out, kTokensPerPass, p->weight.type, p->input.toFloat,
-                    p->weight.toFloat, p->result.fromFloat, p->result.type);
+      threads, name, printSignature(kernel.params), p->heads, p->in, p->out,
+      kTokensPerPass, p->weight.type, p->input.toFloat, p->weight.toFloat,
+      p->result.fromFloat, p->result.type);
   return kernel;
 }
 
@@ -183,8 +173,8 @@ extern "C" __global__ void __launch_bounds__({0})
   }
 }
 )cuda",
-      kernel.threadsPerBlock, name, signatureOf(kernel.params), p->heads, p->in,
-      p->out, kTokensPerPass, warps, p->weight.type, p->input.toFloat,
+      kernel.threadsPerBlock, name, printSignature(kernel.params), p->heads,
+      p->in, p->out, kTokensPerPass, warps, p->weight.type, p->input.toFloat,
       p->weight.toFloat, p->result.fromFloat);
   return kernel;
 }

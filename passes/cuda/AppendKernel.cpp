@@ -100,12 +100,7 @@ FailureOr<KernelSource> mlir::mla::printAppendKernel(CacheAppendOp op,
   param("table_width", "int", "block-table entries per sequence");
   param("new_tokens", "int", llvm::formatv("batch x {0}", tokens));
 
-  std::string signature;
-  for (auto [i, p] : llvm::enumerate(kernel.params))
-    signature += llvm::formatv(
-        "{0}{1} {2}", i ? ", " : "",
-        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
-        p.name);
+  std::string signature = printSignature(kernel.params);
   kernel.code =
       "\n" +
       (rotate ? frequencyTable(table,

@@ -146,13 +146,13 @@ FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
                                                         StringRef name) {
   if (std::optional<std::string> problem = attentionTilingProblem(op, tiling))
     return op->emitOpError(*problem);
-  std::string why;
-  AttentionOperands a = *attentionOperands(op, why);
-  auto whole = a.whole;
-  auto partial = a.partial;
+  std::string unused;
+  AttentionOperands a = *attentionOperands(op, unused); // checked above
+  LatentAttentionOp whole = a.whole;
+  PartialLatentAttentionOp partial = a.partial;
   ConfigAttr config = a.config;
-  auto queryType = a.query;
-  auto cache = a.cache;
+  RankedTensorType queryType = a.query;
+  PagedCacheType cache = a.cache;
   Type storage = cache.getElementType();
   int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
   int64_t warps = tiling.getWarps(), stages = tiling.getStages();
@@ -208,12 +208,7 @@ FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
                            "sequence"});
   kernel.params.push_back({"batch", "int", "sequences"});
 
-  std::string signature;
-  for (auto [i, p] : llvm::enumerate(kernel.params))
-    signature += llvm::formatv(
-        "{0}{1} {2}", i ? ",\n    " : "",
-        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
-        p.name);
+  std::string signature = printSignature(kernel.params, ",\n    ");
   std::string outIndex =
       partial ? "((long long)split * batch + b) * kQueryRows + row"
               : "(long long)b * kQueryRows + row";

@@ -19,7 +19,6 @@ namespace {
 constexpr llvm::StringLiteral kPrimitives =
 #include "passes/cuda/Primitives.inc"
     ;
-constexpr llvm::StringLiteral kTilingName = "mla.cuda_tiling";
 constexpr llvm::StringLiteral kPipeline =
     "mla-rewrite, mla-cuda-tile, mla-to-cuda";
 
@@ -49,7 +48,7 @@ FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
                              "the absorptions");
     return std::optional<KernelSource>();
   }
-  auto tiling = op->getAttrOfType<CudaTilingAttr>(kTilingName);
+  auto tiling = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
   if (!tiling)
     return op->emitOpError("has no mla.cuda_tiling; run mla-cuda-tile "
                            "before printing CUDA");
@@ -137,6 +136,17 @@ void mlir::mla::printTranslationUnit(ArrayRef<KernelSource> kernels,
                            {"kernels", std::move(launches)}};
   os << "\n/* mlagen-launch\n"
      << llvm::formatv("{0:2}", json::Value(std::move(description))) << "\n*/\n";
+}
+
+std::string mlir::mla::printSignature(ArrayRef<KernelParam> params,
+                                      StringRef separator) {
+  std::string signature;
+  for (auto [i, p] : llvm::enumerate(params))
+    signature += llvm::formatv(
+        "{0}{1} {2}", i ? separator : "",
+        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
+        p.name);
+  return signature;
 }
 
 LogicalResult mlir::mla::translateToCuda(ModuleOp module, raw_ostream &os) {

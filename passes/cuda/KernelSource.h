@@ -42,6 +42,11 @@ struct StorageNames {
 };
 StorageNames storageNames(Type storage);
 
+/// `type name` for each parameter (pointers `__restrict__`), joined by
+/// `separator`: a kernel's parameter list.
+std::string printSignature(ArrayRef<KernelParam> params,
+                           StringRef separator = ", ");
+
 /// One printer per kernel kind; each fails with a located error on a form
 /// of its op it does not generate.
 FailureOr<KernelSource> printCombineKernel(CombineOp op, CudaTilingAttr tiling,

@@ -192,7 +192,7 @@ TEST(GeneratedKernels, EveryVariantInTheSpaceCompiles) {
       ASSERT_FALSE(space.empty()) << arch;
       int spilling = 0;
       for (mlir::mla::CudaTilingAttr tiling : space) {
-        op->setAttr("mla.cuda_tiling", tiling);
+        op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
         std::string cuda;
         llvm::raw_string_ostream os(cuda);
         ASSERT_TRUE(mlir::succeeded(mlir::mla::translateToCuda(*module, os)));
