@@ -32,9 +32,6 @@ int fail(const llvm::Twine &message) {
 } // namespace
 
 int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
-#ifndef MLAGEN_HAVE_CUDA
-  return fail("--compile-only: this build has no CUDA toolkit (NVRTC)");
-#else
   if (p.shape.mode != RunMode::Attention)
     return fail("--compile-only generates the attention step's kernels; the "
                 "whole layer's projections have no CUDA kernels yet (use "
@@ -43,29 +40,39 @@ int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
   registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
   mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(p), &context);
+  if (!module)
+    return fail("internal error: the step's IR does not parse");
+  return compileModule(options, *module);
+}
+
+int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
+#ifndef MLAGEN_HAVE_CUDA
+  return fail("--compile-only: this build has no CUDA toolkit (NVRTC)");
+#else
+  mlir::MLIRContext &context = *module.getContext();
   std::string diagnostics;
   llvm::raw_string_ostream diagnosticStream(diagnostics);
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
     diagnosticStream << d.getLocation() << ": " << d << "\n";
     return mlir::success();
   });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(p), &context);
-  if (!module)
-    return fail("internal error: the step's IR does not parse");
   mlir::PassManager pm(&context);
-  mlir::mla::RewritePipelineOptions rewrite;
-  rewrite.numSplits = options.splits;
-  mlir::mla::buildRewritePipeline(pm, rewrite);
+  if (options.rewrite) {
+    mlir::mla::RewritePipelineOptions rewrite;
+    rewrite.numSplits = options.splits;
+    mlir::mla::buildRewritePipeline(pm, rewrite);
+  }
   mlir::mla::MlaCudaTileOptions tile;
   tile.arch = options.arch;
   pm.addPass(mlir::mla::createMlaCudaTile(tile));
-  if (mlir::failed(pm.run(*module)))
+  if (mlir::failed(pm.run(module)))
     return fail("the CUDA pipeline failed:\n" + diagnostics);
   if (options.printIR)
-    module->print(outs());
+    module.print(outs());
   llvm::FailureOr<std::vector<mlir::mla::KernelSource>> kernels =
-      mlir::mla::generateCudaKernels(*module);
+      mlir::mla::generateCudaKernels(module);
   if (mlir::failed(kernels))
     return fail("the CUDA printer failed:\n" + diagnostics);
   std::string source;

@@ -12,10 +12,15 @@
 
 #include "RunOptions.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 namespace mlagen {
 
 /// The process exit status.
 int compileOnly(const RunOptions &options, const Problem &problem);
+/// The same for a module (a user's .mlir file): mla-rewrite unless
+/// --naive, mla-cuda-tile for --arch, the printer, NVRTC.
+int compileModule(const RunOptions &options, mlir::ModuleOp module);
 
 } // namespace mlagen
 

@@ -1,6 +1,7 @@
 //===- RunFunction.cpp - mla-run on a function from an .mlir file ---------===//
 
 #include "RunFunction.h"
+#include "CompileOnly.h"
 #include "mlagen/FunctionRunner.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/Npy.h"
@@ -208,6 +209,8 @@ int mlagen::runFunction(const RunOptions &options, mlir::MLIRContext &context) {
                                             &context);
   if (!module)
     return fail(llvm::createStringError("cannot parse " + options.inputFile));
+  if (options.compileOnly)
+    return compileModule(options, *module);
   llvm::Expected<mlir::func::FuncOp> function =
       pickFunction(*module, options.entry);
   if (!function)
