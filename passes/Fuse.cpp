@@ -106,10 +106,12 @@ struct FuseOutputAbsorption : public FusionPattern<AbsorbOutputOp> {
 };
 
 struct FusePass : public mla::impl::MlaFuseBase<FusePass> {
+  using Base::Base;
+
   void runOnOperation() override {
     BypassedProducers bypassed;
     RewritePatternSet patterns(&getContext());
-    populateFusePatterns(patterns, &bypassed);
+    populateFusePatterns(patterns, &bypassed, absorptions);
     walkAndApplyPatterns(getOperation(), std::move(patterns), &bypassed);
     bypassed.eraseDead();
   }
@@ -118,7 +120,10 @@ struct FusePass : public mla::impl::MlaFuseBase<FusePass> {
 } // namespace
 
 void mlir::mla::populateFusePatterns(RewritePatternSet &patterns,
-                                     BypassedProducers *bypassed) {
-  patterns.add<FuseRopeIntoAppend, FuseQueryAbsorption, FuseOutputAbsorption>(
-      patterns.getContext(), bypassed);
+                                     BypassedProducers *bypassed,
+                                     bool absorptions) {
+  patterns.add<FuseRopeIntoAppend>(patterns.getContext(), bypassed);
+  if (absorptions)
+    patterns.add<FuseQueryAbsorption, FuseOutputAbsorption>(
+        patterns.getContext(), bypassed);
 }

@@ -25,9 +25,11 @@ void populateDecomposePatterns(RewritePatternSet &patterns);
 void populateAbsorbWeightsPatterns(RewritePatternSet &patterns,
                                    int64_t premultiplyLimit,
                                    BypassedProducers *bypassed = nullptr);
-/// RoPE + append, and absorption prologue/epilogue fusion.
+/// RoPE + append, and (with `absorptions`) absorption prologue/epilogue
+/// fusion.
 void populateFusePatterns(RewritePatternSet &patterns,
-                          BypassedProducers *bypassed = nullptr);
+                          BypassedProducers *bypassed = nullptr,
+                          bool absorptions = true);
 /// latent_attention -> partial_latent_attention + combine. `numSplits` 0
 /// chooses from the shape for `smCount` multiprocessors.
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
@@ -67,6 +69,10 @@ struct RewritePipelineOptions
       *this, "premultiply-limit",
       llvm::cl::desc("Largest fused W_O x W_UV weight to pre-multiply"),
       llvm::cl::init(1 << 24)};
+  Option<bool> fuseAbsorptions{
+      *this, "fuse-absorptions",
+      llvm::cl::desc("Fuse the absorptions into latent attention"),
+      llvm::cl::init(true)};
 };
 
 /// mla-decompose, mla-absorb-weights, mla-fuse, mla-split-kv, then

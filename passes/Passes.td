@@ -142,7 +142,13 @@ def MlaFuse : Pass<"mla-fuse"> {
       attention's `absorb_query(w_uk)` prologue;
     - `mla.absorb_output` of a latent attention's output becomes the
       attention's `absorb_output(w_uv)` epilogue.
+    `absorptions=false` keeps the absorptions as their own ops (the CUDA
+    printer generates them as separate kernels).
   }];
+  let options = [
+    Option<"absorptions", "absorptions", "bool", /*default=*/"true",
+           "Fuse the absorptions into latent attention">
+  ];
 }
 
 def MlaSplitKv : Pass<"mla-split-kv"> {

@@ -43,7 +43,7 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
   pm.addPass(createMlaDecompose());
   pm.addPass(createMlaAbsorbWeights(
       MlaAbsorbWeightsOptions{options.premultiplyLimit}));
-  pm.addPass(createMlaFuse());
+  pm.addPass(createMlaFuse(MlaFuseOptions{options.fuseAbsorptions}));
   pm.addPass(
       createMlaSplitKv(MlaSplitKvOptions{options.numSplits, options.smCount}));
   pm.addPass(createCanonicalizerPass());

@@ -65,7 +65,8 @@ FailureOr<AttentionOperands> attentionOperands(Operation *op,
   if ((a.whole && (a.whole.getWUk() || a.whole.getWUv())) ||
       (a.partial && a.partial.getWUk())) {
     why = "the CUDA printer does not fuse the absorptions into the attention "
-          "kernel yet";
+          "kernel yet; rewrite with mla-rewrite=\"fuse-absorptions=false\" "
+          "(separate absorption kernels)";
     return failure();
   }
   a.query = cast<RankedTensorType>(

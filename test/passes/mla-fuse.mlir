@@ -1,4 +1,15 @@
 // RUN: mla-opt %s -split-input-file --mla-fuse | FileCheck %s
+// RUN: mla-opt %s -split-input-file --mla-fuse="absorptions=false" | FileCheck %s --check-prefix=SEPARATE
+
+// With absorptions=false (the CUDA path) RoPE still moves into the append;
+// the absorptions stay their own ops.
+// SEPARATE-LABEL: func.func @rope_into_append
+// SEPARATE: mla.cache_append {{.*}} rope(
+// SEPARATE-LABEL: func.func @absorptions_into_attention
+// SEPARATE: mla.absorb_query
+// SEPARATE: mla.latent_attention
+// SEPARATE-NOT: absorb_query(
+// SEPARATE: mla.absorb_output
 
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = f32>
 !cache = !mla.paged_cache<pages = 8, page_size = 4, latent = 16, rope = 4, f32>
