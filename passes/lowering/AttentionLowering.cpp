@@ -40,25 +40,6 @@ struct PageStep {
     return lanes;
   }
 
-  /// x [..., width] viewed as [..., width / lanes, lanes] (no copy).
-  Value splitLanes(Value x, int64_t lanes) {
-    OpBuilder &b = emit.builder();
-    auto type = cast<RankedTensorType>(x.getType());
-    int64_t rank = type.getRank();
-    SmallVector<int64_t> shape(type.getShape().drop_back());
-    shape.append({type.getShape().back() / lanes, lanes});
-    SmallVector<OpFoldResult> sizes = emit.sizes(x);
-    sizes.back() = b.getIndexAttr(type.getShape().back() / lanes);
-    sizes.push_back(b.getIndexAttr(lanes));
-    SmallVector<ReassociationIndices> groups;
-    for (int64_t i = 0; i + 1 < rank; ++i)
-      groups.push_back({i});
-    groups.push_back({rank - 1, rank});
-    return tensor::ExpandShapeOp::create(
-        b, emit.location(), RankedTensorType::get(shape, type.getElementType()),
-        x, groups, sizes);
-  }
-
   /// One page [page_size, latent + rope] of the cache, read in place.
   std::pair<Value, Value> readPage(Value pageIndex) {
     OpBuilder &b = emit.builder();
@@ -100,9 +81,10 @@ struct PageStep {
     Value partial = emit.filled(laneShape, f32, 0.0);
     for (auto [query, keys] :
          {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}})
-      partial = emit.contract(splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
-                              splitLanes(keys, lanes), map({2, 3, 4}, 5),
-                              partial, map({0, 1, 2, 4}, 5), iterators);
+      partial =
+          emit.contract(emit.splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
+                        emit.splitLanes(keys, lanes), map({2, 3, 4}, 5),
+                        partial, map({0, 1, 2, 4}, 5), iterators);
     Value dots = emit.generic(
         partial, map({0, 1, 2, 3}, 4), emit.filled(shape, f32, 0.0),
         map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed},

@@ -102,3 +102,20 @@ Value LinalgEmitter::convert(Value tensor, Type elementType) {
                return castScalar(nb, nl, in[0], elementType);
              });
 }
+
+Value LinalgEmitter::splitLanes(Value x, int64_t lanes) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  shape.append({type.getShape().back() / lanes, lanes});
+  SmallVector<OpFoldResult> sizes = this->sizes(x);
+  sizes.back() = b.getIndexAttr(type.getShape().back() / lanes);
+  sizes.push_back(b.getIndexAttr(lanes));
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    groups.push_back({i});
+  groups.push_back({rank - 1, rank});
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, groups,
+      sizes);
+}

@@ -58,6 +58,11 @@ public:
   /// Elementwise over all dims of `init`, every input with an identity map.
   Value map(ValueRange inputs, Value init, BodyFn body);
 
+  /// x [..., width] viewed as [..., width / lanes, lanes] (no copy): a dot
+  /// product over `width` becomes `lanes` independent partial sums, lanes
+  /// innermost, that vectorize into FMAs; they are added at the end.
+  Value splitLanes(Value x, int64_t lanes);
+
   /// `value` converted to `type` (float extension or truncation), elementwise.
   Value convert(Value tensor, Type elementType);
 

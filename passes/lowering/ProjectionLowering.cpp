@@ -10,11 +10,24 @@ using namespace mlir::mla;
 
 using IteratorType = utils::IteratorType;
 
+// Lanes of a split dot product (one 512-bit vector of f32).
+constexpr int64_t kLinearLanes = 16;
+
 Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
+  int64_t width = wType.getShape().back();
+  // A long static dot product accumulates in `lanes` partial sums, added
+  // at the end, so that the CPU vectorizer can block it in registers.
+  int64_t lanes =
+      width % kLinearLanes == 0 && width > kLinearLanes ? kLinearLanes : 1;
+  if (lanes > 1) {
+    x = emit.splitLanes(x, lanes);
+    w = emit.splitLanes(w, lanes);
+  }
   unsigned lead = xType.getRank() - 1, kept = wType.getRank() - 1;
-  unsigned loops = lead + kept + 1, k = loops - 1;
+  unsigned split = lanes > 1 ? 1 : 0;
+  unsigned loops = lead + kept + 1 + split, k = lead + kept;
   SmallVector<unsigned> xDims, wDims, outDims;
   for (unsigned i = 0; i < lead; ++i)
     xDims.push_back(i);
@@ -24,16 +37,45 @@ Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
   wDims.push_back(k);
   for (unsigned i = 0; i < lead + kept; ++i)
     outDims.push_back(i);
+  if (split) {
+    xDims.push_back(k + 1);
+    wDims.push_back(k + 1);
+    outDims.push_back(k + 1);
+  }
   SmallVector<OpFoldResult> outSizes = emit.sizes(x);
   outSizes.pop_back();
+  if (split)
+    outSizes.pop_back();
   for (int64_t size : wType.getShape().drop_back())
     outSizes.push_back(emit.builder().getIndexAttr(size));
+  SmallVector<OpFoldResult> partialSizes(outSizes);
+  if (split)
+    partialSizes.push_back(emit.builder().getIndexAttr(lanes));
   SmallVector<IteratorType> iterators(loops, IteratorType::parallel);
-  iterators.back() = IteratorType::reduction;
-  Value init = emit.filled(outSizes, emit.builder().getF32Type(), 0.0);
-  return emit.contract(x, emit.affineMap(loops, xDims), w,
-                       emit.affineMap(loops, wDims), init,
-                       emit.affineMap(loops, outDims), iterators);
+  iterators[k] = IteratorType::reduction;
+  Type f32 = emit.builder().getF32Type();
+  Value partial = emit.contract(x, emit.affineMap(loops, xDims), w,
+                                emit.affineMap(loops, wDims),
+                                emit.filled(partialSizes, f32, 0.0),
+                                emit.affineMap(loops, outDims), iterators);
+  if (!split)
+    return partial;
+  // The lanes added: loops (out..., lane).
+  unsigned outRank = lead + kept;
+  SmallVector<unsigned> all, kept2;
+  for (unsigned i = 0; i <= outRank; ++i)
+    all.push_back(i);
+  for (unsigned i = 0; i < outRank; ++i)
+    kept2.push_back(i);
+  SmallVector<IteratorType> sumIterators(outRank + 1, IteratorType::parallel);
+  sumIterators.back() = IteratorType::reduction;
+  return emit.generic(
+      partial, emit.affineMap(outRank + 1, all),
+      emit.filled(outSizes, f32, 0.0), emit.affineMap(outRank + 1, kept2),
+      sumIterators,
+      [](OpBuilder &b, Location loc, ValueRange in, auto) -> Value {
+        return arith::AddFOp::create(b, loc, in[0], in[1]);
+      });
 }
 
 Value mlir::mla::emitRmsNorm(LinalgEmitter &emit, Value x, Value weight,
