@@ -1,6 +1,7 @@
 //===- CompileOnly.cpp - mla-run --compile-only ---------------------------===//
 
 #include "CompileOnly.h"
+#include "Report.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
 #include "passes/Passes.h"
@@ -19,17 +20,7 @@
 #endif
 
 using namespace mlagen;
-using llvm::errs;
 using llvm::outs;
-
-namespace {
-
-int fail(const llvm::Twine &message) {
-  errs() << "mla-run: error: " << message << "\n";
-  return 1;
-}
-
-} // namespace
 
 int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
   if (p.shape.mode != RunMode::Attention)

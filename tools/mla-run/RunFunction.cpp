@@ -2,6 +2,7 @@
 
 #include "RunFunction.h"
 #include "CompileOnly.h"
+#include "Report.h"
 #include "mlagen/FunctionRunner.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/Npy.h"
@@ -21,23 +22,12 @@
 #include <cmath>
 
 using namespace mlagen;
-using llvm::errs;
 using llvm::outs;
 namespace json = llvm::json;
 
 namespace {
 
 constexpr llvm::StringLiteral kFormat = "mlagen-function-run-1";
-
-int fail(llvm::Error error) {
-  errs() << "mla-run: error: " << llvm::toString(std::move(error)) << "\n";
-  return 1;
-}
-
-double seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
-      .count();
-}
 
 /// The function to run: --entry, or the module's only function.
 llvm::Expected<mlir::func::FuncOp> pickFunction(mlir::ModuleOp module,
@@ -181,15 +171,7 @@ bool compareResults(const std::vector<FunctionValue> &actual,
     }
     std::vector<double> reference(e.floats.begin(), e.floats.end());
     ErrorStats stats = compare(a.floats, reference);
-    outs() << llvm::format("  %-8s max abs err %.3e  max rel err %.3e  "
-                           "cosine %.8f  (max |ref| %.3e",
-                           a.name.c_str(), stats.maxAbs, stats.maxRel,
-                           stats.cosine, stats.maxExpected);
-    if (stats.nans || stats.mismatchedInfinities)
-      outs() << llvm::format(", %lld NaN, %lld mismatched infinities",
-                             (long long)stats.nans,
-                             (long long)stats.mismatchedInfinities);
-    outs() << ")\n";
+    printErrorStats(a.name, stats);
     ok &= withinTolerance(stats, layerTolerance(a.storage));
   }
   return ok;
@@ -239,26 +221,17 @@ int mlagen::runFunction(const RunOptions &options, mlir::MLIRContext &context) {
                              shape, *operands);
   if (!runner)
     return fail(runner.takeError());
-  outs() << llvm::format("compiled for the CPU in %.3f s%s\n", seconds(start),
+  outs() << llvm::format("compiled for the CPU in %.3f s%s\n",
+                         secondsSince(start),
                          options.rewrite ? " (after mla-rewrite)" : "");
   if (options.printIR)
     outs() << (*runner)->rewrittenIR() << "\n";
 
-  for (int64_t i = 0; i < options.warmup; ++i)
-    if (llvm::Error e = (*runner)->run())
-      return fail(std::move(e));
-  std::vector<double> times;
-  for (int64_t i = 0; i < options.iterations; ++i) {
-    auto begin = std::chrono::steady_clock::now();
-    if (llvm::Error e = (*runner)->run())
-      return fail(std::move(e));
-    times.push_back(seconds(begin));
-  }
-  std::sort(times.begin(), times.end());
-  outs() << llvm::format("time per call: %.3f ms (median of %zu; min %.3f, "
-                         "max %.3f)\n",
-                         times[times.size() / 2] * 1e3, times.size(),
-                         times.front() * 1e3, times.back() * 1e3);
+  llvm::Expected<std::vector<double>> times = timeRuns(
+      options.warmup, options.iterations, [&] { return (*runner)->run(); });
+  if (!times)
+    return fail(times.takeError());
+  printTimes("call", *times);
   std::vector<FunctionValue> results = (*runner)->results();
   outs() << "results:\n";
   for (const FunctionValue &v : results)

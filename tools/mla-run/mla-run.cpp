@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompileOnly.h"
+#include "Report.h"
 #include "RunFunction.h"
 #include "RunOptions.h"
 #include "dialect/MlaDialect.h"
@@ -23,32 +24,9 @@
 #include <chrono>
 
 using namespace mlagen;
-using llvm::errs;
 using llvm::outs;
 
 namespace {
-
-int fail(llvm::Error error) {
-  errs() << "mla-run: error: " << llvm::toString(std::move(error)) << "\n";
-  return 1;
-}
-
-double seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
-      .count();
-}
-
-void printStats(llvm::StringRef what, const ErrorStats &stats) {
-  outs() << llvm::format("  %-6s max abs err %.3e  max rel err %.3e  "
-                         "cosine %.8f  (max |ref| %.3e",
-                         what.str().c_str(), stats.maxAbs, stats.maxRel,
-                         stats.cosine, stats.maxExpected);
-  if (stats.nans || stats.mismatchedInfinities)
-    outs() << llvm::format(", %lld NaN, %lld mismatched infinities",
-                           (long long)stats.nans,
-                           (long long)stats.mismatchedInfinities);
-  outs() << ")\n";
-}
 
 /// Compares the run with the reference; false beyond tolerance.
 llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
@@ -62,8 +40,8 @@ llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
       return expected.takeError();
     ErrorStats out = compare(result.out, expected->out);
     ErrorStats lse = compare(result.lse, expected->lse);
-    printStats("out", out);
-    printStats("lse", lse);
+    printErrorStats("out", out);
+    printErrorStats("lse", lse);
     Tolerance tolerance = attentionTolerance(p.shape.storage);
     bool lseOk = lse.nans == 0 && lse.mismatchedInfinities == 0 &&
                  lse.maxAbs <= kLseTolerance * std::max(1.0, lse.maxExpected);
@@ -78,8 +56,8 @@ llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
   ErrorStats out = compare(result.out, *expected);
   std::vector<double> rows(cache.rows.begin(), cache.rows.end());
   ErrorStats appended = compare(result.cache, rows);
-  printStats("out", out);
-  printStats("cache", appended);
+  printErrorStats("out", out);
+  printErrorStats("cache", appended);
   // Each cache row is rounded once to storage by both sides: one ulp.
   double rowTolerance = p.shape.storage == StorageType::F32 ? 1e-5 : 0x1p-7;
   return withinTolerance(out, layerTolerance(p.shape.storage)) &&
@@ -87,18 +65,13 @@ llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
          appended.maxAbs <= rowTolerance * std::max(1.0, appended.maxExpected);
 }
 
-void printTiming(const Problem &p, std::vector<double> times) {
-  std::sort(times.begin(), times.end());
-  double median = times[times.size() / 2];
+void printTiming(const Problem &p, llvm::ArrayRef<double> times) {
+  double median = printTimes("step", times);
   int64_t keys = 0;
   for (int64_t b = 0; b < p.shape.batch(); ++b)
     keys += p.keysAttended(b);
   AttentionWork work = attentionWork(
       p.config, p.shape.batch(), p.shape.queryTokens, keys, p.shape.storage);
-  outs() << llvm::format("time per step: %.3f ms (median of %zu; min %.3f, "
-                         "max %.3f)\n",
-                         median * 1e3, times.size(), times.front() * 1e3,
-                         times.back() * 1e3);
   outs() << llvm::format(
       "attention work (MLA.md section 5): %.3f GFLOP, "
       "%.3f MB -> %.2f GB/s, %.4f TFLOP/s%s\n",
@@ -168,21 +141,16 @@ int main(int argc, char **argv) {
       CpuRunner::create(p, options->rewrite, options->splits);
   if (!runner)
     return fail(runner.takeError());
-  outs() << llvm::format("compiled for the CPU in %.3f s\n", seconds(start));
+  outs() << llvm::format("compiled for the CPU in %.3f s\n",
+                         secondsSince(start));
   if (options->printIR)
     outs() << (*runner)->rewrittenIR();
 
-  for (int64_t i = 0; i < options->warmup; ++i)
-    if (llvm::Error e = (*runner)->run())
-      return fail(std::move(e));
-  std::vector<double> times;
-  for (int64_t i = 0; i < options->iterations; ++i) {
-    auto begin = std::chrono::steady_clock::now();
-    if (llvm::Error e = (*runner)->run())
-      return fail(std::move(e));
-    times.push_back(seconds(begin));
-  }
-  printTiming(p, times);
+  llvm::Expected<std::vector<double>> times = timeRuns(
+      options->warmup, options->iterations, [&] { return (*runner)->run(); });
+  if (!times)
+    return fail(times.takeError());
+  printTiming(p, *times);
   StepResult result = (*runner)->result();
 
   if (!options->saveDir.empty()) {
