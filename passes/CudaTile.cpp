@@ -16,6 +16,7 @@ using namespace mlir::mla;
 namespace {
 
 constexpr int64_t kDefaultKeysPerTile = 32, kMinWarps = 4, kMaxWarps = 16;
+constexpr int64_t kPrefillRows = 64, kPrefillKeysPerTile = 64;
 // Output accumulators per thread the attention kernel keeps in registers.
 constexpr int64_t kAccumulatorsPerThread = 64;
 
@@ -59,15 +60,14 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     }
     WalkResult result = getOperation()->walk([&](Operation *op) {
       if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp>(op))
+               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp>(
+              op))
         return WalkResult::advance();
       if (op->hasAttr(kCudaTilingAttrName) && !overwrite)
         return WalkResult::advance();
-      int64_t rows = rowsPerCta;
-      if (rows == 0)
-        rows = std::clamp<int64_t>(llvm::PowerOf2Ceil(queryRows(op)), 16, 64);
-      int64_t warpCount = warps ? int64_t(warps) : warpsFor(op, rows);
-      int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
+      auto [rows, warpCount, keys] =
+          isa<MhaAttentionOp>(op) ? prefillChoice(cast<MhaAttentionOp>(op))
+                                  : decodeChoice(op);
       auto emitOptionError = [&]() {
         return emitError(op->getLoc()) << "mla-cuda-tile: ";
       };
@@ -81,6 +81,38 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// Rows, warps and keys for a decode op (or an append, combine,
+  /// absorption): rows = S x H rounded to [16, 64], warps so that the
+  /// P x V accumulators fit.
+  std::tuple<int64_t, int64_t, int64_t> decodeChoice(Operation *op) {
+    int64_t rows = rowsPerCta;
+    if (rows == 0)
+      rows = std::clamp<int64_t>(llvm::PowerOf2Ceil(queryRows(op)), 16, 64);
+    int64_t warpCount = warps ? int64_t(warps) : warpsFor(op, rows);
+    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
+    return {rows, warpCount, keys};
+  }
+
+  /// The prefill kernel gives each warp 16 query tokens: 64 tokens (fewer
+  /// for a short static prompt) on 4 warps, 64-key tiles.
+  std::tuple<int64_t, int64_t, int64_t> prefillChoice(MhaAttentionOp op) {
+    int64_t rows = rowsPerCta;
+    if (rows == 0 && warps)
+      rows = 16 * warps;
+    if (rows == 0) {
+      int64_t tokens =
+          cast<RankedTensorType>(op.getQNope().getType()).getDimSize(1);
+      rows = ShapedType::isDynamic(tokens)
+                 ? kPrefillRows
+                 : std::clamp<int64_t>(llvm::PowerOf2Ceil(tokens), 16,
+                                       kPrefillRows);
+    }
+    int64_t warpCount =
+        warps ? int64_t(warps) : std::max<int64_t>(rows / 16, 1);
+    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kPrefillKeysPerTile;
+    return {rows, warpCount, keys};
   }
 
   std::optional<MmaFlavor> chooseFlavor() {

@@ -80,6 +80,32 @@ struct RewritePipelineOptions
 void buildRewritePipeline(OpPassManager &pm,
                           const RewritePipelineOptions &options);
 
+struct CudaPipelineOptions : public PassPipelineOptions<CudaPipelineOptions> {
+  Option<std::string> arch{*this, "arch",
+                           llvm::cl::desc("Target architecture (sm_80 ...)"),
+                           llvm::cl::init("sm_90a")};
+  Option<int64_t> rowsPerCta{*this, "rows-per-cta",
+                             llvm::cl::desc("Query rows per CTA; 0 chooses"),
+                             llvm::cl::init(0)};
+  Option<int64_t> keysPerTile{*this, "keys-per-tile",
+                              llvm::cl::desc("Keys per KV tile; 0 chooses"),
+                              llvm::cl::init(0)};
+  Option<int64_t> warps{*this, "warps",
+                        llvm::cl::desc("Warps per CTA; 0 chooses"),
+                        llvm::cl::init(0)};
+  Option<int64_t> stages{*this, "stages",
+                         llvm::cl::desc("KV tile buffers in flight"),
+                         llvm::cl::init(2)};
+  Option<std::string> mma{*this, "mma",
+                          llvm::cl::desc("mma_sync, wgmma or auto"),
+                          llvm::cl::init("auto")};
+};
+
+/// After mla-rewrite (with fuse-absorptions=false): mla-cuda-tile with
+/// these options, then canonicalize, so that the module is what the
+/// `--mla-to-cuda` translation prints.
+void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options);
+
 /// The dialects and interface implementations the CPU lowering needs; add
 /// them to a context's registry before running it.
 void registerCpuLoweringDialects(DialectRegistry &registry);

@@ -86,13 +86,17 @@ def MlaCudaTile : Pass<"mla-cuda-tile"> {
   let description = [{
     The first step of the CUDA code generation, after the rewrite pipeline.
     Sets `mla.cuda_tiling = #mla.cuda_tiling<...>` on latent attention
-    (whole or split), the split-KV combine and the cache append: the
+    (whole or split), MHA (prefill) attention, the split-KV combine, the
+    cache append and the absorptions: the
     architecture, query rows per CTA, keys per KV tile, warps, pipeline
     stages and MMA flavour that the printer turns into code. Values come
     from the options; 0 (or auto) chooses: rows-per-cta the op's S x H query
     rows rounded up to a power of two in [16, 64]; warps enough that the
     P x V accumulators fit (rows x latent / (32 x warps) <= 64), at least 4;
     keys-per-tile 32; mma mma_sync (the wgmma variant is not generated yet).
+    MHA attention gives each warp 16 query tokens: rows-per-cta 64 (the
+    prompt length rounded up when it is static and shorter), warps
+    rows / 16, keys-per-tile 64.
     An op that already carries a tiling (an autotuner's) keeps it unless
     `overwrite` is set. Fails, naming the option, on values no kernel
     variant supports.

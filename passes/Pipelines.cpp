@@ -115,6 +115,19 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void mlir::mla::buildCudaPipeline(OpPassManager &pm,
+                                  const CudaPipelineOptions &options) {
+  MlaCudaTileOptions tile;
+  tile.arch = options.arch;
+  tile.rowsPerCta = options.rowsPerCta;
+  tile.keysPerTile = options.keysPerTile;
+  tile.warps = options.warps;
+  tile.stages = options.stages;
+  tile.mma = options.mma;
+  pm.addPass(createMlaCudaTile(tile));
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::mla::registerCpuLoweringDialects(DialectRegistry &registry) {
   registry
       .insert<arith::ArithDialect, bufferization::BufferizationDialect,
@@ -146,4 +159,10 @@ void mlir::mla::registerMlaPipelines() {
       "Lower rewritten MLA programs to the LLVM dialect for the host CPU: "
       "convert-mla-to-linalg, one-shot bufferization, loops, LLVM",
       buildCpuLoweringPipeline);
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "mla-to-cuda",
+      "Prepare rewritten MLA programs (mla-rewrite with fuse-absorptions="
+      "false) for the CUDA printer: tile each kernel-worthy op "
+      "(mla-cuda-tile), canonicalize",
+      buildCudaPipeline);
 }

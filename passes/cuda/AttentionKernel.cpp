@@ -29,21 +29,6 @@ namespace {
 // Accumulators per thread the P x V block may keep in registers.
 constexpr int64_t kMaxAccumulators = 64;
 
-/// The most dynamic shared memory one CTA may use on `capability`.
-int64_t sharedMemoryLimit(int64_t capability) {
-  switch (capability) {
-  case 80:
-  case 87:
-    return 166912;
-  case 90:
-  case 100:
-  case 103:
-    return 232448;
-  default:
-    return 101376;
-  }
-}
-
 /// The op's shape as the attention kernel sees it, or why it cannot.
 struct AttentionOperands {
   LatentAttentionOp whole;

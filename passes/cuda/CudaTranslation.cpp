@@ -41,11 +41,11 @@ std::string printed(Location loc) {
 FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
                                                    unsigned index) {
   if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-           CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp>(op)) {
+           CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp>(op)) {
     if (op->getDialect() && isa<MlaDialect>(op->getDialect()))
       return op->emitOpError("has no CUDA kernel; the CUDA printer takes "
-                             "latent attention, combine, cache append and "
-                             "the absorptions");
+                             "latent attention, MHA (prefill) attention, "
+                             "combine, cache append and the absorptions");
     return std::optional<KernelSource>();
   }
   auto tiling = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
@@ -62,6 +62,8 @@ FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
     kernel = printAbsorbQueryKernel(absorb, tiling, name + "_absorb_query");
   else if (auto absorb = dyn_cast<AbsorbOutputOp>(op))
     kernel = printAbsorbOutputKernel(absorb, tiling, name + "_absorb_output");
+  else if (auto mha = dyn_cast<MhaAttentionOp>(op))
+    kernel = printPrefillKernel(mha, tiling, name + "_prefill");
   else
     kernel = printAttentionKernel(op, tiling, name + "_attention");
   if (failed(kernel))
@@ -102,6 +104,20 @@ StorageNames mlir::mla::storageNames(Type storage) {
   if (storage.isF16())
     return {"mlagen_u16", "mlagen_f16_to_f32", "mlagen_f32_to_f16"};
   return {"float", "mlagen_f32_to_f32", "mlagen_f32_to_f32"};
+}
+
+int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
+  switch (capability) {
+  case 80:
+  case 87:
+    return 166912;
+  case 90:
+  case 100:
+  case 103:
+    return 232448;
+  default:
+    return 101376;
+  }
 }
 
 FailureOr<std::vector<KernelSource>>

@@ -42,6 +42,9 @@ struct StorageNames {
 };
 StorageNames storageNames(Type storage);
 
+/// The most dynamic shared memory one CTA may use on `capability`.
+int64_t sharedMemoryLimit(int64_t capability);
+
 /// `type name` for each parameter (pointers `__restrict__`), joined by
 /// `separator`: a kernel's parameter list.
 std::string printSignature(ArrayRef<KernelParam> params,
@@ -65,6 +68,13 @@ std::optional<std::string> attentionTilingProblem(Operation *op,
 /// Latent attention, whole or split (`op` is either).
 FailureOr<KernelSource>
 printAttentionKernel(Operation *op, CudaTilingAttr tiling, StringRef name);
+
+/// Why the prefill (MHA) kernel cannot be generated for `op` with `tiling`,
+/// or nothing.
+std::optional<std::string> prefillTilingProblem(MhaAttentionOp op,
+                                                CudaTilingAttr tiling);
+FailureOr<KernelSource>
+printPrefillKernel(MhaAttentionOp op, CudaTilingAttr tiling, StringRef name);
 
 } // namespace mlir::mla
 

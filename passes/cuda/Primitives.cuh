@@ -52,6 +52,23 @@ __device__ __forceinline__ float mlagen_warp_sum(float v) {
   return v;
 }
 
+// The maximum / sum of `v` over the 4 lanes of a quad (lanes 4i..4i+3, which
+// hold one row of an MMA accumulator tile), in each of them.
+__device__ __forceinline__ float mlagen_quad_max(float v) {
+  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
+  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
+}
+
+__device__ __forceinline__ float mlagen_quad_sum(float v) {
+  v += __shfl_xor_sync(0xffffffffu, v, 1);
+  return v + __shfl_xor_sync(0xffffffffu, v, 2);
+}
+
+// exp2(x - max), or 0 when max is -inf (a row that has seen no key).
+__device__ __forceinline__ float mlagen_exp2_relative(float x, float max) {
+  return max == mlagen_negative_infinity() ? 0.0f : exp2f(x - max);
+}
+
 // exp(x - max), or 0 when max is -inf (a row that has seen no key).
 __device__ __forceinline__ float mlagen_exp_relative(float x, float max) {
   return max == mlagen_negative_infinity() ? 0.0f : expf(x - max);
@@ -132,4 +149,18 @@ __device__ __forceinline__ void mlagen_mma_f16(float (&d)[4],
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]),
                  "r"(b[1]));
+}
+
+// Two f32 -> one register of two bf16 / f16 (`low` in the low half: the
+// lower column of an MMA A fragment pair), rounded to nearest even.
+__device__ __forceinline__ unsigned mlagen_pack_bf16(float low, float high) {
+  unsigned r;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(high), "f"(low));
+  return r;
+}
+
+__device__ __forceinline__ unsigned mlagen_pack_f16(float low, float high) {
+  unsigned r;
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(high), "f"(low));
+  return r;
 }

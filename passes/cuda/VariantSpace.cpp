@@ -21,6 +21,16 @@ std::vector<CudaTilingAttr> mlir::mla::cudaVariantSpace(Operation *op,
       variants.push_back(make(16, 32, warps, 1));
     return variants;
   }
+  if (auto prefill = dyn_cast<MhaAttentionOp>(op)) {
+    for (int64_t warps : {4, 8})
+      for (int64_t keys : {32, 64})
+        for (int64_t stages : {1, 2}) {
+          CudaTilingAttr tiling = make(16 * warps, keys, warps, stages);
+          if (!prefillTilingProblem(prefill, tiling))
+            variants.push_back(tiling);
+        }
+    return variants;
+  }
   if (!isa<LatentAttentionOp, PartialLatentAttentionOp>(op))
     return variants;
   auto query = cast<RankedTensorType>(op->getOperand(0).getType());

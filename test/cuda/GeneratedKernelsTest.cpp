@@ -5,7 +5,7 @@
 // default tiling for 128 heads, bf16 and f16; the split-KV combine; f32
 // where a kernel takes it) compiles with NVRTC for sm_80, sm_90a and
 // sm_100a with no spills, and the ptxas report names each kernel of the
-// launch description.
+// launch description. So does the prefill (MHA) kernel, bf16 and f16.
 //
 //===----------------------------------------------------------------------===//
 
@@ -170,44 +170,89 @@ func.func @attention(%q: tensor<?x{1}x{0}x512xbf16>, %qr: tensor<?x{1}x{0}x64xbf
                        heads, tokens);
 }
 
+/// A causal prefill in MHA form, any prompt length, DeepSeek-V3 head dims.
+std::string prefillModule(llvm::StringRef storage, int heads) {
+  return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v3", heads = {1}, storage = {0}>
+func.func @prefill(%qn: tensor<?x?x{1}x128x{0}>, %qr: tensor<?x?x{1}x64x{0}>,
+                   %kn: tensor<?x?x{1}x128x{0}>, %kr: tensor<?x?x64x{0}>,
+                   %v: tensor<?x?x{1}x128x{0}>, %lens: tensor<?xi32>)
+    -> (tensor<?x?x{1}x128x{0}>, tensor<?x?x{1}xf32>) {{
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens {{causal, config = #cfg}
+      : (tensor<?x?x{1}x128x{0}>, tensor<?x?x{1}x64x{0}>, tensor<?x?x{1}x128x{0}>,
+         tensor<?x?x64x{0}>, tensor<?x?x{1}x128x{0}>, tensor<?xi32>)
+      -> (tensor<?x?x{1}x128x{0}>, tensor<?x?x{1}xf32>)
+  return %out, %lse : tensor<?x?x{1}x128x{0}>, tensor<?x?x{1}xf32>
+}
+)mlir",
+                       storage, heads);
+}
+
+TEST(GeneratedKernels, PrefillCompilesForEveryTargetWithoutSpills) {
+  KernelCompiler compiler(std::nullopt);
+  for (const char *arch : {"sm_80", "sm_90a", "sm_100a"})
+    for (const char *storage : {"bf16", "f16"}) {
+      SCOPED_TRACE(llvm::formatv("{0} {1}", arch, storage).str());
+      std::string cuda = generate(prefillModule(storage, 128), arch);
+      llvm::Expected<CompileResult> compiled =
+          compiler.compile({cuda, arch, {}});
+      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      ASSERT_EQ(compiled->kernel->resources.size(), 1u);
+      const ResourceRecord &r = compiled->kernel->resources[0];
+      EXPECT_EQ(r.kernel, "mla_kernel_0_prefill");
+      EXPECT_EQ(r.spillStoreBytes, 0);
+      EXPECT_EQ(r.spillLoadBytes, 0);
+    }
+}
+
+/// Compiles every variant of the space of the one `Op` in `source` for
+/// each target and prints how many there were and how many spill.
+template <typename Op>
+void compileEveryVariant(mlir::MLIRContext &context, llvm::StringRef source,
+                         llvm::StringRef label) {
+  KernelCompiler compiler(std::nullopt);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  mlir::Operation *op = nullptr;
+  module->walk([&](Op found) { op = found; });
+  ASSERT_TRUE(op);
+  for (const char *arch : {"sm_80", "sm_90a", "sm_100a"}) {
+    std::vector<mlir::mla::CudaTilingAttr> space =
+        mlir::mla::cudaVariantSpace(op, arch);
+    ASSERT_FALSE(space.empty()) << arch;
+    int spilling = 0;
+    for (mlir::mla::CudaTilingAttr tiling : space) {
+      op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
+      std::string cuda;
+      llvm::raw_string_ostream os(cuda);
+      ASSERT_TRUE(mlir::succeeded(mlir::mla::translateToCuda(*module, os)));
+      llvm::Expected<CompileResult> compiled =
+          compiler.compile({cuda, arch, {}});
+      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      ASSERT_EQ(compiled->kernel->resources.size(), 1u);
+      spilling += compiled->kernel->resources[0].spillStoreBytes > 0;
+    }
+    llvm::outs() << llvm::formatv("{0} on {1}: {2} variants compiled, {3} "
+                                  "with spills\n",
+                                  label, arch, space.size(), spilling);
+  }
+}
+
 // The autotuner's space: every variant the space holds for 128 heads x 2
-// tokens (DeepSeek-V3) and 16 heads x 1 token (V2-Lite) compiles for each
-// target. Spills are counted and printed, not forbidden (only the default
-// variants must have none, above).
+// tokens (DeepSeek-V3) and 16 heads x 1 token (V2-Lite) decode, and for the
+// V3 prefill, compiles for each target. Spills are counted and printed, not
+// forbidden (only the default variants must have none, above).
 TEST(GeneratedKernels, EveryVariantInTheSpaceCompiles) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
   mlir::MLIRContext context(registry);
-  KernelCompiler compiler(std::nullopt);
-  for (auto [heads, tokens] : {std::pair{128, 2}, std::pair{16, 1}}) {
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        mlir::parseSourceString<mlir::ModuleOp>(attentionModule(heads, tokens),
-                                                &context);
-    ASSERT_TRUE(module);
-    mlir::Operation *op = nullptr;
-    module->walk([&](mlir::mla::PartialLatentAttentionOp a) { op = a; });
-    for (const char *arch : {"sm_80", "sm_90a", "sm_100a"}) {
-      std::vector<mlir::mla::CudaTilingAttr> space =
-          mlir::mla::cudaVariantSpace(op, arch);
-      ASSERT_FALSE(space.empty()) << arch;
-      int spilling = 0;
-      for (mlir::mla::CudaTilingAttr tiling : space) {
-        op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
-        std::string cuda;
-        llvm::raw_string_ostream os(cuda);
-        ASSERT_TRUE(mlir::succeeded(mlir::mla::translateToCuda(*module, os)));
-        llvm::Expected<CompileResult> compiled =
-            compiler.compile({cuda, arch, {}});
-        ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
-        ASSERT_EQ(compiled->kernel->resources.size(), 1u);
-        spilling += compiled->kernel->resources[0].spillStoreBytes > 0;
-      }
-      llvm::outs() << llvm::formatv("{0} heads x {1} tokens on {2}: {3} "
-                                    "variants compiled, {4} with spills\n",
-                                    heads, tokens, arch, space.size(),
-                                    spilling);
-    }
-  }
+  for (auto [heads, tokens] : {std::pair{128, 2}, std::pair{16, 1}})
+    compileEveryVariant<mlir::mla::PartialLatentAttentionOp>(
+        context, attentionModule(heads, tokens),
+        llvm::formatv("decode, {0} heads x {1} tokens", heads, tokens).str());
+  compileEveryVariant<mlir::mla::MhaAttentionOp>(
+      context, prefillModule("bf16", 128), "prefill, 128 heads");
 }
 
 } // namespace

@@ -65,3 +65,40 @@ func.func @tuned(%query: tensor<2x1x128x512xbf16>, %q_rope: tensor<2x1x128x64xbf
          tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
   return %out, %out2 : tensor<2x1x128x512xbf16>, tensor<2x1x128x512xbf16>
 }
+
+// -----
+
+// Prefill (MHA) attention: 16 query tokens per warp. A dynamic prompt gets
+// 64 tokens on 4 warps and 64-key tiles; with warps=8 (AMPERE) 128 tokens.
+// AUTO-LABEL: func.func @prefill
+// AUTO: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>
+// AMPERE-LABEL: func.func @prefill
+// AMPERE: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 128, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
+#v3 = #mla.config<"deepseek-v3", storage = bf16>
+func.func @prefill(%qn: tensor<1x?x128x128xbf16>, %qr: tensor<1x?x128x64xbf16>,
+                   %kn: tensor<1x?x128x128xbf16>, %kr: tensor<1x?x64xbf16>,
+                   %v: tensor<1x?x128x128xbf16>, %lens: tensor<1xi32>)
+    -> tensor<1x?x128x128xbf16> {
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens {causal, config = #v3}
+      : (tensor<1x?x128x128xbf16>, tensor<1x?x128x64xbf16>, tensor<1x?x128x128xbf16>,
+         tensor<1x?x64xbf16>, tensor<1x?x128x128xbf16>, tensor<1xi32>)
+      -> (tensor<1x?x128x128xbf16>, tensor<1x?x128xf32>)
+  return %out : tensor<1x?x128x128xbf16>
+}
+
+// -----
+
+// A static 20-token prompt: 32 tokens on 2 warps.
+// AUTO-LABEL: func.func @short_prompt
+// AUTO: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 64, warps = 2, stages = 2, mma = mma_sync>
+#v3 = #mla.config<"deepseek-v3", storage = bf16>
+func.func @short_prompt(%qn: tensor<1x20x128x128xbf16>, %qr: tensor<1x20x128x64xbf16>,
+                        %kn: tensor<1x20x128x128xbf16>, %kr: tensor<1x20x64xbf16>,
+                        %v: tensor<1x20x128x128xbf16>, %lens: tensor<1xi32>)
+    -> tensor<1x20x128x128xbf16> {
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens {causal, config = #v3}
+      : (tensor<1x20x128x128xbf16>, tensor<1x20x128x64xbf16>, tensor<1x20x128x128xbf16>,
+         tensor<1x20x64xbf16>, tensor<1x20x128x128xbf16>, tensor<1xi32>)
+      -> (tensor<1x20x128x128xbf16>, tensor<1x20x128xf32>)
+  return %out : tensor<1x20x128x128xbf16>
+}

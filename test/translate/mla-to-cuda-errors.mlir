@@ -91,7 +91,7 @@ func.func @f32_attention(%q: tensor<2x1x2x16xf32>, %qr: tensor<2x1x2x4xf32>,
 // An mla op the rewrite pipeline should have removed.
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
 func.func @naive(%x: tensor<2x1x4xbf16>, %p: tensor<2x1xi32>) -> tensor<2x1x4xbf16> {
-  // expected-error @+1 {{'mla.rope' op has no CUDA kernel; the CUDA printer takes latent attention, combine, cache append and the absorptions}}
+  // expected-error @+1 {{'mla.rope' op has no CUDA kernel; the CUDA printer takes latent attention, MHA (prefill) attention, combine, cache append and the absorptions}}
   %0 = mla.rope %x, %p {config = #cfg} : tensor<2x1x4xbf16>, tensor<2x1xi32>
   return %0 : tensor<2x1x4xbf16>
 }
@@ -111,4 +111,53 @@ func.func @fused(%q: tensor<2x1x128x128xbf16>, %qr: tensor<2x1x128x64xbf16>,
       : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
          tensor<2xi32>, tensor<128x128x512xbf16>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
   return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+// Prefill (MHA) tilings and forms the kernel cannot take, each named.
+#v3 = #mla.config<"deepseek-v3", storage = bf16>
+func.func @prefill_rows(%qn: tensor<1x64x128x128xbf16>, %qr: tensor<1x64x128x64xbf16>,
+                        %kn: tensor<1x64x128x128xbf16>, %kr: tensor<1x64x64xbf16>,
+                        %v: tensor<1x64x128x128xbf16>, %lens: tensor<1xi32>)
+    -> tensor<1x64x128x128xbf16> {
+  // expected-error @+1 {{'mla.mha_attention' op prefill tiling rows_per_cta = 64, keys_per_tile = 32 with 8 warps: each warp takes 16 query tokens (rows_per_cta = 16 x warps) and keys_per_tile must be a multiple of 16}}
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>}
+      : (tensor<1x64x128x128xbf16>, tensor<1x64x128x64xbf16>, tensor<1x64x128x128xbf16>,
+         tensor<1x64x64xbf16>, tensor<1x64x128x128xbf16>, tensor<1xi32>)
+      -> (tensor<1x64x128x128xbf16>, tensor<1x64x128xf32>)
+  return %out : tensor<1x64x128x128xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3", storage = bf16>
+func.func @prefill_keys(%qn: tensor<1x64x128x128xbf16>, %qr: tensor<1x64x128x64xbf16>,
+                        %kn: tensor<1x64x128x128xbf16>, %kr: tensor<1x64x64xbf16>,
+                        %v: tensor<1x64x128x128xbf16>, %lens: tensor<1xi32>)
+    -> tensor<1x64x128x128xbf16> {
+  // expected-error @+1 {{'mla.mha_attention' op prefill tiling keys_per_tile = 256 keeps 192 score and output accumulators per thread (at most 128): use fewer keys per tile}}
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 256, warps = 4, stages = 1, mma = mma_sync>}
+      : (tensor<1x64x128x128xbf16>, tensor<1x64x128x64xbf16>, tensor<1x64x128x128xbf16>,
+         tensor<1x64x64xbf16>, tensor<1x64x128x128xbf16>, tensor<1xi32>)
+      -> (tensor<1x64x128x128xbf16>, tensor<1x64x128xf32>)
+  return %out : tensor<1x64x128x128xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3", storage = f32>
+func.func @prefill_f32(%qn: tensor<1x64x128x128xf32>, %qr: tensor<1x64x128x64xf32>,
+                       %kn: tensor<1x64x128x128xf32>, %kr: tensor<1x64x64xf32>,
+                       %v: tensor<1x64x128x128xf32>, %lens: tensor<1xi32>)
+    -> tensor<1x64x128x128xf32> {
+  // expected-error @+1 {{'mla.mha_attention' op the mma_sync prefill kernel takes bf16 or f16 storage}}
+  %out, %lse = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>}
+      : (tensor<1x64x128x128xf32>, tensor<1x64x128x64xf32>, tensor<1x64x128x128xf32>,
+         tensor<1x64x64xf32>, tensor<1x64x128x128xf32>, tensor<1xi32>)
+      -> (tensor<1x64x128x128xf32>, tensor<1x64x128xf32>)
+  return %out : tensor<1x64x128x128xf32>
 }

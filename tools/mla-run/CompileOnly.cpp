@@ -57,9 +57,9 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
     rewrite.fuseAbsorptions = false;
     mlir::mla::buildRewritePipeline(pm, rewrite);
   }
-  mlir::mla::MlaCudaTileOptions tile;
-  tile.arch = options.arch;
-  pm.addPass(mlir::mla::createMlaCudaTile(tile));
+  mlir::mla::CudaPipelineOptions cuda;
+  cuda.arch = options.arch;
+  mlir::mla::buildCudaPipeline(pm, cuda);
   if (mlir::failed(pm.run(module)))
     return fail("the CUDA pipeline failed:\n" + diagnostics);
   if (options.printIR)
