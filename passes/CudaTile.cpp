@@ -17,6 +17,7 @@ namespace {
 
 constexpr int64_t kDefaultKeysPerTile = 32, kMinWarps = 4, kMaxWarps = 16;
 constexpr int64_t kPrefillRows = 64, kPrefillKeysPerTile = 64;
+constexpr int64_t kWgmmaRows = 64, kWgmmaWarps = 8;
 // Output accumulators per thread the attention kernel keeps in registers.
 constexpr int64_t kAccumulatorsPerThread = 64;
 
@@ -65,15 +66,17 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
         return WalkResult::advance();
       if (op->hasAttr(kCudaTilingAttrName) && !overwrite)
         return WalkResult::advance();
+      MmaFlavor opFlavor = flavorFor(op, *flavor);
       auto [rows, warpCount, keys] =
           isa<MhaAttentionOp>(op) ? prefillChoice(cast<MhaAttentionOp>(op))
-                                  : decodeChoice(op);
+          : opFlavor == MmaFlavor::Wgmma && isAttention(op) ? wgmmaChoice()
+                                                            : decodeChoice(op);
       auto emitOptionError = [&]() {
         return emitError(op->getLoc()) << "mla-cuda-tile: ";
       };
       auto tiling = CudaTilingAttr::getChecked(
           emitOptionError, op->getContext(), StringRef(arch), rows, keys,
-          warpCount, int64_t(stages), *flavor);
+          warpCount, int64_t(stages), opFlavor);
       if (!tiling)
         return WalkResult::interrupt();
       op->setAttr(kCudaTilingAttrName, tiling);
@@ -81,6 +84,31 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  static bool isAttention(Operation *op) {
+    return isa<LatentAttentionOp, PartialLatentAttentionOp>(op);
+  }
+
+  /// mma=auto: the wgmma kernel for latent attention on sm_90a with at
+  /// least 64 query rows (wgmma's M; fewer would leave most of each MMA
+  /// idle) unless the options ask for another row count; mma_sync
+  /// elsewhere.
+  MmaFlavor flavorFor(Operation *op, MmaFlavor requested) {
+    if (mma != "auto")
+      return requested;
+    bool wgmma = isAttention(op) && StringRef(arch) == "sm_90a" &&
+                 queryRows(op) >= kWgmmaRows &&
+                 (rowsPerCta == 0 || rowsPerCta == kWgmmaRows);
+    return wgmma ? MmaFlavor::Wgmma : MmaFlavor::MmaSync;
+  }
+
+  /// The wgmma kernel: 64 rows, two warpgroups, 32-key tiles.
+  std::tuple<int64_t, int64_t, int64_t> wgmmaChoice() {
+    int64_t rows = rowsPerCta ? int64_t(rowsPerCta) : kWgmmaRows;
+    int64_t warpCount = warps ? int64_t(warps) : kWgmmaWarps;
+    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
+    return {rows, warpCount, keys};
   }
 
   /// Rows, warps and keys for a decode op (or an append, combine,
@@ -115,8 +143,9 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     return {rows, warpCount, keys};
   }
 
+  /// The requested flavour (auto: mma_sync, refined per op by flavorFor).
   std::optional<MmaFlavor> chooseFlavor() {
-    if (mma == "auto") // until the wgmma variant is generated
+    if (mma == "auto")
       return MmaFlavor::MmaSync;
     return symbolizeMmaFlavor(StringRef(mma));
   }

@@ -93,7 +93,9 @@ def MlaCudaTile : Pass<"mla-cuda-tile"> {
     from the options; 0 (or auto) chooses: rows-per-cta the op's S x H query
     rows rounded up to a power of two in [16, 64]; warps enough that the
     P x V accumulators fit (rows x latent / (32 x warps) <= 64), at least 4;
-    keys-per-tile 32; mma mma_sync (the wgmma variant is not generated yet).
+    keys-per-tile 32; mma mma_sync, except latent attention on sm_90a with at
+    least 64 query rows, which gets the wgmma kernel: 64 rows, 8 warps (two
+    warpgroups), 32-key tiles.
     MHA attention gives each warp 16 query tokens: rows-per-cta 64 (the
     prompt length rounded up when it is static and shorter), warps
     rows / 16, keys-per-tile 64.

@@ -29,17 +29,21 @@ namespace {
 // Accumulators per thread the P x V block may keep in registers.
 constexpr int64_t kMaxAccumulators = 64;
 
-/// The op's shape as the attention kernel sees it, or why it cannot.
-struct AttentionOperands {
-  LatentAttentionOp whole;
-  PartialLatentAttentionOp partial;
-  RankedTensorType query;
-  PagedCacheType cache;
-  ConfigAttr config;
-};
+/// Bytes of shared memory the kernel takes with `tiling`.
+int64_t sharedBytesOf(const AttentionOperands &a, CudaTilingAttr tiling) {
+  int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
+  int64_t stride = a.cache.getRowWidth() + 8, element = 2;
+  return rows * stride * element +                      // queries
+         tiling.getStages() * keys * stride * element + // KV tiles
+         rows * (keys + 8) * 4 +                        // scores
+         rows * (keys + 8) * element +                  // probabilities
+         3 * rows * 4;                                  // max, sum, alpha
+}
 
-FailureOr<AttentionOperands> attentionOperands(Operation *op,
-                                               std::string &why) {
+} // namespace
+
+FailureOr<AttentionOperands> mlir::mla::attentionOperands(Operation *op,
+                                                          std::string &why) {
   AttentionOperands a;
   a.whole = dyn_cast<LatentAttentionOp>(op);
   a.partial = dyn_cast<PartialLatentAttentionOp>(op);
@@ -65,24 +69,11 @@ FailureOr<AttentionOperands> attentionOperands(Operation *op,
   }
   Type storage = a.cache.getElementType();
   if (!storage.isBF16() && !storage.isF16()) {
-    why = "the mma_sync attention kernel takes bf16 or f16 storage";
+    why = "the attention kernels take bf16 or f16 storage";
     return failure();
   }
   return a;
 }
-
-/// Bytes of shared memory the kernel takes with `tiling`.
-int64_t sharedBytesOf(const AttentionOperands &a, CudaTilingAttr tiling) {
-  int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
-  int64_t stride = a.cache.getRowWidth() + 8, element = 2;
-  return rows * stride * element +                      // queries
-         tiling.getStages() * keys * stride * element + // KV tiles
-         rows * (keys + 8) * 4 +                        // scores
-         rows * (keys + 8) * element +                  // probabilities
-         3 * rows * 4;                                  // max, sum, alpha
-}
-
-} // namespace
 
 std::optional<std::string>
 mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
@@ -90,9 +81,8 @@ mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
   FailureOr<AttentionOperands> a = attentionOperands(op, why);
   if (failed(a))
     return why;
-  if (tiling.getMma() != MmaFlavor::MmaSync)
-    return std::string("the wgmma attention kernel is not generated yet; "
-                       "tile with mma = mma_sync");
+  if (tiling.getMma() == MmaFlavor::Wgmma)
+    return wgmmaTilingProblem(op, tiling);
   int64_t rows = tiling.getRowsPerCta(), keys = tiling.getKeysPerTile();
   int64_t warps = tiling.getWarps();
   int64_t latent = a->cache.getLatentDim(), rope = a->cache.getRopeDim();
@@ -130,6 +120,8 @@ mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
 FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
                                                         CudaTilingAttr tiling,
                                                         StringRef name) {
+  if (tiling.getMma() == MmaFlavor::Wgmma)
+    return printWgmmaAttentionKernel(op, tiling, name);
   if (std::optional<std::string> problem = attentionTilingProblem(op, tiling))
     return op->emitOpError(*problem);
   std::string unused;

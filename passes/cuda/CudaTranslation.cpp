@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -18,6 +19,9 @@ namespace {
 
 constexpr llvm::StringLiteral kPrimitives =
 #include "passes/cuda/Primitives.inc"
+    ;
+constexpr llvm::StringLiteral kHopperPrimitives =
+#include "passes/cuda/HopperPrimitives.inc"
     ;
 constexpr llvm::StringLiteral kPipeline =
     "mla-rewrite, mla-cuda-tile, mla-to-cuda";
@@ -77,9 +81,21 @@ FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
 
 json::Object launchJson(const KernelSource &k) {
   json::Array params, grid;
-  for (const KernelParam &p : k.params)
-    params.push_back(json::Object{
-        {"name", p.name}, {"type", p.type}, {"meaning", p.meaning}});
+  for (const KernelParam &p : k.params) {
+    json::Object param{
+        {"name", p.name}, {"type", p.type}, {"meaning", p.meaning}};
+    if (const std::optional<TensorMapLayout> &map = p.tensorMap)
+      param["tensor_map"] =
+          json::Object{{"tensor", map->tensor},
+                       {"element", map->element},
+                       {"columns", map->columns},
+                       {"rows", map->rows},
+                       {"row_stride_bytes", map->rowStrideBytes},
+                       {"box", json::Array{map->boxColumns, map->boxRows}},
+                       {"swizzle", "128B"},
+                       {"out_of_bounds", "zero"}};
+    params.push_back(std::move(param));
+  }
   for (const GridDim &d : k.grid) {
     json::Object dim{{"per_block", d.perBlock}};
     if (d.countParam.empty())
@@ -104,6 +120,32 @@ StorageNames mlir::mla::storageNames(Type storage) {
   if (storage.isF16())
     return {"mlagen_u16", "mlagen_f16_to_f32", "mlagen_f32_to_f16"};
   return {"float", "mlagen_f32_to_f32", "mlagen_f32_to_f32"};
+}
+
+std::string
+mlir::mla::fillTemplate(StringRef text,
+                        ArrayRef<std::pair<StringRef, std::string>> values) {
+  std::string filled;
+  while (!text.empty()) {
+    size_t open = text.find("${");
+    filled += text.take_front(open).str();
+    if (open == StringRef::npos)
+      break;
+    size_t close = text.find('}', open);
+    assert(close != StringRef::npos && "unterminated placeholder");
+    if (close == StringRef::npos) { // kept as written: NVRTC names it
+      filled += text.drop_front(open).str();
+      break;
+    }
+    StringRef key = text.slice(open + 2, close);
+    const auto *value = llvm::find_if(
+        values, [&](const auto &entry) { return entry.first == key; });
+    assert(value != values.end() && "placeholder without a value");
+    filled += value != values.end() ? value->second
+                                    : text.slice(open, close + 1).str();
+    text = text.drop_front(close + 1);
+  }
+  return filled;
 }
 
 int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
@@ -143,6 +185,13 @@ void mlir::mla::printTranslationUnit(ArrayRef<KernelSource> kernels,
      << " kernel(s). Compile with NVRTC for the tiling's arch; the launch\n"
         "// description is the JSON comment at the end.\n\n"
      << kPrimitives;
+  if (llvm::any_of(kernels, [](const KernelSource &k) { return k.hopper; }))
+    os << "\n" << kHopperPrimitives;
+  llvm::SetVector<StringRef> helpers;
+  for (const KernelSource &k : kernels)
+    helpers.insert_range(k.helpers);
+  for (StringRef helper : helpers)
+    os << helper;
   json::Array launches;
   for (const KernelSource &k : kernels) {
     os << k.code;

@@ -16,9 +16,20 @@
 
 namespace mlir::mla {
 
+/// How the runtime encodes a TMA descriptor parameter (cuTensorMapEncodeTiled)
+/// for a 2-D row-major tensor: `columns` elements per row (innermost),
+/// `rows` rows (a meaning, e.g. "pages x 64", known at run time), rows
+/// `rowStrideBytes` apart; boxes of boxColumns x boxRows, 128-byte swizzle,
+/// zero fill out of bounds.
+struct TensorMapLayout {
+  std::string tensor, element, rows;
+  int64_t columns = 0, rowStrideBytes = 0, boxColumns = 0, boxRows = 0;
+};
+
 /// A kernel parameter, in launch order.
 struct KernelParam {
   std::string name, type, meaning;
+  std::optional<TensorMapLayout> tensorMap = std::nullopt;
 };
 
 /// One grid dimension: ceil(count / perBlock), where count is the value of
@@ -34,7 +45,18 @@ struct KernelSource {
   std::vector<GridDim> grid; // x, y, z
   int64_t threadsPerBlock = 32;
   int64_t dynamicSharedBytes = 0;
+  /// Needs the Hopper primitives (passes/cuda/HopperPrimitives.cuh).
+  bool hopper = false;
+  /// Device functions the kernel calls that are printed per shape (wgmma
+  /// wrappers); the unit prints each distinct one once, before the kernels.
+  std::vector<std::string> helpers;
 };
+
+/// `text` with each `${key}` replaced by its value. Every placeholder must
+/// have a value (asserted; a release build leaves it in the text, where the
+/// CUDA compiler names it).
+std::string fillTemplate(StringRef text,
+                         ArrayRef<std::pair<StringRef, std::string>> values);
 
 /// The C type and the load/store conversions of a storage type.
 struct StorageNames {
@@ -61,10 +83,28 @@ printAbsorbQueryKernel(AbsorbQueryOp op, CudaTilingAttr tiling, StringRef name);
 FailureOr<KernelSource> printAbsorbOutputKernel(AbsorbOutputOp op,
                                                 CudaTilingAttr tiling,
                                                 StringRef name);
+/// A latent attention op (whole or split) as the attention kernels see it.
+struct AttentionOperands {
+  LatentAttentionOp whole;
+  PartialLatentAttentionOp partial;
+  RankedTensorType query;
+  PagedCacheType cache;
+  ConfigAttr config;
+};
+/// `op`'s operands, or failure with why no attention kernel takes it.
+FailureOr<AttentionOperands> attentionOperands(Operation *op, std::string &why);
+
 /// Why the attention kernel cannot be generated for `op` with `tiling`
 /// (registers, shared memory, warp tiling, unsupported forms), or nothing.
 std::optional<std::string> attentionTilingProblem(Operation *op,
                                                   CudaTilingAttr tiling);
+/// The wgmma + TMA (sm_90a) latent attention kernel's own checks, and the
+/// kernel; attentionTilingProblem / printAttentionKernel dispatch to them
+/// for tilings with mma = wgmma.
+std::optional<std::string> wgmmaTilingProblem(Operation *op,
+                                              CudaTilingAttr tiling);
+FailureOr<KernelSource>
+printWgmmaAttentionKernel(Operation *op, CudaTilingAttr tiling, StringRef name);
 /// Latent attention, whole or split (`op` is either).
 FailureOr<KernelSource>
 printAttentionKernel(Operation *op, CudaTilingAttr tiling, StringRef name);

@@ -38,6 +38,16 @@ std::vector<CudaTilingAttr> mlir::mla::cudaVariantSpace(Operation *op,
                        ? 64
                        : int64_t(llvm::PowerOf2Ceil(query.getDimSize(1) *
                                                     query.getDimSize(2)));
+  // The Hopper family: 64 rows, two or four warpgroups.
+  if (arch == "sm_90a")
+    for (int64_t warps : {8, 16})
+      for (int64_t keys : {32, 64})
+        for (int64_t stages : {1, 2, 3}) {
+          auto tiling = CudaTilingAttr::get(context, arch, 64, keys, warps,
+                                            stages, MmaFlavor::Wgmma);
+          if (needed >= 64 && !attentionTilingProblem(op, tiling))
+            variants.push_back(tiling);
+        }
   for (int64_t rows : {16, 32, 64}) {
     if (rows > std::max<int64_t>(16, needed))
       continue;

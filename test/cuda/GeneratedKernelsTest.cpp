@@ -119,6 +119,44 @@ TEST(GeneratedKernels, CompileForEveryTargetWithoutSpills) {
         }
 }
 
+/// Whole causal V3 attention (128 heads x 1 token) over pages of
+/// `pageSize` keys, for the wgmma kernel.
+std::string pagedAttentionModule(llvm::StringRef storage, int pageSize) {
+  return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v3", storage = {0}>
+!cache = !mla.paged_cache<pages = ?, page_size = {1}, latent = 512, rope = 64, {0}>
+func.func @attention(%q: tensor<?x1x128x512x{0}>, %qr: tensor<?x1x128x64x{0}>,
+                     %cache: !cache, %bt: tensor<?x?xi32>, %lens: tensor<?xi32>)
+    -> (tensor<?x1x128x512x{0}>, tensor<?x1x128xf32>) {{
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens] {{causal, config = #cfg}
+      : (tensor<?x1x128x512x{0}>, tensor<?x1x128x64x{0}>, !cache,
+         tensor<?x?xi32>, tensor<?xi32>) -> (tensor<?x1x128x512x{0}>, tensor<?x1x128xf32>)
+  return %out, %lse : tensor<?x1x128x512x{0}>, tensor<?x1x128xf32>
+}
+)mlir",
+                       storage, pageSize);
+}
+
+// The Hopper family by its default tiling: TMA boxes for pages of 8 keys or
+// more, cp.async for smaller ones; bf16 and f16; no spills.
+TEST(GeneratedKernels, WgmmaCompilesForEveryPageSizeWithoutSpills) {
+  KernelCompiler compiler(std::nullopt);
+  for (const char *storage : {"bf16", "f16"})
+    for (int pageSize : {1, 4, 8, 64, 256}) {
+      SCOPED_TRACE(llvm::formatv("{0} page {1}", storage, pageSize).str());
+      std::string cuda =
+          generate(pagedAttentionModule(storage, pageSize), "sm_90a");
+      ASSERT_NE(cuda.find("mma = wgmma"), std::string::npos);
+      EXPECT_EQ(cuda.find("cache_map") != std::string::npos, pageSize >= 8);
+      llvm::Expected<CompileResult> compiled =
+          compiler.compile({cuda, "sm_90a", {}});
+      ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+      ASSERT_EQ(compiled->kernel->resources.size(), 1u);
+      EXPECT_EQ(compiled->kernel->resources[0].spillStoreBytes, 0);
+      EXPECT_EQ(compiled->kernel->resources[0].spillLoadBytes, 0);
+    }
+}
+
 /// The absorptions as their own ops, at DeepSeek-V3 widths.
 std::string absorbModule(llvm::StringRef storage) {
   return llvm::formatv(R"mlir(
@@ -231,7 +269,10 @@ void compileEveryVariant(mlir::MLIRContext &context, llvm::StringRef source,
           compiler.compile({cuda, arch, {}});
       ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
       ASSERT_EQ(compiled->kernel->resources.size(), 1u);
-      spilling += compiled->kernel->resources[0].spillStoreBytes > 0;
+      if (compiled->kernel->resources[0].spillStoreBytes > 0) {
+        ++spilling;
+        llvm::outs() << "  spills: " << mlir::Attribute(tiling) << "\n";
+      }
     }
     llvm::outs() << llvm::formatv("{0} on {1}: {2} variants compiled, {3} "
                                   "with spills\n",

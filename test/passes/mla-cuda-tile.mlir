@@ -39,15 +39,20 @@ func.func @step(%c_kv: tensor<4x2x16xbf16>, %k_rope: tensor<4x2x4xbf16>,
 
 // -----
 
-// 128 heads x 1 token: 64 rows per CTA (two CTAs cover the heads) and 16
-// warps, so that 64 rows x 512 latent columns of accumulators fit (64 per
-// thread). A tiling already on an op (an autotuner's) stays unless
-// overwrite is set; then 32 rows take 8 warps.
+// 128 heads x 1 token on sm_90a: the wgmma kernel, 64 rows per CTA (two
+// CTAs cover the heads), two warpgroups, 32-key tiles. On sm_80 (AMPERE)
+// the mma_sync kernel: 64 rows and 16 warps, so that 64 rows x 512 latent
+// columns of accumulators fit (64 per thread). A tiling already on an op
+// (an autotuner's) stays unless overwrite is set; then 32 rows take 8
+// warps and mma_sync (wgmma takes 64 rows only).
 #big = #mla.config<"deepseek-v3">
 !cache = !mla.paged_cache<pages = 64, page_size = 64, latent = 512, rope = 64, bf16>
 // AUTO-LABEL: func.func @tuned
 // AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
-// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 16, stages = 2, mma = mma_sync>
+// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 2, mma = wgmma>
+// AMPERE-LABEL: func.func @tuned
+// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
+// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
 // OVERWRITE-LABEL: func.func @tuned
 // OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>
 // OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>

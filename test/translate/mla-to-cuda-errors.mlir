@@ -63,7 +63,7 @@ func.func @attention2(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>
 func.func @attention3(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
                       %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
     -> tensor<2x1x128x512xbf16> {
-  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel is not generated yet; tile with mma = mma_sync}}
+  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel takes 64 query rows per CTA (wgmma's M), got rows_per_cta = 16}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
       {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = wgmma>}
       : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
@@ -78,7 +78,7 @@ func.func @attention3(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>
 func.func @f32_attention(%q: tensor<2x1x2x16xf32>, %qr: tensor<2x1x2x4xf32>,
                          %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
     -> (tensor<2x1x2x16xf32>, tensor<2x1x2xf32>) {
-  // expected-error @+1 {{'mla.latent_attention' op the mma_sync attention kernel takes bf16 or f16 storage}}
+  // expected-error @+1 {{'mla.latent_attention' op the attention kernels take bf16 or f16 storage}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
       {config = #f32, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>}
       : (tensor<2x1x2x16xf32>, tensor<2x1x2x4xf32>, !cache, tensor<2x4xi32>,
@@ -160,4 +160,35 @@ func.func @prefill_f32(%qn: tensor<1x64x128x128xf32>, %qr: tensor<1x64x128x64xf3
          tensor<1x64x64xf32>, tensor<1x64x128x128xf32>, tensor<1xi32>)
       -> (tensor<1x64x128x128xf32>, tensor<1x64x128xf32>)
   return %out : tensor<1x64x128x128xf32>
+}
+
+// -----
+
+// wgmma tilings the Hopper kernel cannot take, each named.
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @wgmma_keys(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                      %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op wgmma tiling keys_per_tile = 64 with 8 warps keeps 160 score and output accumulators per thread (at most 144): use fewer keys per tile}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 8, stages = 1, mma = wgmma>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
+}
+
+// -----
+
+#v3 = #mla.config<"deepseek-v3">
+!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
+func.func @wgmma_one_group(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
+                           %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
+    -> tensor<2x1x128x512xbf16> {
+  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel with 1 warpgroup(s) needs the row width (576) in 64-column slices, each warpgroup's latent columns (512) whole slices and at most 256, and its share of the dot product (576) a multiple of 16: use 8 or 16 warps}}
+  %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
+      {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 4, stages = 2, mma = wgmma>}
+      : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
+         tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
+  return %out : tensor<2x1x128x512xbf16>
 }
