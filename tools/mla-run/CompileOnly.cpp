@@ -13,6 +13,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Format.h"
 
+#include <chrono>
+
 #ifdef MLAGEN_HAVE_CUDA
 #include "mlagen/KernelCompiler.h"
 #include "passes/cuda/CudaTranslation.h"
@@ -49,6 +51,7 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
     diagnosticStream << d.getLocation() << ": " << d << "\n";
     return mlir::success();
   });
+  auto start = std::chrono::steady_clock::now();
   mlir::PassManager pm(&context);
   if (options.rewrite) {
     mlir::mla::RewritePipelineOptions rewrite;
@@ -71,16 +74,18 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
   std::string source;
   llvm::raw_string_ostream sourceStream(source);
   mlir::mla::printTranslationUnit(*kernels, sourceStream);
+  double generateSeconds = secondsSince(start);
 
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
   llvm::Expected<CompileResult> result =
       compiler->compile({source, options.arch, {}});
   if (!result)
     return fail(llvm::toString(result.takeError()));
-  outs() << llvm::format("%zu kernel(s) for %s: cubin of %zu bytes in %.2f ms "
-                         "(%s",
+  outs() << llvm::format("%zu kernel(s) for %s: generated in %.2f ms, cubin of "
+                         "%zu bytes in %.2f ms (%s",
                          kernels->size(), options.arch.c_str(),
-                         result->kernel->cubin.size(), result->seconds * 1e3,
+                         generateSeconds * 1e3, result->kernel->cubin.size(),
+                         result->seconds * 1e3,
                          toString(result->outcome).str().c_str());
   if (result->outcome != CacheOutcome::Compiled)
     outs() << llvm::format("; NVRTC took %.3f s when it was compiled",
