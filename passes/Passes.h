@@ -30,6 +30,9 @@ void populateAbsorbWeightsPatterns(RewritePatternSet &patterns,
 void populateFusePatterns(RewritePatternSet &patterns,
                           BypassedProducers *bypassed = nullptr,
                           bool absorptions = true);
+/// Fused absorptions (W_UK prologue, W_UV epilogue) -> absorb_query /
+/// absorb_output around the unfused attention or combine.
+void populateUnfuseAbsorptionsPatterns(RewritePatternSet &patterns);
 /// latent_attention -> partial_latent_attention + combine. `numSplits` 0
 /// chooses from the shape for `smCount` multiprocessors.
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
@@ -101,8 +104,8 @@ struct CudaPipelineOptions : public PassPipelineOptions<CudaPipelineOptions> {
                           llvm::cl::init("auto")};
 };
 
-/// After mla-rewrite (with fuse-absorptions=false): mla-cuda-tile with
-/// these options, then canonicalize, so that the module is what the
+/// After mla-rewrite: mla-unfuse-absorptions, mla-cuda-tile with these
+/// options, then canonicalize, so that the module is what the
 /// `--mla-to-cuda` translation prints.
 void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options);
 

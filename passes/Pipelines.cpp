@@ -117,6 +117,7 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
 
 void mlir::mla::buildCudaPipeline(OpPassManager &pm,
                                   const CudaPipelineOptions &options) {
+  pm.addPass(createMlaUnfuseAbsorptions());
   MlaCudaTileOptions tile;
   tile.arch = options.arch;
   tile.rowsPerCta = options.rowsPerCta;
@@ -161,8 +162,8 @@ void mlir::mla::registerMlaPipelines() {
       buildCpuLoweringPipeline);
   PassPipelineRegistration<CudaPipelineOptions>(
       "mla-to-cuda",
-      "Prepare rewritten MLA programs (mla-rewrite with fuse-absorptions="
-      "false) for the CUDA printer: tile each kernel-worthy op "
-      "(mla-cuda-tile), canonicalize",
+      "Prepare rewritten MLA programs for the CUDA printer: absorptions "
+      "into their own ops (mla-unfuse-absorptions), tile each kernel-worthy "
+      "op (mla-cuda-tile), canonicalize",
       buildCudaPipeline);
 }

@@ -53,9 +53,8 @@ FailureOr<AttentionOperands> mlir::mla::attentionOperands(Operation *op,
   }
   if ((a.whole && (a.whole.getWUk() || a.whole.getWUv())) ||
       (a.partial && a.partial.getWUk())) {
-    why = "the CUDA printer does not fuse the absorptions into the attention "
-          "kernel yet; rewrite with mla-rewrite=\"fuse-absorptions=false\" "
-          "(separate absorption kernels)";
+    why = "the CUDA printer generates the absorptions as their own kernels; "
+          "run the mla-to-cuda pipeline (mla-unfuse-absorptions) first";
     return failure();
   }
   a.query = cast<RankedTensorType>(

@@ -19,8 +19,9 @@ FailureOr<KernelSource> mlir::mla::printCombineKernel(CombineOp op,
                                                       CudaTilingAttr tiling,
                                                       StringRef name) {
   if (op.getWUv())
-    return op.emitOpError("the CUDA printer does not fuse W_UV into the "
-                          "combine yet; run it without mla-fuse's epilogue");
+    return op.emitOpError("the CUDA printer generates the absorptions as "
+                          "their own kernels; run the mla-to-cuda pipeline "
+                          "(mla-unfuse-absorptions) first");
   auto partial = cast<RankedTensorType>(op.getPartialOut().getType());
   int64_t splits = partial.getDimSize(0), width = partial.getDimSize(4);
   if (ShapedType::isDynamic(splits) || ShapedType::isDynamic(width))

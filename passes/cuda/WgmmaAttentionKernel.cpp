@@ -55,7 +55,11 @@ WgmmaShape wgmmaShape(const AttentionOperands &a, CudaTilingAttr tiling) {
   s.columns = s.latent / s.groups;
   s.depth = s.width / s.groups;
   s.pageSize = a.cache.getPageSize();
-  s.tma = s.pageSize >= kMinTmaPage;
+  // A TMA box is min(page, tile) keys of one page and must fill whole
+  // 1024-byte swizzle atoms (8 keys); other page sizes take cp.async.
+  int64_t keys = tiling.getKeysPerTile();
+  s.tma = s.pageSize % kMinTmaPage == 0 &&
+          (s.pageSize % keys == 0 || keys % s.pageSize == 0);
   return s;
 }
 
@@ -387,6 +391,7 @@ ${loadTile}
 
     // This warpgroup's share of the scores, then the sum over warpgroups.
     float score[kKeys / 2] = {};
+    __syncwarp(); // converged for the .aligned wgmma instructions
     mlagen_wgmma_fence();
 #pragma unroll
     for (int k = 0; k < kDepth / 16; ++k) {
@@ -449,20 +454,25 @@ ${loadTile}
       }
     }
 
-    // O += P V: the scores of 16 keys are one register A fragment; V is
-    // the tile's first kLatent columns, read N-major.
+    // O += P V: the scores of 16 keys are one register A fragment, all
+    // packed before the fence (wgmma may read them only after it); V is the
+    // tile's first kLatent columns, read N-major.
+    unsigned p[kKeys / 16][4];
+#pragma unroll
+    for (int kc = 0; kc < kKeys / 16; ++kc) {
+      p[kc][0] = ${pack}(score[8 * kc], score[8 * kc + 1]);
+      p[kc][1] = ${pack}(score[8 * kc + 2], score[8 * kc + 3]);
+      p[kc][2] = ${pack}(score[8 * kc + 4], score[8 * kc + 5]);
+      p[kc][3] = ${pack}(score[8 * kc + 6], score[8 * kc + 7]);
+    }
+    __syncwarp();
     mlagen_wgmma_fence();
 #pragma unroll
     for (int kc = 0; kc < kKeys / 16; ++kc) {
-      const unsigned p[4] = {
-          ${pack}(score[8 * kc], score[8 * kc + 1]),
-          ${pack}(score[8 * kc + 2], score[8 * kc + 3]),
-          ${pack}(score[8 * kc + 4], score[8 * kc + 5]),
-          ${pack}(score[8 * kc + 6], score[8 * kc + 7])};
       const unsigned long long vb = mlagen_wgmma_descriptor(
           keys + (group * kColumns / 64) * kKeys * 128 + kc * 16 * 128,
           kKeys * 128, 1024);
-      ${values}(acc, p, vb, 1);
+      ${values}(acc, p[kc], vb, 1);
     }
     mlagen_wgmma_commit();
     mlagen_wgmma_wait<0>();

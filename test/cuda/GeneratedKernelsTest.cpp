@@ -137,17 +137,21 @@ func.func @attention(%q: tensor<?x1x128x512x{0}>, %qr: tensor<?x1x128x64x{0}>,
                        storage, pageSize);
 }
 
-// The Hopper family by its default tiling: TMA boxes for pages of 8 keys or
-// more, cp.async for smaller ones; bf16 and f16; no spills.
+// The Hopper family by its default tiling (32-key tiles): TMA boxes for
+// pages of 8 keys or more that a tile divides or that divide a tile,
+// cp.async for the others (smaller pages, 48 keys); bf16 and f16; no
+// spills.
 TEST(GeneratedKernels, WgmmaCompilesForEveryPageSizeWithoutSpills) {
   KernelCompiler compiler(std::nullopt);
   for (const char *storage : {"bf16", "f16"})
-    for (int pageSize : {1, 4, 8, 64, 256}) {
+    for (int pageSize : {1, 4, 8, 48, 64, 256}) {
       SCOPED_TRACE(llvm::formatv("{0} page {1}", storage, pageSize).str());
       std::string cuda =
           generate(pagedAttentionModule(storage, pageSize), "sm_90a");
       ASSERT_NE(cuda.find("mma = wgmma"), std::string::npos);
-      EXPECT_EQ(cuda.find("cache_map") != std::string::npos, pageSize >= 8);
+      bool tma =
+          pageSize % 8 == 0 && (pageSize % 32 == 0 || 32 % pageSize == 0);
+      EXPECT_EQ(cuda.find("cache_map") != std::string::npos, tma);
       llvm::Expected<CompileResult> compiled =
           compiler.compile({cuda, "sm_90a", {}});
       ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());

@@ -105,7 +105,7 @@ func.func @naive(%x: tensor<2x1x4xbf16>, %p: tensor<2x1xi32>) -> tensor<2x1x4xbf
 func.func @fused(%q: tensor<2x1x128x128xbf16>, %qr: tensor<2x1x128x64xbf16>,
                  %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>,
                  %w_uk: tensor<128x128x512xbf16>) -> tensor<2x1x128x512xbf16> {
-  // expected-error @+1 {{'mla.latent_attention' op the CUDA printer does not fuse the absorptions into the attention kernel yet; rewrite with mla-rewrite="fuse-absorptions=false" (separate absorption kernels)}}
+  // expected-error @+1 {{'mla.latent_attention' op the CUDA printer generates the absorptions as their own kernels; run the mla-to-cuda pipeline (mla-unfuse-absorptions) first}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens] absorb_query(%w_uk)
       {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 16, stages = 2, mma = mma_sync>}
       : (tensor<2x1x128x128xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,

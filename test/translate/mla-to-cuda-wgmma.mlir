@@ -50,9 +50,11 @@ func.func @split(%q: tensor<?x2x128x512xbf16>, %qr: tensor<?x2x128x64xbf16>,
 // CHECK: mlagen_wgmma_m64n32k16_ss_bf16(score, qa, kb, k > 0);
 // CHECK: exchange[(group * (kKeys / 2) + i) * 128 + member] = score[i];
 // CHECK: const int visible = min(end, length - kTokens + 1 + row / kHeads);
-// CHECK: mlagen_pack_bf16(score[8 * kc], score[8 * kc + 1]),
+// The P fragments are all packed before the wgmma fence.
+// CHECK: p[kc][0] = mlagen_pack_bf16(score[8 * kc], score[8 * kc + 1]);
+// CHECK: mlagen_wgmma_fence();
 // CHECK: kKeys * 128, 1024);
-// CHECK-NEXT: mlagen_wgmma_m64n256k16_rs_tb_bf16(acc, p, vb, 1);
+// CHECK-NEXT: mlagen_wgmma_m64n256k16_rs_tb_bf16(acc, p[kc], vb, 1);
 // Partial f32 outputs.
 // CHECK: const long long at = ((long long)split * batch + b) * kQueryRows + row;
 // CHECK: out[at * kLatent + group * kColumns + j * 8 + (lane % 4) * 2 + e] =
@@ -107,7 +109,7 @@ func.func @small_pages(%q: tensor<?x1x128x512xf16>, %qr: tensor<?x1x128x64xf16>,
 // CHECK: mlagen_cp_async_wait<kStages - 1>();
 // CHECK-NEXT: mlagen_fence_proxy_async();
 // CHECK: const int visible = end;
-// CHECK: mlagen_pack_f16(score[8 * kc], score[8 * kc + 1]),
+// CHECK: p[kc][0] = mlagen_pack_f16(score[8 * kc], score[8 * kc + 1]);
 // CHECK: mlagen_cp_async_wait<0>();
 // CHECK: const long long at = (long long)b * kQueryRows + row;
 // CHECK: mlagen_f32_to_f16(value);

@@ -56,8 +56,6 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
   if (options.rewrite) {
     mlir::mla::RewritePipelineOptions rewrite;
     rewrite.numSplits = options.splits;
-    // The printer generates the absorptions as their own kernels.
-    rewrite.fuseAbsorptions = false;
     mlir::mla::buildRewritePipeline(pm, rewrite);
   }
   mlir::mla::CudaPipelineOptions cuda;
