@@ -96,7 +96,10 @@ json::Object launchJson(const KernelSource &k) {
                        {"out_of_bounds", "zero"}};
     params.push_back(std::move(param));
   }
-  for (const GridDim &d : k.grid) {
+  // Always x, y and z: the dimensions a kernel leaves out are 1.
+  std::vector<GridDim> dims(k.grid);
+  dims.resize(3);
+  for (const GridDim &d : dims) {
     json::Object dim{{"per_block", d.perBlock}};
     if (d.countParam.empty())
       dim["count"] = d.count;

@@ -4,21 +4,16 @@
 #include "Report.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
-#include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Format.h"
 
-#include <chrono>
-
 #ifdef MLAGEN_HAVE_CUDA
+#include "mlagen/CudaUnit.h"
 #include "mlagen/KernelCompiler.h"
-#include "passes/cuda/CudaTranslation.h"
-#include "passes/cuda/KernelSource.h"
 #endif
 
 using namespace mlagen;
@@ -44,46 +39,26 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
 #ifndef MLAGEN_HAVE_CUDA
   return fail("--compile-only: this build has no CUDA toolkit (NVRTC)");
 #else
-  mlir::MLIRContext &context = *module.getContext();
-  std::string diagnostics;
-  llvm::raw_string_ostream diagnosticStream(diagnostics);
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnosticStream << d.getLocation() << ": " << d << "\n";
-    return mlir::success();
-  });
-  auto start = std::chrono::steady_clock::now();
-  mlir::PassManager pm(&context);
-  if (options.rewrite) {
-    mlir::mla::RewritePipelineOptions rewrite;
-    rewrite.numSplits = options.splits;
-    mlir::mla::buildRewritePipeline(pm, rewrite);
-  }
-  mlir::mla::CudaPipelineOptions cuda;
-  cuda.arch = options.arch;
-  mlir::mla::buildCudaPipeline(pm, cuda);
-  if (mlir::failed(pm.run(module)))
-    return fail("the CUDA pipeline failed:\n" + diagnostics);
+  CudaUnitOptions unitOptions;
+  unitOptions.arch = options.arch;
+  unitOptions.rewrite = options.rewrite;
+  unitOptions.splits = options.splits;
+  llvm::Expected<CudaUnit> unit = generateCudaUnit(module, unitOptions);
+  if (!unit)
+    return fail(unit.takeError());
   if (options.printIR)
     module.print(outs());
-  llvm::FailureOr<std::vector<mlir::mla::KernelSource>> kernels =
-      mlir::mla::generateCudaKernels(module);
-  if (mlir::failed(kernels))
-    return fail("the CUDA printer failed:\n" + diagnostics);
-  std::string source;
-  llvm::raw_string_ostream sourceStream(source);
-  mlir::mla::printTranslationUnit(*kernels, sourceStream);
-  double generateSeconds = secondsSince(start);
 
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
   llvm::Expected<CompileResult> result =
-      compiler->compile({source, options.arch, {}});
+      compiler->compile({unit->source, options.arch, {}});
   if (!result)
     return fail(llvm::toString(result.takeError()));
   outs() << llvm::format("%zu kernel(s) for %s: generated in %.2f ms, cubin of "
                          "%zu bytes in %.2f ms (%s",
-                         kernels->size(), options.arch.c_str(),
-                         generateSeconds * 1e3, result->kernel->cubin.size(),
-                         result->seconds * 1e3,
+                         unit->kernels.size(), options.arch.c_str(),
+                         unit->generateSeconds * 1e3,
+                         result->kernel->cubin.size(), result->seconds * 1e3,
                          toString(result->outcome).str().c_str());
   if (result->outcome != CacheOutcome::Compiled)
     outs() << llvm::format("; NVRTC took %.3f s when it was compiled",
@@ -98,10 +73,10 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
     return 0;
   for (const ResourceRecord &r : result->kernel->resources) {
     int64_t dynamicShared = 0, threads = 0;
-    for (const mlir::mla::KernelSource &k : *kernels)
+    for (const KernelLaunch &k : unit->kernels)
       if (k.name == r.kernel) {
         dynamicShared = k.dynamicSharedBytes;
-        threads = k.threadsPerBlock;
+        threads = k.block;
       }
     outs() << llvm::format(
         "  %-34s %3lld registers, %4lld threads, %6lld B dynamic + %lld B "

@@ -1,0 +1,72 @@
+//===- CudaDriver.cpp - the CUDA driver API, loaded at run time -----------===//
+
+#include "CudaDriver.h"
+
+#include "llvm/Support/Process.h"
+
+#include <dlfcn.h>
+#include <mutex>
+
+using namespace mlagen;
+
+namespace {
+
+#define MLAGEN_ABI_NAME(name) #name
+#define MLAGEN_ABI_NAME_OF(name) MLAGEN_ABI_NAME(name)
+
+/// Opens the library and resolves every entry point, or says why not.
+std::string load(CudaDriver &driver) {
+  std::optional<std::string> override =
+      llvm::sys::Process::GetEnv("MLAGEN_CUDA_DRIVER");
+  std::string path = override ? *override : "libcuda.so.1";
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *why = dlerror();
+    return "no CUDA driver: cannot load " + path + " (" +
+           (why ? why : "unknown reason") + ")";
+  }
+  std::string missing;
+#define MLAGEN_DRIVER_ENTRY(name)                                              \
+  driver.name = reinterpret_cast<decltype(driver.name)>(                       \
+      dlsym(library, MLAGEN_ABI_NAME_OF(name)));                               \
+  if (!driver.name)                                                            \
+    missing +=                                                                 \
+        std::string(missing.empty() ? "" : ", ") + MLAGEN_ABI_NAME_OF(name);
+#include "CudaDriverEntries.def"
+  if (!missing.empty())
+    return "the CUDA driver " + path + " is too old: it lacks " + missing;
+  CUresult result = driver.cuInit(0);
+  int count = 0;
+  if (result == CUDA_SUCCESS)
+    result = driver.cuDeviceGetCount(&count);
+  if (result != CUDA_SUCCESS || count == 0) {
+    const char *name = nullptr;
+    if (result != CUDA_SUCCESS)
+      driver.cuGetErrorName(result, &name);
+    return std::string("no GPU: the CUDA driver found none") +
+           (name ? std::string(" (") + name + ")" : "");
+  }
+  return "";
+}
+
+} // namespace
+
+llvm::Expected<const CudaDriver &> CudaDriver::get() {
+  static CudaDriver driver;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] { failure = load(driver); });
+  if (!failure.empty())
+    return llvm::createStringError(failure);
+  return driver;
+}
+
+llvm::Error CudaDriver::check(CUresult result, llvm::StringRef what) const {
+  if (result == CUDA_SUCCESS)
+    return llvm::Error::success();
+  const char *name = "unknown error", *text = "";
+  cuGetErrorName(result, &name);
+  cuGetErrorString(result, &text);
+  return llvm::createStringError(llvm::Twine(what) + ": " + name + " (" +
+                                 (text ? text : "") + ")");
+}

@@ -1,0 +1,61 @@
+//===- Gpu.cpp - the GPU at hand, if any ----------------------------------===//
+
+#include "mlagen/Gpu.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#ifdef MLAGEN_HAVE_CUDA
+#include "CudaDriver.h"
+#endif
+
+using namespace mlagen;
+
+std::string mlagen::archForCapability(int major, int minor) {
+  bool archSpecific =
+      (major == 9 && minor == 0) || (major == 10 && (minor == 0 || minor == 3));
+  return llvm::formatv("sm_{0}{1}{2}", major, minor, archSpecific ? "a" : "");
+}
+
+llvm::Expected<GpuInfo> mlagen::findGpu() {
+#ifndef MLAGEN_HAVE_CUDA
+  return llvm::createStringError("this build has no CUDA toolkit: no GPU "
+                                 "back end");
+#else
+  llvm::Expected<const CudaDriver &> driver = CudaDriver::get();
+  if (!driver)
+    return driver.takeError();
+  const CudaDriver &cu = *driver;
+  CUdevice device;
+  if (llvm::Error e = cu.check(cu.cuDeviceGet(&device, 0), "cuDeviceGet"))
+    return std::move(e);
+  GpuInfo info;
+  char name[256] = {};
+  int shared = 0;
+  if (llvm::Error e = cu.check(cu.cuDeviceGetName(name, sizeof name, device),
+                               "cuDeviceGetName"))
+    return std::move(e);
+  struct {
+    CUdevice_attribute attribute;
+    int *value;
+  } queries[] = {
+      {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &info.major},
+      {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &info.minor},
+      {CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &info.multiprocessors},
+      {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, &shared}};
+  for (auto &query : queries)
+    if (llvm::Error e = cu.check(
+            cu.cuDeviceGetAttribute(query.value, query.attribute, device),
+            "cuDeviceGetAttribute"))
+      return std::move(e);
+  info.name = name;
+  info.sharedMemoryPerBlock = shared;
+  info.arch = archForCapability(info.major, info.minor);
+  if (info.major < 8)
+    return llvm::createStringError(
+        llvm::formatv("GPU 0 ({0}) is compute capability {1}.{2}; mlagen's "
+                      "kernels need 8.0 or later",
+                      info.name, info.major, info.minor)
+            .str());
+  return info;
+#endif
+}
