@@ -21,6 +21,17 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 if config.mlagen_have_cuda:
     config.available_features.add("nvrtc")
 
+# GPU tests need a usable GPU at test time (mla-run --gpu-info says); where
+# there is none they are reported UNSUPPORTED (skipped by ctest).
+import subprocess
+gpu_probe = subprocess.run(
+    [os.path.join(config.mlagen_tools_dir, "mla-run"), "--gpu-info"],
+    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+if gpu_probe.returncode == 0:
+    config.available_features.add("gpu")
+if config.mlagen_have_cuda:
+    config.substitutions.append(("%cuda_driver_stub", config.cuda_driver_stub))
+
 config.substitutions.append(("%examples", os.path.join(config.mlagen_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 

@@ -41,10 +41,11 @@ std::string load(CudaDriver &driver) {
     result = driver.cuDeviceGetCount(&count);
   if (result != CUDA_SUCCESS || count == 0) {
     const char *name = nullptr;
-    if (result != CUDA_SUCCESS)
-      driver.cuGetErrorName(result, &name);
-    return std::string("no GPU: the CUDA driver found none") +
-           (name ? std::string(" (") + name + ")" : "");
+    if (result == CUDA_SUCCESS)
+      return "no GPU: the CUDA driver found none";
+    if (driver.cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
+      return "no GPU: cuInit failed with CUresult " + std::to_string(result);
+    return std::string("no GPU: cuInit failed with ") + name;
   }
   return "";
 }

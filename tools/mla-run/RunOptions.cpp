@@ -51,6 +51,10 @@ static cl::opt<std::string> arch("arch",
                                           "--compile-only: sm_80, sm_90a, "
                                           "sm_100a, ..."),
                                  cl::init("sm_90a"), cl::cat(runCategory));
+static cl::opt<bool> gpuInfo("gpu-info",
+                             cl::desc("Print the GPU the CUDA back end would "
+                                      "use, or why there is none (exit 1)"),
+                             cl::cat(runCategory));
 static cl::opt<bool> printIR("print-ir",
                              cl::desc("Print the step's IR after mla-rewrite"),
                              cl::cat(runCategory));
@@ -292,6 +296,7 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.entry = entry;
   options.printIR = printIR;
   options.compileOnly = compileOnly;
+  options.gpuInfo = gpuInfo;
   options.arch = arch;
   cl::Option *statsOption = statsFlag();
   options.stats = statsOption && statsOption->getNumOccurrences() > 0;

@@ -24,7 +24,7 @@ struct RunOptions {
   int64_t iterations = 0, warmup = 0, splits = 0;
   bool verify = false, rewrite = true, printIR = false;
   bool cacheReport = false;
-  bool compileOnly = false, stats = false;
+  bool compileOnly = false, stats = false, gpuInfo = false;
   std::string arch; // for --compile-only
   int64_t reportContext = 0, reportGroups = 0;
   std::string loadDir, saveDir;

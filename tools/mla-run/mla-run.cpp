@@ -12,6 +12,7 @@
 #include "RunOptions.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
+#include "mlagen/Gpu.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/ProblemIO.h"
 
@@ -20,8 +21,13 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#ifdef MLAGEN_HAVE_CUDA
+#include "mlagen/GpuAttentionRunner.h"
+#endif
+
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 using namespace mlagen;
 using llvm::outs;
@@ -81,6 +87,83 @@ void printTiming(const Problem &p, llvm::ArrayRef<double> times) {
                                      : "");
 }
 
+/// Saves and verifies a step's result as the flags ask; the exit code.
+int finishStep(const RunOptions &options, const Problem &p,
+               const StepResult &result) {
+  if (!options.saveDir.empty()) {
+    if (llvm::Error e = saveProblem(options.saveDir, p, result))
+      return fail(std::move(e));
+    outs() << "saved inputs, outputs and manifest.json to " << options.saveDir
+           << "\n";
+  }
+  if (!options.verify)
+    return 0;
+  llvm::Expected<bool> ok = verifyStep(p, result);
+  if (!ok)
+    return fail(ok.takeError());
+  outs() << (*ok ? "verify: PASS\n" : "verify: FAIL (beyond tolerance)\n");
+  return *ok ? 0 : 1;
+}
+
+/// The GPU to run on, or none (the CPU). --backend=cuda fails where the
+/// CUDA back end cannot run the step; --backend=auto falls back to the
+/// CPU with a one-line notice saying why.
+llvm::Expected<std::optional<GpuInfo>> chooseGpu(const RunOptions &options) {
+  if (options.backend == Backend::Cpu)
+    return std::nullopt;
+  std::string why;
+  llvm::Expected<GpuInfo> found = findGpu();
+  if (!found)
+    why = llvm::toString(found.takeError());
+  else if (options.shape.mode == RunMode::Layer)
+    why = found->name + " found, but the CUDA back end runs attention mode "
+                        "only (the layer's projections have no CUDA kernels "
+                        "yet)";
+  else if (options.shape.storage == StorageType::F32)
+    why = found->name + " found, but the CUDA attention kernels take bf16 or "
+                        "f16 storage";
+  if (why.empty()) {
+    outs() << llvm::format("backend: cuda (%s, %s, %d SMs)\n",
+                           found->name.c_str(), found->arch.c_str(),
+                           found->multiprocessors);
+    return std::optional<GpuInfo>(*found);
+  }
+  if (options.backend == Backend::Cuda)
+    return llvm::createStringError("--backend=cuda: " + why);
+  outs() << "backend: cpu (" << why << ")\n";
+  return std::nullopt;
+}
+
+/// Attention mode on the GPU: the same timing, save and verify as the CPU.
+int runOnGpu(const RunOptions &options, const Problem &p, const GpuInfo &gpu) {
+#ifndef MLAGEN_HAVE_CUDA
+  return fail("--backend=cuda: this build has no CUDA toolkit");
+#else
+  std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
+  llvm::Expected<std::unique_ptr<GpuAttentionRunner>> runner =
+      GpuAttentionRunner::create(p, gpu, options.rewrite, options.splits,
+                                 *compiler);
+  if (!runner)
+    return fail(runner.takeError());
+  const CompileResult &compiled = (*runner)->compiled();
+  outs() << llvm::format("%zu kernel(s) for %s: generated in %.2f ms, cubin "
+                         "in %.2f ms (%s)\n",
+                         (*runner)->unit().kernels.size(), gpu.arch.c_str(),
+                         (*runner)->unit().generateSeconds * 1e3,
+                         compiled.seconds * 1e3,
+                         toString(compiled.outcome).str().c_str());
+  llvm::Expected<std::vector<double>> times = timeRuns(
+      options.warmup, options.iterations, [&] { return (*runner)->run(); });
+  if (!times)
+    return fail(times.takeError());
+  printTiming(p, *times);
+  llvm::Expected<StepResult> result = (*runner)->result();
+  if (!result)
+    return fail(result.takeError());
+  return finishStep(options, p, *result);
+#endif
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -99,11 +182,24 @@ int main(int argc, char **argv) {
   if (!options)
     return fail(options.takeError());
 
+  if (options->gpuInfo) {
+    llvm::Expected<GpuInfo> gpu = findGpu();
+    if (!gpu) {
+      outs() << llvm::toString(gpu.takeError()) << "\n";
+      return 1;
+    }
+    outs() << llvm::format("GPU 0: %s, compute capability %d.%d (%s), %d SMs, "
+                           "%lld bytes of shared memory per CTA\n",
+                           gpu->name.c_str(), gpu->major, gpu->minor,
+                           gpu->arch.c_str(), gpu->multiprocessors,
+                           (long long)gpu->sharedMemoryPerBlock);
+    return 0;
+  }
   if (!options->inputFile.empty()) {
-    if (options->backend == Backend::Cuda)
+    if (options->backend == Backend::Cuda && !options->compileOnly)
       return fail(llvm::createStringError(
-          "--backend=cuda: this build has no CUDA back end yet; use "
-          "--backend=cpu or --backend=auto"));
+          "--backend=cuda: a function from a file runs on the CPU only (use "
+          "--compile-only to generate and compile its kernels)"));
     return runFunction(*options, context);
   }
   if (options->cacheReport) {
@@ -112,12 +208,13 @@ int main(int argc, char **argv) {
                      options->shape.batch(), options->reportGroups);
     return 0;
   }
-  if (options->backend == Backend::Cuda && !options->compileOnly)
-    return fail(llvm::createStringError(
-        "--backend=cuda: this build has no CUDA back end yet; use "
-        "--backend=cpu or --backend=auto"));
-  if (options->backend == Backend::Auto && !options->compileOnly)
-    outs() << "backend: cpu (this build has no CUDA back end yet)\n";
+  std::optional<GpuInfo> gpu;
+  if (!options->compileOnly) {
+    llvm::Expected<std::optional<GpuInfo>> chosen = chooseGpu(*options);
+    if (!chosen)
+      return fail(chosen.takeError());
+    gpu = *chosen;
+  }
 
   llvm::Expected<Problem> problem =
       options->loadDir.empty()
@@ -136,6 +233,8 @@ int main(int argc, char **argv) {
 
   if (options->compileOnly)
     return compileOnly(*options, p);
+  if (gpu)
+    return runOnGpu(*options, p, *gpu);
   auto start = std::chrono::steady_clock::now();
   llvm::Expected<std::unique_ptr<CpuRunner>> runner =
       CpuRunner::create(p, options->rewrite, options->splits);
@@ -151,19 +250,5 @@ int main(int argc, char **argv) {
   if (!times)
     return fail(times.takeError());
   printTiming(p, *times);
-  StepResult result = (*runner)->result();
-
-  if (!options->saveDir.empty()) {
-    if (llvm::Error e = saveProblem(options->saveDir, p, result))
-      return fail(std::move(e));
-    outs() << "saved inputs, outputs and manifest.json to " << options->saveDir
-           << "\n";
-  }
-  if (!options->verify)
-    return 0;
-  llvm::Expected<bool> ok = verifyStep(p, result);
-  if (!ok)
-    return fail(ok.takeError());
-  outs() << (*ok ? "verify: PASS\n" : "verify: FAIL (beyond tolerance)\n");
-  return *ok ? 0 : 1;
+  return finishStep(*options, p, (*runner)->result());
 }

@@ -1,0 +1,210 @@
+//===- GpuModule.cpp - device memory, cubins and launches -----------------===//
+
+#include "GpuModule.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <mutex>
+
+using namespace mlagen;
+
+llvm::Expected<const CudaDriver &> mlagen::useGpu() {
+  llvm::Expected<const CudaDriver &> driver = CudaDriver::get();
+  if (!driver)
+    return driver.takeError();
+  const CudaDriver &cu = *driver;
+  static CUcontext context = nullptr;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    CUdevice device;
+    llvm::Error e = cu.check(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
+    if (!e)
+      e = cu.check(cu.cuDevicePrimaryCtxRetain(&context, device),
+                   "cuDevicePrimaryCtxRetain");
+    if (e)
+      failure = llvm::toString(std::move(e));
+  });
+  if (!failure.empty())
+    return llvm::createStringError(failure);
+  if (llvm::Error e = cu.check(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent"))
+    return std::move(e);
+  return cu;
+}
+
+llvm::Expected<DeviceMemory> DeviceMemory::allocate(size_t bytes) {
+  llvm::Expected<const CudaDriver &> cu = useGpu();
+  if (!cu)
+    return cu.takeError();
+  DeviceMemory memory;
+  memory.cu = &*cu;
+  memory.bytes = bytes;
+  if (bytes == 0)
+    return memory;
+  if (llvm::Error e =
+          cu->check(cu->cuMemAlloc(&memory.pointer, bytes),
+                    llvm::formatv("cuMemAlloc({0} bytes)", bytes).str()))
+    return std::move(e);
+  return memory;
+}
+
+DeviceMemory &DeviceMemory::operator=(DeviceMemory &&other) {
+  std::swap(cu, other.cu);
+  std::swap(pointer, other.pointer);
+  std::swap(bytes, other.bytes);
+  return *this;
+}
+
+DeviceMemory::~DeviceMemory() {
+  if (pointer)
+    cu->cuMemFree(pointer);
+}
+
+llvm::Error DeviceMemory::upload(const void *data, size_t count) {
+  if (count > bytes)
+    return llvm::createStringError(
+        llvm::formatv("upload of {0} bytes into {1}", count, bytes).str());
+  if (count == 0)
+    return llvm::Error::success();
+  return cu->check(cu->cuMemcpyHtoD(pointer, data, count), "cuMemcpyHtoD");
+}
+
+llvm::Error DeviceMemory::download(void *data, size_t count) const {
+  if (count > bytes)
+    return llvm::createStringError(
+        llvm::formatv("download of {0} bytes from {1}", count, bytes).str());
+  if (count == 0)
+    return llvm::Error::success();
+  return cu->check(cu->cuMemcpyDtoH(data, pointer, count), "cuMemcpyDtoH");
+}
+
+llvm::Expected<std::unique_ptr<GpuModule>>
+GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
+                int64_t sharedMemoryPerBlock) {
+  llvm::Expected<const CudaDriver &> cu = useGpu();
+  if (!cu)
+    return cu.takeError();
+  auto module = std::unique_ptr<GpuModule>(new GpuModule());
+  module->cu = &*cu;
+  if (llvm::Error e =
+          cu->check(cu->cuModuleLoadData(&module->module, cubin.data()),
+                    "cuModuleLoadData"))
+    return std::move(e);
+  for (const KernelLaunch &k : kernels) {
+    CUfunction function;
+    if (llvm::Error e = cu->check(
+            cu->cuModuleGetFunction(&function, module->module, k.name.c_str()),
+            "cuModuleGetFunction(" + k.name + ")"))
+      return std::move(e);
+    if (k.dynamicSharedBytes > sharedMemoryPerBlock)
+      return llvm::createStringError(
+          llvm::formatv("{0} needs {1} bytes of shared memory per CTA; the GPU "
+                        "offers {2}",
+                        k.name, k.dynamicSharedBytes, sharedMemoryPerBlock)
+              .str());
+    if (llvm::Error e = cu->check(
+            cu->cuFuncSetAttribute(
+                function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                int(k.dynamicSharedBytes)),
+            "cuFuncSetAttribute(" + k.name + ")"))
+      return std::move(e);
+    module->functions.push_back(function);
+  }
+  module->launches = std::move(kernels);
+  return module;
+}
+
+GpuModule::~GpuModule() {
+  if (module)
+    cu->cuModuleUnload(module);
+}
+
+llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
+                              CUstream stream) const {
+  const KernelLaunch &k = launches[index];
+  // Storage for each argument, then a pointer to each (cuLaunchKernel).
+  std::vector<CUdeviceptr> pointers;
+  std::vector<int> ints;
+  std::vector<const CUtensorMap *> maps;
+  pointers.reserve(k.params.size());
+  ints.reserve(k.params.size());
+  std::vector<void *> values;
+  for (const LaunchParam &p : k.params) {
+    auto missing = [&]() {
+      return llvm::createStringError(
+          llvm::formatv("{0}: no value for parameter '{1}' ({2})", k.name,
+                        p.name, p.type)
+              .str());
+    };
+    if (p.tensorMap) {
+      auto found = args.tensorMaps.find(p.name);
+      if (found == args.tensorMaps.end())
+        return missing();
+      values.push_back(const_cast<CUtensorMap *>(&found->second));
+    } else if (p.isPointer()) {
+      auto found = args.pointers.find(p.name);
+      if (found == args.pointers.end())
+        return missing();
+      pointers.push_back(found->second);
+      values.push_back(&pointers.back());
+    } else if (p.isInt()) {
+      auto found = args.ints.find(p.name);
+      if (found == args.ints.end())
+        return missing();
+      if (found->second < 0 || found->second > INT32_MAX)
+        return llvm::createStringError(
+            llvm::formatv("{0}: parameter '{1}' = {2} does not fit an int",
+                          k.name, p.name, found->second)
+                .str());
+      ints.push_back(int(found->second));
+      values.push_back(&ints.back());
+    } else {
+      return llvm::createStringError(
+          llvm::formatv("{0}: parameter '{1}' has type '{2}', which the "
+                        "runtime cannot pass",
+                        k.name, p.name, p.type)
+              .str());
+    }
+  }
+  llvm::Expected<std::array<unsigned, 3>> grid = k.gridFor(args.ints);
+  if (!grid)
+    return grid.takeError();
+  if ((*grid)[0] == 0 || (*grid)[1] == 0 || (*grid)[2] == 0)
+    return llvm::Error::success(); // nothing to do
+  return cu->check(cu->cuLaunchKernel(functions[index], (*grid)[0], (*grid)[1],
+                                      (*grid)[2], unsigned(k.block), 1, 1,
+                                      unsigned(k.dynamicSharedBytes), stream,
+                                      values.data(), nullptr),
+                   "cuLaunchKernel(" + k.name + ")");
+}
+
+llvm::Expected<CUtensorMap>
+mlagen::encodeTensorMap(const TensorMapDescription &d, CUdeviceptr base,
+                        int64_t rows) {
+  llvm::Expected<const CudaDriver &> cu = useGpu();
+  if (!cu)
+    return cu.takeError();
+  CUtensorMapDataType type;
+  if (d.element == "bf16")
+    type = CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+  else if (d.element == "f16")
+    type = CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  else
+    return llvm::createStringError("tensor map of " + d.tensor +
+                                   ": unknown element type '" + d.element +
+                                   "'");
+  cuuint64_t dims[2] = {cuuint64_t(d.columns), cuuint64_t(rows)};
+  cuuint64_t strides[1] = {cuuint64_t(d.rowStrideBytes)};
+  cuuint32_t box[2] = {cuuint32_t(d.box[0]), cuuint32_t(d.box[1])};
+  cuuint32_t elementStrides[2] = {1, 1};
+  CUtensorMap map;
+  if (llvm::Error e = cu->check(
+          cu->cuTensorMapEncodeTiled(
+              &map, type, 2, reinterpret_cast<void *>(base), dims, strides, box,
+              elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+              CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+              CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+          "cuTensorMapEncodeTiled(" + d.tensor + ")"))
+    return std::move(e);
+  return map;
+}

@@ -1,0 +1,84 @@
+//===- GpuModule.h - device memory, cubins and launches ---------*- C++ -*-===//
+//
+// The driver-level pieces the GPU runners share: the primary context of
+// GPU 0, device memory that frees itself, a loaded cubin whose kernels are
+// launched by name from their launch description (arguments bound by
+// parameter name, grid from the int parameters, dynamic shared memory
+// opted into once), and TMA descriptors encoded from a description.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_RUNTIME_CUDA_GPUMODULE_H
+#define MLAGEN_RUNTIME_CUDA_GPUMODULE_H
+
+#include "CudaDriver.h"
+#include "mlagen/LaunchDescription.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <memory>
+
+namespace mlagen {
+
+/// Makes GPU 0's primary context current on this thread (retained once per
+/// process).
+llvm::Expected<const CudaDriver &> useGpu();
+
+/// Device memory, freed with its owner.
+class DeviceMemory {
+public:
+  static llvm::Expected<DeviceMemory> allocate(size_t bytes);
+  DeviceMemory() = default;
+  DeviceMemory(DeviceMemory &&other) { *this = std::move(other); }
+  DeviceMemory &operator=(DeviceMemory &&other);
+  ~DeviceMemory();
+
+  llvm::Error upload(const void *data, size_t bytes);
+  llvm::Error download(void *data, size_t bytes) const;
+  CUdeviceptr address() const { return pointer; }
+  size_t size() const { return bytes; }
+
+private:
+  const CudaDriver *cu = nullptr;
+  CUdeviceptr pointer = 0;
+  size_t bytes = 0;
+};
+
+/// The values a launch binds to its parameters, by name.
+struct KernelArgs {
+  llvm::StringMap<CUdeviceptr> pointers;
+  llvm::StringMap<int64_t> ints;
+  llvm::StringMap<CUtensorMap> tensorMaps;
+};
+
+class GpuModule {
+public:
+  /// Loads `cubin` and finds each kernel of `kernels`; opts each into its
+  /// dynamic shared memory, failing when the GPU offers less.
+  static llvm::Expected<std::unique_ptr<GpuModule>>
+  load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
+       int64_t sharedMemoryPerBlock);
+  ~GpuModule();
+
+  const std::vector<KernelLaunch> &kernels() const { return launches; }
+
+  /// Launches kernel `index` on `stream`; every parameter must have a
+  /// value in `args` (an error names the one that does not).
+  llvm::Error launch(size_t index, const KernelArgs &args,
+                     CUstream stream = nullptr) const;
+
+private:
+  const CudaDriver *cu = nullptr;
+  CUmodule module = nullptr;
+  std::vector<KernelLaunch> launches;
+  std::vector<CUfunction> functions;
+};
+
+/// The TMA descriptor `description` asks for, over `rows` rows at `base`.
+llvm::Expected<CUtensorMap>
+encodeTensorMap(const TensorMapDescription &description, CUdeviceptr base,
+                int64_t rows);
+
+} // namespace mlagen
+
+#endif // MLAGEN_RUNTIME_CUDA_GPUMODULE_H
