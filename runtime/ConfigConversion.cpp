@@ -2,6 +2,7 @@
 
 #include "mlagen/ConfigConversion.h"
 #include "dialect/ModelPresets.h"
+#include "mlagen/Presets.h"
 
 using namespace mlagen;
 using namespace mlir::mla;
@@ -56,4 +57,13 @@ llvm::Expected<ConfigAttr> mlagen::lookupPreset(mlir::MLIRContext *context,
     known += (known.empty() ? "" : ", ") + preset.name.str();
   return llvm::createStringError("unknown preset '" + name +
                                  "'; known presets: " + known);
+}
+
+llvm::Expected<LayerConfig> mlagen::presetLayerConfig(llvm::StringRef name) {
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::mla::MlaDialect>();
+  llvm::Expected<ConfigAttr> config = lookupPreset(&context, name);
+  if (!config)
+    return config.takeError();
+  return toLayerConfig(*config);
 }

@@ -7,7 +7,7 @@ using namespace mlagen;
 using llvm::formatv;
 
 /// #mla.config<...> for `c` with every field spelled out.
-static std::string configText(const LayerConfig &c, StorageType storage) {
+std::string mlagen::configText(const LayerConfig &c, StorageType storage) {
   std::string yarn;
   if (c.rope.yarn)
     yarn = formatv(", yarn = <factor = {0:e}, original_max_position = {1}, "

@@ -60,13 +60,17 @@ DeviceMemory::~DeviceMemory() {
     cu->cuMemFree(pointer);
 }
 
-llvm::Error DeviceMemory::upload(const void *data, size_t count) {
-  if (count > bytes)
+llvm::Error DeviceMemory::uploadAt(size_t offset, const void *data,
+                                   size_t count) {
+  if (offset > bytes || count > bytes - offset)
     return llvm::createStringError(
-        llvm::formatv("upload of {0} bytes into {1}", count, bytes).str());
+        llvm::formatv("upload of {0} bytes at {1} into {2}", count, offset,
+                      bytes)
+            .str());
   if (count == 0)
     return llvm::Error::success();
-  return cu->check(cu->cuMemcpyHtoD(pointer, data, count), "cuMemcpyHtoD");
+  return cu->check(cu->cuMemcpyHtoD(pointer + offset, data, count),
+                   "cuMemcpyHtoD");
 }
 
 llvm::Error DeviceMemory::download(void *data, size_t count) const {

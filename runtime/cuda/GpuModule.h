@@ -33,7 +33,11 @@ public:
   DeviceMemory &operator=(DeviceMemory &&other);
   ~DeviceMemory();
 
-  llvm::Error upload(const void *data, size_t bytes);
+  llvm::Error upload(const void *data, size_t bytes) {
+    return uploadAt(0, data, bytes);
+  }
+  /// Copies `bytes` from the host to `offset` bytes in.
+  llvm::Error uploadAt(size_t offset, const void *data, size_t bytes);
   llvm::Error download(void *data, size_t bytes) const;
   CUdeviceptr address() const { return pointer; }
   size_t size() const { return bytes; }

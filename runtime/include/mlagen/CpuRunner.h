@@ -21,6 +21,9 @@ namespace mlagen {
 /// sequences' shapes (all of them when `batch` is 0).
 std::string buildStepModule(const Problem &problem, int64_t batch = 0);
 
+/// `config` with `storage` as #mla.config<...> text.
+std::string configText(const LayerConfig &config, StorageType storage);
+
 class CpuRunner {
 public:
   /// Compiles the problem's step; `rewrite` runs mla-rewrite first (else

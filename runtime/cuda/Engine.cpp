@@ -1,0 +1,292 @@
+//===- Engine.cpp - MLA decode on a GPU: the host C++ API -----------------===//
+
+#include "mlagen/Engine.h"
+#include "GpuModule.h"
+#include "dialect/MlaDialect.h"
+#include "mlagen/CpuRunner.h"
+#include "mlagen/CudaUnit.h"
+#include "mlagen/KernelCompiler.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlagen;
+
+struct GpuPagedCache::State {
+  PageTable table;
+  int64_t rowBytes = 0;
+  DeviceMemory rows, blockTable, lengths, appendStarts;
+  uint64_t uploadedVersion = ~uint64_t(0);
+  int64_t uploadedNewTokens = 0;
+  std::optional<CUtensorMap> tensorMap; // for the wgmma kernel's TMA loads
+};
+
+GpuPagedCache::GpuPagedCache(std::unique_ptr<State> state)
+    : state(std::move(state)) {}
+GpuPagedCache::~GpuPagedCache() = default;
+PageTable &GpuPagedCache::table() { return state->table; }
+const PageTable &GpuPagedCache::table() const { return state->table; }
+DevicePtr GpuPagedCache::rows() const { return state->rows.address(); }
+bool GpuPagedCache::uploaded() const {
+  return state->uploadedVersion == state->table.version();
+}
+
+llvm::Error GpuPagedCache::upload(int64_t newTokens) {
+  const PageTable &t = state->table;
+  std::vector<int32_t> starts(t.lengths().size());
+  for (size_t i = 0; i < starts.size(); ++i)
+    starts[i] = std::max<int32_t>(0, t.lengths()[i] - int32_t(newTokens));
+  if (llvm::Error e = state->blockTable.upload(t.blockTable().data(),
+                                               t.blockTable().size() * 4))
+    return e;
+  if (llvm::Error e =
+          state->lengths.upload(t.lengths().data(), t.lengths().size() * 4))
+    return e;
+  if (llvm::Error e =
+          state->appendStarts.upload(starts.data(), starts.size() * 4))
+    return e;
+  state->uploadedVersion = t.version();
+  state->uploadedNewTokens = newTokens;
+  return llvm::Error::success();
+}
+
+llvm::Error GpuPagedCache::writeRows(int64_t slot, int64_t first, int64_t count,
+                                     const void *rows) {
+  if (count < 0)
+    return llvm::createStringError(
+        llvm::formatv("writeRows: count {0} is negative", count).str());
+  const char *bytes = static_cast<const char *>(rows);
+  for (int64_t i = 0; i < count; ++i) {
+    llvm::Expected<int64_t> row = state->table.rowOf(slot, first + i);
+    if (!row)
+      return llvm::createStringError("writeRows: " +
+                                     llvm::toString(row.takeError()));
+    if (llvm::Error e =
+            state->rows.uploadAt(*row * state->rowBytes,
+                                 bytes + i * state->rowBytes, state->rowBytes))
+      return e;
+  }
+  return llvm::Error::success();
+}
+
+struct Engine::State {
+  EngineOptions options;
+  GpuInfo gpu;
+  CudaUnit unit;
+  std::unique_ptr<GpuModule> module;
+  DeviceMemory partialOut, partialLse; // the split-KV workspace
+  int64_t splits = 1;
+};
+
+namespace {
+
+/// The engine's two functions at maxBatch sequences: @append (fused RoPE +
+/// append after seq_lens) and @decode (causal latent attention).
+std::string engineModule(const EngineOptions &o) {
+  const LayerConfig &c = o.config;
+  std::string t = toString(o.storage).str();
+  int64_t b = o.maxBatch, s = o.queryTokens, h = c.heads;
+  int64_t dc = c.kvLoraRank, dr = c.qkRopeHeadDim;
+  return llvm::formatv(
+      R"mlir(!cache = !mla.paged_cache<pages = ?, page_size = {0}, latent = {1}, rope = {2}, {3}>
+#cfg = {4}
+func.func @append(%c_kv: tensor<{5}x{6}x{1}x{3}>, %k_rope: tensor<{5}x{6}x{2}x{3}>,
+                  %cache: !cache, %bt: tensor<{5}x?xi32>, %starts: tensor<{5}xi32>,
+                  %positions: tensor<{5}x{6}xi32>) -> !cache {{
+  %new = mla.cache_append %c_kv, %k_rope into %cache[%bt, %starts] rope(%positions)
+      {{config = #cfg} : tensor<{5}x{6}x{1}x{3}>, tensor<{5}x{6}x{2}x{3}>
+      into !cache[tensor<{5}x?xi32>, tensor<{5}xi32>] rope(tensor<{5}x{6}xi32>)
+  return %new : !cache
+}
+func.func @decode(%q: tensor<{5}x{6}x{7}x{1}x{3}>, %qr: tensor<{5}x{6}x{7}x{2}x{3}>,
+                  %cache: !cache, %bt: tensor<{5}x?xi32>, %lens: tensor<{5}xi32>)
+    -> (tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}xf32>) {{
+  %o, %l = mla.latent_attention %q, %qr, %cache[%bt, %lens] {{causal, config = #cfg}
+      : (tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}x{2}x{3}>, !cache,
+         tensor<{5}x?xi32>, tensor<{5}xi32>)
+      -> (tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}xf32>)
+  return %o, %l : tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}xf32>
+}
+)mlir",
+      o.pageSize, dc, dr, t, configText(c, o.storage), b, s, h);
+}
+
+const KernelLaunch *findKernel(const std::vector<KernelLaunch> &kernels,
+                               llvm::StringRef op, size_t &index) {
+  for (size_t i = 0; i < kernels.size(); ++i)
+    if (kernels[i].op == op) {
+      index = i;
+      return &kernels[i];
+    }
+  return nullptr;
+}
+
+} // namespace
+
+Engine::Engine(std::unique_ptr<State> state) : state(std::move(state)) {}
+Engine::~Engine() = default;
+const GpuInfo &Engine::gpu() const { return state->gpu; }
+const EngineOptions &Engine::options() const { return state->options; }
+int64_t Engine::splits() const { return state->splits; }
+
+llvm::Expected<std::unique_ptr<Engine>>
+Engine::create(const EngineOptions &options) {
+  if (llvm::Error e = checkOptions(options))
+    return std::move(e);
+  llvm::Expected<GpuInfo> gpu = findGpu();
+  if (!gpu)
+    return gpu.takeError();
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->gpu = *gpu;
+
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(engineModule(options), &context);
+  if (!module)
+    return llvm::createStringError("engine: internal error: its IR does not "
+                                   "parse");
+  CudaUnitOptions unitOptions;
+  unitOptions.arch = gpu->arch;
+  unitOptions.splits = options.splits;
+  unitOptions.smCount = gpu->multiprocessors;
+  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, unitOptions);
+  if (!unit)
+    return unit.takeError();
+  state->unit = std::move(*unit);
+
+  std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
+  llvm::Expected<CompileResult> compiled =
+      compiler->compile({state->unit.source, gpu->arch, {}});
+  if (!compiled)
+    return compiled.takeError();
+  llvm::Expected<std::unique_ptr<GpuModule>> loaded = GpuModule::load(
+      compiled->kernel->cubin, state->unit.kernels, gpu->sharedMemoryPerBlock);
+  if (!loaded)
+    return loaded.takeError();
+  state->module = std::move(*loaded);
+
+  size_t index;
+  if (const KernelLaunch *partial = findKernel(
+          state->module->kernels(), "mla.partial_latent_attention", index))
+    state->splits = partial->grid[1].count;
+  int64_t rows = options.maxBatch * options.queryTokens * options.config.heads;
+  llvm::Expected<DeviceMemory> partialOut = DeviceMemory::allocate(
+      state->splits > 1 ? state->splits * rows * options.config.kvLoraRank * 4
+                        : 0);
+  llvm::Expected<DeviceMemory> partialLse =
+      DeviceMemory::allocate(state->splits > 1 ? state->splits * rows * 4 : 0);
+  if (!partialOut)
+    return partialOut.takeError();
+  if (!partialLse)
+    return partialLse.takeError();
+  state->partialOut = std::move(*partialOut);
+  state->partialLse = std::move(*partialLse);
+  return std::unique_ptr<Engine>(new Engine(std::move(state)));
+}
+
+llvm::Expected<std::unique_ptr<GpuPagedCache>>
+Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
+  const EngineOptions &o = state->options;
+  llvm::Expected<PageTable> table =
+      PageTable::create(pages, o.pageSize, slots, width);
+  if (!table)
+    return table.takeError();
+  auto cache = std::make_unique<GpuPagedCache::State>(
+      GpuPagedCache::State{std::move(*table), 0, {}, {}, {}, {}});
+  int64_t rowBytes = o.config.rowWidth() * sizeOf(o.storage);
+  cache->rowBytes = rowBytes;
+  auto allocate = [](int64_t bytes, DeviceMemory &into) -> llvm::Error {
+    llvm::Expected<DeviceMemory> memory = DeviceMemory::allocate(bytes);
+    if (!memory)
+      return memory.takeError();
+    into = std::move(*memory);
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = allocate(pages * o.pageSize * rowBytes, cache->rows))
+    return std::move(e);
+  if (llvm::Error e = allocate(slots * width * 4, cache->blockTable))
+    return std::move(e);
+  if (llvm::Error e = allocate(slots * 4, cache->lengths))
+    return std::move(e);
+  if (llvm::Error e = allocate(slots * 4, cache->appendStarts))
+    return std::move(e);
+  for (const KernelLaunch &k : state->module->kernels())
+    for (const LaunchParam &p : k.params)
+      if (p.tensorMap && !cache->tensorMap) {
+        llvm::Expected<CUtensorMap> map = encodeTensorMap(
+            *p.tensorMap, cache->rows.address(), pages * o.pageSize);
+        if (!map)
+          return map.takeError();
+        cache->tensorMap = *map;
+      }
+  return std::unique_ptr<GpuPagedCache>(new GpuPagedCache(std::move(cache)));
+}
+
+llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
+                           GpuStream stream) {
+  const GpuPagedCache::State &c = *cache.state;
+  if (llvm::Error e = checkAppend(state->options, c.table, cache.uploaded(), b))
+    return e;
+  if (c.uploadedNewTokens != state->options.queryTokens)
+    return llvm::createStringError(
+        llvm::formatv(
+            "append: the cache was uploaded for {0} new tokens, the engine "
+            "appends {1}",
+            c.uploadedNewTokens, state->options.queryTokens)
+            .str());
+  size_t index;
+  if (!findKernel(state->module->kernels(), "mla.cache_append", index))
+    return llvm::createStringError("engine: no append kernel was generated");
+  KernelArgs args;
+  args.pointers = {{"c_kv", b.cKv},
+                   {"k_rope", b.kRope},
+                   {"positions", b.positions},
+                   {"cache", c.rows.address()},
+                   {"block_table", c.blockTable.address()},
+                   {"seq_lens", c.appendStarts.address()}};
+  args.ints = {{"table_width", c.table.width()},
+               {"new_tokens", b.batch * state->options.queryTokens}};
+  return state->module->launch(index, args, static_cast<CUstream>(stream));
+}
+
+llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
+                           GpuStream stream) {
+  const GpuPagedCache::State &c = *cache.state;
+  if (llvm::Error e = checkDecode(state->options, c.table, cache.uploaded(), b))
+    return e;
+  const std::vector<KernelLaunch> &kernels = state->module->kernels();
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const KernelLaunch &k = kernels[i];
+    if (k.op == "mla.cache_append")
+      continue;
+    bool split = k.op == "mla.partial_latent_attention";
+    KernelArgs args;
+    if (k.op == "mla.combine") {
+      args.pointers = {{"partial_out", state->partialOut.address()},
+                       {"partial_lse", state->partialLse.address()},
+                       {"out", b.out},
+                       {"lse", b.lse}};
+      args.ints = {{"rows", b.batch * state->options.queryTokens *
+                                state->options.config.heads}};
+    } else {
+      args.pointers = {{"q_latent", b.qLatent},
+                       {"q_rope", b.qRope},
+                       {"cache", c.rows.address()},
+                       {"block_table", c.blockTable.address()},
+                       {"seq_lens", c.lengths.address()},
+                       {"out", split ? state->partialOut.address() : b.out},
+                       {"lse", split ? state->partialLse.address() : b.lse}};
+      args.ints = {{"table_width", c.table.width()}, {"batch", b.batch}};
+      if (c.tensorMap)
+        args.tensorMaps["cache_map"] = *c.tensorMap;
+    }
+    if (llvm::Error e =
+            state->module->launch(i, args, static_cast<CUstream>(stream)))
+      return e;
+  }
+  return llvm::Error::success();
+}

@@ -1,0 +1,133 @@
+//===- Engine.h - MLA decode on a GPU: the host C++ API ---------*- C++ -*-===//
+//
+// What a serving engine calls. An Engine holds the kernels generated and
+// compiled (or fetched from the kernel cache) for one model config, storage
+// type, page size and decode shape on the GPU at hand; a GpuPagedCache is
+// a paged latent cache in device memory with its PageTable. Per step:
+//
+//   cache->table().extend(slot, S) for each sequence (pages handed out),
+//   cache->upload(S)                (tables to the device; blocking copy),
+//   engine->append(*cache, newTokens, stream)   (fused RoPE + append),
+//   engine->decode(*cache, buffers, stream)     (attention, output + LSE).
+//
+// append and decode only launch kernels on the user's stream with the
+// user's device buffers: no host synchronisation, no allocation, so a step
+// can be captured in a CUDA graph and replayed after upload() wrote new
+// lengths. Arguments are checked before anything is launched; an error
+// names the bad one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_ENGINE_H
+#define MLAGEN_ENGINE_H
+
+#include "mlagen/Gpu.h"
+#include "mlagen/LayerConfig.h"
+#include "mlagen/PageTable.h"
+#include "mlagen/StorageType.h"
+
+#include <memory>
+
+namespace mlagen {
+
+/// A CUstream (cudaStream_t is the same handle); nullptr: the default one.
+using GpuStream = void *;
+/// A device address (CUdeviceptr).
+using DevicePtr = uint64_t;
+
+struct EngineOptions {
+  LayerConfig config;
+  StorageType storage = StorageType::BF16; // bf16 or f16
+  int64_t pageSize = 64;
+  int64_t queryTokens = 1; // S: new tokens per sequence and step, 1 to 8
+  int64_t maxBatch = 1;    // sequences per call, at most
+  int64_t splits = 0;      // KV splits; 0 chooses for the GPU and maxBatch
+};
+
+/// The new tokens of cache slots [0, batch): their rows go after the first
+/// length - S tokens of each slot (upload(S) made room for them).
+struct AppendBuffers {
+  int64_t batch = 0;
+  DevicePtr cKv = 0;       // [batch, S, kv_lora_rank], storage type
+  DevicePtr kRope = 0;     // [batch, S, rope dim], storage type, unrotated
+  DevicePtr positions = 0; // [batch, S] int32, the RoPE positions
+};
+
+/// One decode call over cache slots [0, batch), the last S tokens of each
+/// being the queries' (bottom-right causal).
+struct DecodeBuffers {
+  int64_t batch = 0;
+  DevicePtr qLatent = 0; // [batch, S, heads, kv_lora_rank] absorbed queries
+  DevicePtr qRope = 0;   // [batch, S, heads, rope dim] rotated
+  DevicePtr out = 0;     // [batch, S, heads, kv_lora_rank], storage type
+  DevicePtr lse = 0;     // [batch, S, heads] f32, natural log
+};
+
+class GpuPagedCache {
+public:
+  ~GpuPagedCache();
+  PageTable &table();
+  const PageTable &table() const;
+  /// Copies the block table and lengths to the device (a blocking copy, so
+  /// the host table may change right after); `newTokens` is S of the step
+  /// that follows (its append writes after length - S).
+  llvm::Error upload(int64_t newTokens);
+  /// Whether the device holds the table as it is now.
+  bool uploaded() const;
+  /// Copies `count` rows of `slot`, its tokens [first, first + count), from
+  /// host memory (each kv_lora_rank + rope dim values of the storage type,
+  /// already normalized and rotated) into their pages: for loading a prompt
+  /// computed elsewhere. Blocking; fails for tokens the slot does not hold.
+  llvm::Error writeRows(int64_t slot, int64_t first, int64_t count,
+                        const void *rows);
+  /// [pages, page size, kv_lora_rank + rope dim] rows, storage type.
+  DevicePtr rows() const;
+
+private:
+  friend class Engine;
+  struct State;
+  explicit GpuPagedCache(std::unique_ptr<State> state);
+  std::unique_ptr<State> state;
+};
+
+class Engine {
+public:
+  /// Finds the GPU and generates, compiles (through the kernel cache) and
+  /// loads the kernels; fails with why (no driver or GPU, bad options).
+  static llvm::Expected<std::unique_ptr<Engine>>
+  create(const EngineOptions &options);
+  ~Engine();
+
+  /// A cache of `pages` pages for `slots` sequences of up to `width` pages.
+  llvm::Expected<std::unique_ptr<GpuPagedCache>>
+  allocateCache(int64_t pages, int64_t slots, int64_t width);
+
+  llvm::Error append(GpuPagedCache &cache, const AppendBuffers &buffers,
+                     GpuStream stream);
+  llvm::Error decode(const GpuPagedCache &cache, const DecodeBuffers &buffers,
+                     GpuStream stream);
+
+  const GpuInfo &gpu() const;
+  const EngineOptions &options() const;
+  /// KV splits the decode kernels use.
+  int64_t splits() const;
+
+  /// The checks create() makes on `options`, without a GPU.
+  static llvm::Error checkOptions(const EngineOptions &options);
+  /// The checks decode() and append() make before launching, without a GPU.
+  static llvm::Error checkDecode(const EngineOptions &options,
+                                 const PageTable &table, bool uploaded,
+                                 const DecodeBuffers &buffers);
+  static llvm::Error checkAppend(const EngineOptions &options,
+                                 const PageTable &table, bool uploaded,
+                                 const AppendBuffers &buffers);
+
+private:
+  struct State;
+  explicit Engine(std::unique_ptr<State> state);
+  std::unique_ptr<State> state;
+};
+
+} // namespace mlagen
+
+#endif // MLAGEN_ENGINE_H
