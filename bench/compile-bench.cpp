@@ -1,4 +1,4 @@
-//===- compile-bench.cpp - NVRTC cold compile and warm start -------------===//
+//===- compile-bench.cpp - NVRTC cold compile and warm start --------------===//
 //
 // The JIT's two speed targets, measured as a user meets them: for each
 // target GPU generation, `mla-run --compile-only` generates and compiles

@@ -35,16 +35,29 @@ int fail(llvm::Error error) {
 }
 
 #ifdef EXAMPLE_HAVE_CUDA
-/// A device copy of `values` in `type`, owned by the example.
-void *toDevice(StorageType type, const std::vector<float> &values) {
-  StorageBuffer buffer(type, values);
-  void *device = nullptr;
+/// Device memory the example owns, freed with it.
+struct DeviceBuffer {
+  void *pointer = nullptr;
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+  ~DeviceBuffer() { cudaFree(pointer); }
+  DevicePtr address() const { return DevicePtr(pointer); }
+};
+
+/// `buffer` holding `values` in `type`; false if CUDA fails.
+bool toDevice(StorageType type, const std::vector<float> &values,
+              DeviceBuffer &buffer) {
+  StorageBuffer stored(type, values);
   size_t bytes = values.size() * sizeOf(type);
-  if (cudaMalloc(&device, bytes) != cudaSuccess ||
-      cudaMemcpy(device, buffer.data(), bytes, cudaMemcpyHostToDevice) !=
-          cudaSuccess)
-    return nullptr;
-  return device;
+  return cudaMalloc(&buffer.pointer, bytes) == cudaSuccess &&
+         cudaMemcpy(buffer.pointer, stored.data(), bytes,
+                    cudaMemcpyHostToDevice) == cudaSuccess;
+}
+
+int cudaFailure(const char *what) {
+  std::fprintf(stderr, "decode-step: %s failed\n", what);
+  return 1;
 }
 
 /// The step on the GPU through the host API; compares with `cpu`.
@@ -58,7 +71,6 @@ int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
   if (!cache)
     return fail(cache.takeError());
   PageTable &table = (*cache)->table();
-  std::vector<float> row(c.rowWidth());
   for (int64_t b = 0; b < batch; ++b) {
     int64_t length = p.table.seqLens[b];
     if (llvm::Error e = table.extend(b, length))
@@ -77,43 +89,59 @@ int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
     return fail(std::move(e));
 
   size_t rows = batch * s * c.heads;
-  DecodeBuffers buffers;
-  buffers.batch = batch;
-  buffers.qLatent = DevicePtr(toDevice(p.shape.storage, p.qLatent));
-  buffers.qRope = DevicePtr(toDevice(p.shape.storage, p.qRope));
-  buffers.out = DevicePtr(
-      toDevice(p.shape.storage, std::vector<float>(rows * c.kvLoraRank)));
-  buffers.lse = DevicePtr(toDevice(StorageType::F32, std::vector<float>(rows)));
+  DeviceBuffer q, qr, out, lse;
+  if (!toDevice(p.shape.storage, p.qLatent, q) ||
+      !toDevice(p.shape.storage, p.qRope, qr) ||
+      !toDevice(p.shape.storage, std::vector<float>(rows * c.kvLoraRank),
+                out) ||
+      !toDevice(StorageType::F32, std::vector<float>(rows), lse))
+    return cudaFailure("allocating the step's buffers");
+  DecodeBuffers buffers{batch, q.address(), qr.address(), out.address(),
+                        lse.address()};
   cudaStream_t stream;
-  cudaStreamCreate(&stream);
-  if (llvm::Error e = engine->decode(**cache, buffers, stream))
-    return fail(std::move(e));
-  if (cudaStreamSynchronize(stream) != cudaSuccess) {
-    std::fprintf(stderr, "decode-step: the decode kernels failed\n");
-    return 1;
-  }
-  StorageBuffer out(p.shape.storage, rows * c.kvLoraRank);
-  std::vector<float> lse(rows);
-  cudaMemcpy(out.data(), reinterpret_cast<void *>(buffers.out),
-             out.size() * sizeOf(p.shape.storage), cudaMemcpyDeviceToHost);
-  cudaMemcpy(lse.data(), reinterpret_cast<void *>(buffers.lse), rows * 4,
-             cudaMemcpyDeviceToHost);
+  if (cudaStreamCreate(&stream) != cudaSuccess)
+    return cudaFailure("cudaStreamCreate");
+  llvm::Error decoded = engine->decode(**cache, buffers, stream);
+  cudaError_t finished = cudaStreamSynchronize(stream);
+  cudaStreamDestroy(stream);
+  if (decoded)
+    return fail(std::move(decoded));
+  if (finished != cudaSuccess)
+    return cudaFailure("the decode kernels");
+  StorageBuffer gpuOut(p.shape.storage, rows * c.kvLoraRank);
+  std::vector<float> gpuLse(rows);
+  if (cudaMemcpy(gpuOut.data(), out.pointer,
+                 gpuOut.size() * sizeOf(p.shape.storage),
+                 cudaMemcpyDeviceToHost) != cudaSuccess ||
+      cudaMemcpy(gpuLse.data(), lse.pointer, rows * 4,
+                 cudaMemcpyDeviceToHost) != cudaSuccess)
+    return cudaFailure("reading the results back");
 
-  std::vector<float> gpuOut = out.values();
+  // A NaN anywhere, or an infinity where the CPU has none, fails.
+  std::vector<float> values = gpuOut.values();
   double outError = 0, lseError = 0, largest = 0;
-  for (size_t i = 0; i < gpuOut.size(); ++i) {
-    outError = std::max(outError, double(std::fabs(gpuOut[i] - cpu.out[i])));
+  bool finite = true;
+  for (size_t i = 0; i < values.size(); ++i) {
+    finite = finite && !std::isnan(values[i]);
+    outError = std::max(outError, double(std::fabs(values[i] - cpu.out[i])));
     largest = std::max(largest, double(std::fabs(cpu.out[i])));
   }
-  for (size_t i = 0; i < rows; ++i)
-    if (!(std::isinf(lse[i]) && std::isinf(cpu.lse[i])))
-      lseError = std::max(lseError, double(std::fabs(lse[i] - cpu.lse[i])));
+  for (size_t i = 0; i < rows; ++i) {
+    if (std::isinf(gpuLse[i]) || std::isinf(cpu.lse[i])) {
+      finite = finite && gpuLse[i] == cpu.lse[i];
+      continue;
+    }
+    finite = finite && !std::isnan(gpuLse[i]);
+    lseError = std::max(lseError, double(std::fabs(gpuLse[i] - cpu.lse[i])));
+  }
   // bf16 outputs: a few ulps of the largest value.
-  bool ok = outError <= 0x1p-6 * std::max(1.0, largest) && lseError <= 1e-3;
+  bool ok =
+      finite && outError <= 0x1p-6 * std::max(1.0, largest) && lseError <= 1e-3;
   std::printf("GPU %s (%s, %lld splits): max |out - cpu| %.3g (max |cpu| "
-              "%.3g), max |lse - cpu| %.3g: %s\n",
+              "%.3g), max |lse - cpu| %.3g%s: %s\n",
               engine->gpu().name.c_str(), engine->gpu().arch.c_str(),
               (long long)engine->splits(), outError, largest, lseError,
+              finite ? "" : ", NaN or mismatched infinity",
               ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }

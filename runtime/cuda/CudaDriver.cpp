@@ -65,9 +65,12 @@ llvm::Expected<const CudaDriver &> CudaDriver::get() {
 llvm::Error CudaDriver::check(CUresult result, llvm::StringRef what) const {
   if (result == CUDA_SUCCESS)
     return llvm::Error::success();
-  const char *name = "unknown error", *text = "";
-  cuGetErrorName(result, &name);
-  cuGetErrorString(result, &text);
-  return llvm::createStringError(llvm::Twine(what) + ": " + name + " (" +
-                                 (text ? text : "") + ")");
+  const char *name = nullptr, *text = nullptr;
+  if (cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
+    return llvm::createStringError(llvm::Twine(what) + ": CUresult " +
+                                   llvm::Twine(int(result)));
+  if (cuGetErrorString(result, &text) != CUDA_SUCCESS || !text)
+    text = "";
+  return llvm::createStringError(llvm::Twine(what) + ": " + name + " (" + text +
+                                 ")");
 }

@@ -15,7 +15,7 @@ using namespace mlagen;
 
 struct GpuPagedCache::State {
   PageTable table;
-  int64_t rowBytes = 0;
+  int64_t rowBytes = 0; // of the engine that allocated it
   DeviceMemory rows, blockTable, lengths, appendStarts;
   uint64_t uploadedVersion = ~uint64_t(0);
   int64_t uploadedNewTokens = 0;
@@ -226,9 +226,26 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
   return std::unique_ptr<GpuPagedCache>(new GpuPagedCache(std::move(cache)));
 }
 
+/// A cache another engine (another config or storage) allocated would be
+/// read with the wrong row layout.
+static llvm::Error checkCacheRows(llvm::StringRef call,
+                                  const EngineOptions &options,
+                                  int64_t rowBytes) {
+  int64_t expected = options.config.rowWidth() * sizeOf(options.storage);
+  if (rowBytes == expected)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::formatv("{0}: the cache holds rows of {1} bytes, the engine's "
+                    "kernels read rows of {2} (another config or storage)",
+                    call, rowBytes, expected)
+          .str());
+}
+
 llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
+  if (llvm::Error e = checkCacheRows("append", state->options, c.rowBytes))
+    return e;
   if (llvm::Error e = checkAppend(state->options, c.table, cache.uploaded(), b))
     return e;
   if (c.uploadedNewTokens != state->options.queryTokens)
@@ -256,6 +273,8 @@ llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
 llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
+  if (llvm::Error e = checkCacheRows("decode", state->options, c.rowBytes))
+    return e;
   if (llvm::Error e = checkDecode(state->options, c.table, cache.uploaded(), b))
     return e;
   const std::vector<KernelLaunch> &kernels = state->module->kernels();

@@ -22,7 +22,8 @@ struct GpuAttentionRunner::State {
   // Inputs, outputs and the split-KV workspace.
   DeviceMemory qLatent, qRope, cache, blockTable, seqLens, out, lse, partialOut,
       partialLse;
-  int64_t rows = 0; // query rows: batch x tokens x heads
+  int64_t rows = 0;                    // query rows: batch x tokens x heads
+  std::optional<CUtensorMap> cacheMap; // for the wgmma kernel's TMA loads
 };
 
 namespace {
@@ -150,6 +151,16 @@ GpuAttentionRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
   if (llvm::Error e = take(DeviceMemory::allocate(maxSplits * state->rows * 4),
                            state->partialLse))
     return std::move(e);
+  for (const KernelLaunch &k : state->unit.kernels)
+    for (const LaunchParam &param : k.params)
+      if (param.tensorMap && !state->cacheMap) {
+        llvm::Expected<CUtensorMap> map =
+            encodeTensorMap(*param.tensorMap, state->cache.address(),
+                            p.cache.numPages * p.cache.pageSize);
+        if (!map)
+          return map.takeError();
+        state->cacheMap = *map;
+      }
   return std::unique_ptr<GpuAttentionRunner>(
       new GpuAttentionRunner(std::move(state)));
 }
@@ -172,15 +183,8 @@ llvm::Error GpuAttentionRunner::run() {
       args.pointers["lse"] =
           split ? state->partialLse.address() : state->lse.address();
       args.ints = {{"table_width", p.table.width}, {"batch", p.shape.batch()}};
-      for (const LaunchParam &param : k.params)
-        if (param.tensorMap) {
-          llvm::Expected<CUtensorMap> map =
-              encodeTensorMap(*param.tensorMap, state->cache.address(),
-                              p.cache.numPages * p.cache.pageSize);
-          if (!map)
-            return map.takeError();
-          args.tensorMaps[param.name] = *map;
-        }
+      if (state->cacheMap)
+        args.tensorMaps["cache_map"] = *state->cacheMap;
     } else { // the combine
       args.pointers = {{"partial_out", state->partialOut.address()},
                        {"partial_lse", state->partialLse.address()},
@@ -191,10 +195,11 @@ llvm::Error GpuAttentionRunner::run() {
     if (llvm::Error e = state->module->launch(i, args))
       return e;
   }
-  llvm::Expected<const CudaDriver &> cu = useGpu();
-  if (!cu)
-    return cu.takeError();
-  return cu->check(cu->cuStreamSynchronize(nullptr), "the step's kernels");
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
+  const CudaDriver &cu = scope->driver();
+  return cu.check(cu.cuStreamSynchronize(nullptr), "the step's kernels");
 }
 
 llvm::Expected<StepResult> GpuAttentionRunner::result() const {

@@ -8,11 +8,10 @@
 
 using namespace mlagen;
 
-llvm::Expected<const CudaDriver &> mlagen::useGpu() {
-  llvm::Expected<const CudaDriver &> driver = CudaDriver::get();
-  if (!driver)
-    return driver.takeError();
-  const CudaDriver &cu = *driver;
+namespace {
+
+/// GPU 0's primary context, retained the first time (thread-safe).
+llvm::Expected<CUcontext> primaryContext(const CudaDriver &cu) {
   static CUcontext context = nullptr;
   static std::string failure;
   static std::once_flag once;
@@ -27,17 +26,37 @@ llvm::Expected<const CudaDriver &> mlagen::useGpu() {
   });
   if (!failure.empty())
     return llvm::createStringError(failure);
-  if (llvm::Error e = cu.check(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent"))
+  return context;
+}
+
+} // namespace
+
+llvm::Expected<GpuContextScope> GpuContextScope::enter() {
+  llvm::Expected<const CudaDriver &> driver = CudaDriver::get();
+  if (!driver)
+    return driver.takeError();
+  llvm::Expected<CUcontext> context = primaryContext(*driver);
+  if (!context)
+    return context.takeError();
+  if (llvm::Error e =
+          driver->check(driver->cuCtxPushCurrent(*context), "cuCtxPushCurrent"))
     return std::move(e);
-  return cu;
+  return GpuContextScope(*driver);
+}
+
+GpuContextScope::~GpuContextScope() {
+  CUcontext popped;
+  if (pushed)
+    cu->cuCtxPopCurrent(&popped);
 }
 
 llvm::Expected<DeviceMemory> DeviceMemory::allocate(size_t bytes) {
-  llvm::Expected<const CudaDriver &> cu = useGpu();
-  if (!cu)
-    return cu.takeError();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
+  const CudaDriver *cu = &scope->driver();
   DeviceMemory memory;
-  memory.cu = &*cu;
+  memory.cu = cu;
   memory.bytes = bytes;
   if (bytes == 0)
     return memory;
@@ -56,8 +75,14 @@ DeviceMemory &DeviceMemory::operator=(DeviceMemory &&other) {
 }
 
 DeviceMemory::~DeviceMemory() {
-  if (pointer)
-    cu->cuMemFree(pointer);
+  if (!pointer)
+    return;
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope) { // the context that holds it is gone: nothing to free
+    llvm::consumeError(scope.takeError());
+    return;
+  }
+  cu->cuMemFree(pointer);
 }
 
 llvm::Error DeviceMemory::uploadAt(size_t offset, const void *data,
@@ -69,6 +94,9 @@ llvm::Error DeviceMemory::uploadAt(size_t offset, const void *data,
             .str());
   if (count == 0)
     return llvm::Error::success();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
   return cu->check(cu->cuMemcpyHtoD(pointer + offset, data, count),
                    "cuMemcpyHtoD");
 }
@@ -79,17 +107,21 @@ llvm::Error DeviceMemory::download(void *data, size_t count) const {
         llvm::formatv("download of {0} bytes from {1}", count, bytes).str());
   if (count == 0)
     return llvm::Error::success();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
   return cu->check(cu->cuMemcpyDtoH(data, pointer, count), "cuMemcpyDtoH");
 }
 
 llvm::Expected<std::unique_ptr<GpuModule>>
 GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
                 int64_t sharedMemoryPerBlock) {
-  llvm::Expected<const CudaDriver &> cu = useGpu();
-  if (!cu)
-    return cu.takeError();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
+  const CudaDriver *cu = &scope->driver();
   auto module = std::unique_ptr<GpuModule>(new GpuModule());
-  module->cu = &*cu;
+  module->cu = cu;
   if (llvm::Error e =
           cu->check(cu->cuModuleLoadData(&module->module, cubin.data()),
                     "cuModuleLoadData"))
@@ -119,8 +151,14 @@ GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
 }
 
 GpuModule::~GpuModule() {
-  if (module)
-    cu->cuModuleUnload(module);
+  if (!module)
+    return;
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope) {
+    llvm::consumeError(scope.takeError());
+    return;
+  }
+  cu->cuModuleUnload(module);
 }
 
 llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
@@ -129,7 +167,6 @@ llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
   // Storage for each argument, then a pointer to each (cuLaunchKernel).
   std::vector<CUdeviceptr> pointers;
   std::vector<int> ints;
-  std::vector<const CUtensorMap *> maps;
   pointers.reserve(k.params.size());
   ints.reserve(k.params.size());
   std::vector<void *> values;
@@ -175,6 +212,9 @@ llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
     return grid.takeError();
   if ((*grid)[0] == 0 || (*grid)[1] == 0 || (*grid)[2] == 0)
     return llvm::Error::success(); // nothing to do
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
   return cu->check(cu->cuLaunchKernel(functions[index], (*grid)[0], (*grid)[1],
                                       (*grid)[2], unsigned(k.block), 1, 1,
                                       unsigned(k.dynamicSharedBytes), stream,
@@ -185,9 +225,10 @@ llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
 llvm::Expected<CUtensorMap>
 mlagen::encodeTensorMap(const TensorMapDescription &d, CUdeviceptr base,
                         int64_t rows) {
-  llvm::Expected<const CudaDriver &> cu = useGpu();
-  if (!cu)
-    return cu.takeError();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  if (!scope)
+    return scope.takeError();
+  const CudaDriver *cu = &scope->driver();
   CUtensorMapDataType type;
   if (d.element == "bf16")
     type = CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;

@@ -1,10 +1,11 @@
 //===- GpuModule.h - device memory, cubins and launches ---------*- C++ -*-===//
 //
 // The driver-level pieces the GPU runners share: the primary context of
-// GPU 0, device memory that frees itself, a loaded cubin whose kernels are
-// launched by name from their launch description (arguments bound by
-// parameter name, grid from the int parameters, dynamic shared memory
-// opted into once), and TMA descriptors encoded from a description.
+// GPU 0 (made current around each call), device memory that frees itself, a
+// loaded cubin whose kernels are launched by name from their launch description
+// (arguments bound by parameter name, grid from the int parameters, dynamic
+// shared memory opted into once), and TMA descriptors encoded from a
+// description.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +21,27 @@
 
 namespace mlagen {
 
-/// Makes GPU 0's primary context current on this thread (retained once per
-/// process).
-llvm::Expected<const CudaDriver &> useGpu();
+/// GPU 0's primary context (retained once per process) current on this
+/// thread for the guard's life; the caller's own context is current again
+/// after (cuCtxPushCurrent / cuCtxPopCurrent). Every driver call mlagen
+/// makes runs inside one, so callers on any thread, with any context of
+/// their own, get the same behaviour.
+class GpuContextScope {
+public:
+  static llvm::Expected<GpuContextScope> enter();
+  GpuContextScope(GpuContextScope &&other)
+      : cu(other.cu), pushed(other.pushed) {
+    other.pushed = false;
+  }
+  GpuContextScope &operator=(GpuContextScope &&) = delete;
+  ~GpuContextScope();
+  const CudaDriver &driver() const { return *cu; }
+
+private:
+  GpuContextScope(const CudaDriver &cu) : cu(&cu), pushed(true) {}
+  const CudaDriver *cu;
+  bool pushed;
+};
 
 /// Device memory, freed with its owner.
 class DeviceMemory {

@@ -13,8 +13,10 @@
 // append and decode only launch kernels on the user's stream with the
 // user's device buffers: no host synchronisation, no allocation, so a step
 // can be captured in a CUDA graph and replayed after upload() wrote new
-// lengths. Arguments are checked before anything is launched; an error
-// names the bad one.
+// lengths (the graph keeps the engine's kernels and the cache's memory:
+// destroy it first). One engine has one split-KV workspace: its decodes
+// must not run concurrently on different streams. Arguments are checked
+// before anything is launched; an error names the bad one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,16 +70,19 @@ public:
   ~GpuPagedCache();
   PageTable &table();
   const PageTable &table() const;
-  /// Copies the block table and lengths to the device (a blocking copy, so
-  /// the host table may change right after); `newTokens` is S of the step
-  /// that follows (its append writes after length - S).
+  /// Copies the block table and lengths to the device; `newTokens` is S of
+  /// the step that follows (its append writes after length - S). The copy
+  /// is ordered like cuMemcpyHtoD (the legacy default stream): the host
+  /// table may change as soon as it returns, but kernels of an earlier
+  /// step on a non-blocking stream must have finished before it is called.
   llvm::Error upload(int64_t newTokens);
   /// Whether the device holds the table as it is now.
   bool uploaded() const;
   /// Copies `count` rows of `slot`, its tokens [first, first + count), from
   /// host memory (each kv_lora_rank + rope dim values of the storage type,
   /// already normalized and rotated) into their pages: for loading a prompt
-  /// computed elsewhere. Blocking; fails for tokens the slot does not hold.
+  /// computed elsewhere. Ordered like upload(); fails for tokens the slot
+  /// does not hold.
   llvm::Error writeRows(int64_t slot, int64_t first, int64_t count,
                         const void *rows);
   /// [pages, page size, kv_lora_rank + rope dim] rows, storage type.

@@ -1,4 +1,4 @@
-//===- Gpu.h - the GPU at hand, if any ---------------------------*- C++
+//===- Gpu.h - the GPU at hand, if any --------------------------*- C++ -*-===//
 //-*-===//
 //
 // Whether this process can use a GPU: the CUDA driver is loaded at run time

@@ -1,4 +1,4 @@
-//===- GpuAttentionRunner.h - a decode attention step on the GPU -*- C++
+//===- GpuAttentionRunner.h - decode attention on the GPU -------*- C++ -*-===//
 //-*-===//
 //
 // mla-run's GPU back end for attention mode: the step's IR (latent

@@ -1,4 +1,4 @@
-//===- Presets.h - model configs by name -------------------------*- C++
+//===- Presets.h - model configs by name ------------------------*- C++ -*-===//
 //-*-===//
 
 #ifndef MLAGEN_PRESETS_H
