@@ -1,6 +1,7 @@
 //===- Engine.cpp - MLA decode on a GPU: the host C++ API -----------------===//
 
 #include "mlagen/Engine.h"
+#include "EngineUnit.h"
 #include "GpuModule.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
@@ -81,8 +82,9 @@ struct Engine::State {
 
 namespace {
 
-/// The engine's two functions at maxBatch sequences: @append (fused RoPE +
-/// append after seq_lens) and @decode (causal latent attention).
+/// The engine's functions: @append (fused RoPE + append after seq_lens)
+/// and @decode (causal latent attention) at maxBatch sequences, @prefill
+/// (causal MHA attention) for any batch and lengths.
 std::string engineModule(const EngineOptions &o) {
   const LayerConfig &c = o.config;
   std::string t = toString(o.storage).str();
@@ -108,8 +110,19 @@ func.func @decode(%q: tensor<{5}x{6}x{7}x{1}x{3}>, %qr: tensor<{5}x{6}x{7}x{2}x{
       -> (tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}xf32>)
   return %o, %l : tensor<{5}x{6}x{7}x{1}x{3}>, tensor<{5}x{6}x{7}xf32>
 }
+func.func @prefill(%qn: tensor<?x?x{7}x{8}x{3}>, %qr: tensor<?x?x{7}x{2}x{3}>,
+                   %kn: tensor<?x?x{7}x{8}x{3}>, %kr: tensor<?x?x{2}x{3}>,
+                   %v: tensor<?x?x{7}x{9}x{3}>, %lens: tensor<?xi32>)
+    -> (tensor<?x?x{7}x{9}x{3}>, tensor<?x?x{7}xf32>) {{
+  %o, %l = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens {{causal, config = #cfg}
+      : (tensor<?x?x{7}x{8}x{3}>, tensor<?x?x{7}x{2}x{3}>, tensor<?x?x{7}x{8}x{3}>,
+         tensor<?x?x{2}x{3}>, tensor<?x?x{7}x{9}x{3}>, tensor<?xi32>)
+      -> (tensor<?x?x{7}x{9}x{3}>, tensor<?x?x{7}xf32>)
+  return %o, %l : tensor<?x?x{7}x{9}x{3}>, tensor<?x?x{7}xf32>
+}
 )mlir",
-      o.pageSize, dc, dr, t, configText(c, o.storage), b, s, h);
+      o.pageSize, dc, dr, t, configText(c, o.storage), b, s, h, c.qkNopeHeadDim,
+      c.vHeadDim);
 }
 
 const KernelLaunch *findKernel(const std::vector<KernelLaunch> &kernels,
@@ -123,6 +136,24 @@ const KernelLaunch *findKernel(const std::vector<KernelLaunch> &kernels,
 }
 
 } // namespace
+
+llvm::Expected<CudaUnit>
+mlagen::generateEngineUnit(const EngineOptions &options, llvm::StringRef arch,
+                           int64_t smCount) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(engineModule(options), &context);
+  if (!module)
+    return llvm::createStringError("engine: internal error: its IR does not "
+                                   "parse");
+  CudaUnitOptions unitOptions;
+  unitOptions.arch = arch.str();
+  unitOptions.splits = options.splits;
+  unitOptions.smCount = smCount;
+  return generateCudaUnit(*module, unitOptions);
+}
 
 Engine::Engine(std::unique_ptr<State> state) : state(std::move(state)) {}
 Engine::~Engine() = default;
@@ -141,19 +172,8 @@ Engine::create(const EngineOptions &options) {
   state->options = options;
   state->gpu = *gpu;
 
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(engineModule(options), &context);
-  if (!module)
-    return llvm::createStringError("engine: internal error: its IR does not "
-                                   "parse");
-  CudaUnitOptions unitOptions;
-  unitOptions.arch = gpu->arch;
-  unitOptions.splits = options.splits;
-  unitOptions.smCount = gpu->multiprocessors;
-  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, unitOptions);
+  llvm::Expected<CudaUnit> unit =
+      generateEngineUnit(options, gpu->arch, gpu->multiprocessors);
   if (!unit)
     return unit.takeError();
   state->unit = std::move(*unit);
@@ -280,7 +300,7 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
   const std::vector<KernelLaunch> &kernels = state->module->kernels();
   for (size_t i = 0; i < kernels.size(); ++i) {
     const KernelLaunch &k = kernels[i];
-    if (k.op == "mla.cache_append")
+    if (k.op == "mla.cache_append" || k.op == "mla.mha_attention")
       continue;
     bool split = k.op == "mla.partial_latent_attention";
     KernelArgs args;
@@ -308,4 +328,20 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
       return e;
   }
   return llvm::Error::success();
+}
+
+llvm::Error Engine::prefill(const PrefillBuffers &b, GpuStream stream) {
+  if (llvm::Error e = checkPrefill(b))
+    return e;
+  size_t index;
+  if (!findKernel(state->module->kernels(), "mla.mha_attention", index))
+    return llvm::createStringError("engine: no prefill kernel was generated");
+  KernelArgs args;
+  args.pointers = {{"q_nope", b.qNope}, {"q_rope", b.qRope},
+                   {"k_nope", b.kNope}, {"k_rope", b.kRope},
+                   {"v", b.v},          {"seq_lens", b.seqLens},
+                   {"out", b.out},      {"lse", b.lse}};
+  args.ints = {
+      {"tokens", b.tokens}, {"key_tokens", b.keyTokens}, {"batch", b.batch}};
+  return state->module->launch(index, args, static_cast<CUstream>(stream));
 }

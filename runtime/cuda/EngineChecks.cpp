@@ -9,6 +9,8 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <limits>
+
 using namespace mlagen;
 
 namespace {
@@ -112,5 +114,27 @@ llvm::Error Engine::checkAppend(const EngineOptions &options,
                                  "first)",
                                  slot, table.length(slot),
                                  options.queryTokens));
+  return llvm::Error::success();
+}
+
+llvm::Error Engine::checkPrefill(const PrefillBuffers &b) {
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  if (b.batch < 1 || b.tokens < 1 || b.keyTokens < 1 || b.batch > kMax ||
+      b.tokens > kMax || b.keyTokens > kMax)
+    return error(llvm::formatv("prefill: batch ({0}), tokens ({1}) and "
+                               "keyTokens ({2}) must be in [1, 2^31)",
+                               b.batch, b.tokens, b.keyTokens));
+  struct {
+    const char *name;
+    DevicePtr pointer;
+    int64_t alignment;
+  } buffers[] = {{"qNope", b.qNope, 16}, {"qRope", b.qRope, 16},
+                 {"kNope", b.kNope, 16}, {"kRope", b.kRope, 16},
+                 {"v", b.v, 16},         {"seqLens", b.seqLens, 4},
+                 {"out", b.out, 4},      {"lse", b.lse, 4}};
+  for (const auto &buffer : buffers)
+    if (llvm::Error e = checkPointer("prefill", buffer.name, buffer.pointer,
+                                     buffer.alignment))
+      return e;
   return llvm::Error::success();
 }

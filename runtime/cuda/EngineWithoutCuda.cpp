@@ -63,6 +63,9 @@ llvm::Error GpuPagedCache::writeRows(int64_t, int64_t, int64_t, const void *) {
   return noCuda();
 }
 DevicePtr GpuPagedCache::rows() const { return 0; }
+llvm::Error Engine::prefill(const PrefillBuffers &, GpuStream) {
+  return noCuda();
+}
 const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
 int64_t Engine::splits() const { return 0; }

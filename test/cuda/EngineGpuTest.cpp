@@ -9,7 +9,8 @@
 //     lengths 0, 1, page boundaries, long);
 //   - append (fused RoPE) writes each new token's rotated row;
 //   - a decode captured in a CUDA graph replays to the same result, and
-//     after the lengths grow and upload() runs, replays over the new ones.
+//     after the lengths grow and upload() runs, replays over the new ones;
+//   - prefill (MHA form, causal) matches a double-precision definition.
 //
 //===----------------------------------------------------------------------===//
 
@@ -336,6 +337,117 @@ TEST(EngineGraph, ReplaysWithNewLengths) {
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
   cudaStreamDestroy(stream);
+}
+
+/// Causal MHA attention in double precision: the prefill's definition.
+void mhaReference(const LayerConfig &c, int64_t batch, int64_t tokens,
+                  int64_t keyTokens, const std::vector<int32_t> &lengths,
+                  const std::vector<float> &qNope,
+                  const std::vector<float> &qRope,
+                  const std::vector<float> &kNope,
+                  const std::vector<float> &kRope, const std::vector<float> &v,
+                  std::vector<double> &out, std::vector<double> &lse) {
+  int64_t h = c.heads, dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim;
+  int64_t dv = c.vHeadDim;
+  out.assign(batch * tokens * h * dv, 0.0);
+  lse.assign(batch * tokens * h, -INFINITY);
+  std::vector<double> scores(keyTokens);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t head = 0; head < h; ++head) {
+        int64_t visible = std::max<int64_t>(
+            0, std::min<int64_t>(lengths[b], lengths[b] - tokens + 1 + t));
+        if (visible == 0)
+          continue;
+        const float *qn = &qNope[((b * tokens + t) * h + head) * dn];
+        const float *qr = &qRope[((b * tokens + t) * h + head) * dr];
+        double max = -INFINITY;
+        for (int64_t j = 0; j < visible; ++j) {
+          const float *kn = &kNope[((b * keyTokens + j) * h + head) * dn];
+          const float *kr = &kRope[(b * keyTokens + j) * dr];
+          double dot = 0;
+          for (int64_t i = 0; i < dn; ++i)
+            dot += double(qn[i]) * kn[i];
+          for (int64_t i = 0; i < dr; ++i)
+            dot += double(qr[i]) * kr[i];
+          scores[j] = dot * c.softmaxScale();
+          max = std::max(max, scores[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < visible; ++j)
+          sum += std::exp(scores[j] - max);
+        double *o = &out[((b * tokens + t) * h + head) * dv];
+        for (int64_t j = 0; j < visible; ++j) {
+          double p = std::exp(scores[j] - max) / sum;
+          const float *vj = &v[((b * keyTokens + j) * h + head) * dv];
+          for (int64_t i = 0; i < dv; ++i)
+            o[i] += p * vj[i];
+        }
+        lse[(b * tokens + t) * h + head] = max + std::log(sum);
+      }
+}
+
+/// Values exact in bf16 and f16, deterministic.
+std::vector<float> values(size_t count, int seed) {
+  std::vector<float> result(count);
+  for (size_t i = 0; i < count; ++i)
+    result[i] = float(int((i * 2654435761u + seed * 97) % 129) - 64) / 64.0f;
+  return result;
+}
+
+TEST(EnginePrefill, MatchesTheReference) {
+  SKIP_WITHOUT_GPU();
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  const LayerConfig &c = *config;
+  EngineOptions options;
+  options.config = c;
+  llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(options);
+  ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
+  // Lengths: empty, shorter than the prompt, a tile boundary, the longest.
+  int64_t batch = 4, tokens = 70, keyTokens = 200;
+  std::vector<int32_t> lengths = {0, 30, 64, 200};
+  int64_t h = c.heads;
+  std::vector<float> qNope = values(batch * tokens * h * c.qkNopeHeadDim, 1),
+                     qRope = values(batch * tokens * h * c.qkRopeHeadDim, 2),
+                     kNope = values(batch * keyTokens * h * c.qkNopeHeadDim, 3),
+                     kRope = values(batch * keyTokens * c.qkRopeHeadDim, 4),
+                     v = values(batch * keyTokens * h * c.vHeadDim, 5);
+  StorageType t = options.storage;
+  Device dqn = toDevice(t, qNope), dqr = toDevice(t, qRope),
+         dkn = toDevice(t, kNope), dkr = toDevice(t, kRope),
+         dv = toDevice(t, v);
+  Device lens(batch * 4);
+  ASSERT_EQ(cudaMemcpy(lens.pointer, lengths.data(), batch * 4,
+                       cudaMemcpyHostToDevice),
+            cudaSuccess);
+  size_t rows = batch * tokens * h;
+  Device out(rows * c.vHeadDim * sizeOf(t)), lse(rows * 4);
+  PrefillBuffers buffers{batch,         tokens,        keyTokens,
+                         dqn.address(), dqr.address(), dkn.address(),
+                         dkr.address(), dv.address(),  lens.address(),
+                         out.address(), lse.address()};
+  ASSERT_EQ(errorOf((*engine)->prefill(buffers, nullptr)), "no error");
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  StorageBuffer gpuOut(t, rows * c.vHeadDim);
+  std::vector<float> gpuLse(rows);
+  ASSERT_EQ(cudaMemcpy(gpuOut.data(), out.pointer, gpuOut.size() * sizeOf(t),
+                       cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  ASSERT_EQ(
+      cudaMemcpy(gpuLse.data(), lse.pointer, rows * 4, cudaMemcpyDeviceToHost),
+      cudaSuccess);
+  std::vector<double> expectedOut, expectedLse;
+  mhaReference(c, batch, tokens, keyTokens, lengths, qNope, qRope, kNope, kRope,
+               v, expectedOut, expectedLse);
+  ErrorStats outStats = compare(gpuOut.values(), expectedOut);
+  ErrorStats lseStats = compare(gpuLse, expectedLse);
+  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(t)))
+      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine;
+  EXPECT_EQ(lseStats.nans, 0);
+  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
+  EXPECT_LE(lseStats.maxAbs,
+            kLseTolerance * std::max(1.0, lseStats.maxExpected));
 }
 
 } // namespace

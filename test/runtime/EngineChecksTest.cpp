@@ -125,4 +125,27 @@ TEST(EngineChecks, Append) {
             "append: positions is null");
 }
 
+TEST(EngineChecks, Prefill) {
+  PrefillBuffers b{2,      100,    300,    0x1000, 0x2000, 0x3000,
+                   0x4000, 0x5000, 0x6000, 0x7000, 0x8000};
+  EXPECT_EQ(errorOf(Engine::checkPrefill(b)), "no error");
+  PrefillBuffers empty = b;
+  empty.tokens = 0;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(empty)),
+            "prefill: batch (2), tokens (0) and keyTokens (300) must be in "
+            "[1, 2^31)");
+  PrefillBuffers huge = b;
+  huge.keyTokens = int64_t(1) << 31;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(huge)),
+            "prefill: batch (2), tokens (100) and keyTokens (2147483648) must "
+            "be in [1, 2^31)");
+  PrefillBuffers null = b;
+  null.v = 0;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(null)), "prefill: v is null");
+  PrefillBuffers misaligned = b;
+  misaligned.kNope = 0x3004;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(misaligned)),
+            "prefill: kNope (0x3004) is not 16-byte aligned");
+}
+
 } // namespace

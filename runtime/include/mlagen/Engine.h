@@ -10,6 +10,8 @@
 //   engine->append(*cache, newTokens, stream)   (fused RoPE + append),
 //   engine->decode(*cache, buffers, stream)     (attention, output + LSE).
 //
+// and for a prompt, engine->prefill(buffers, stream) (MHA form, causal).
+//
 // append and decode only launch kernels on the user's stream with the
 // user's device buffers: no host synchronisation, no allocation, so a step
 // can be captured in a CUDA graph and replayed after upload() wrote new
@@ -65,6 +67,22 @@ struct DecodeBuffers {
   DevicePtr lse = 0;     // [batch, S, heads] f32, natural log
 };
 
+/// A prefill (the prompt) in MHA form: per sequence, `tokens` queries (the
+/// last of its seqLens[b] keys, bottom-right causal) attend over the
+/// first seqLens[b] of `keyTokens` key rows, K and V already up-projected
+/// per head, the rope key shared by all heads. All buffers the user's.
+struct PrefillBuffers {
+  int64_t batch = 0, tokens = 0, keyTokens = 0;
+  DevicePtr qNope = 0;   // [batch, tokens, heads, qk_nope_head_dim]
+  DevicePtr qRope = 0;   // [batch, tokens, heads, rope dim], rotated
+  DevicePtr kNope = 0;   // [batch, keyTokens, heads, qk_nope_head_dim]
+  DevicePtr kRope = 0;   // [batch, keyTokens, rope dim], rotated
+  DevicePtr v = 0;       // [batch, keyTokens, heads, v_head_dim]
+  DevicePtr seqLens = 0; // [batch] int32, at most keyTokens each
+  DevicePtr out = 0;     // [batch, tokens, heads, v_head_dim], storage type
+  DevicePtr lse = 0;     // [batch, tokens, heads] f32, natural log
+};
+
 class GpuPagedCache {
 public:
   ~GpuPagedCache();
@@ -111,6 +129,8 @@ public:
                      GpuStream stream);
   llvm::Error decode(const GpuPagedCache &cache, const DecodeBuffers &buffers,
                      GpuStream stream);
+  /// The prompt's attention (any batch and lengths; no cache involved).
+  llvm::Error prefill(const PrefillBuffers &buffers, GpuStream stream);
 
   const GpuInfo &gpu() const;
   const EngineOptions &options() const;
@@ -126,6 +146,7 @@ public:
   static llvm::Error checkAppend(const EngineOptions &options,
                                  const PageTable &table, bool uploaded,
                                  const AppendBuffers &buffers);
+  static llvm::Error checkPrefill(const PrefillBuffers &buffers);
 
 private:
   struct State;

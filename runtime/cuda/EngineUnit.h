@@ -1,0 +1,24 @@
+//===- EngineUnit.h - the kernels an Engine generates -----------*- C++ -*-===//
+//
+// The CUDA unit behind an Engine, without a GPU: its append, decode and
+// prefill functions for `options`, through mla-rewrite (splits chosen for
+// `smCount` multiprocessors) and mla-to-cuda for `arch`. Engine::create
+// uses it with the GPU's arch; tests compile it for every target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_RUNTIME_CUDA_ENGINEUNIT_H
+#define MLAGEN_RUNTIME_CUDA_ENGINEUNIT_H
+
+#include "mlagen/CudaUnit.h"
+#include "mlagen/Engine.h"
+
+namespace mlagen {
+
+llvm::Expected<CudaUnit> generateEngineUnit(const EngineOptions &options,
+                                            llvm::StringRef arch,
+                                            int64_t smCount);
+
+} // namespace mlagen
+
+#endif // MLAGEN_RUNTIME_CUDA_ENGINEUNIT_H
