@@ -61,8 +61,9 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
     }
     WalkResult result = getOperation()->walk([&](Operation *op) {
       if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp>(
-              op))
+               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp,
+               CompressQueryOp, CompressKvOp, UpProjectQueryOp,
+               OutputProjectionOp, RopeOp>(op))
         return WalkResult::advance();
       if (op->hasAttr(kCudaTilingAttrName) && !overwrite)
         return WalkResult::advance();

@@ -87,7 +87,7 @@ def MlaCudaTile : Pass<"mla-cuda-tile"> {
     The first step of the CUDA code generation, after the rewrite pipeline.
     Sets `mla.cuda_tiling = #mla.cuda_tiling<...>` on latent attention
     (whole or split), MHA (prefill) attention, the split-KV combine, the
-    cache append and the absorptions: the
+    cache append, the absorptions, the layer's projections and RoPE: the
     architecture, query rows per CTA, keys per KV tile, warps, pipeline
     stages and MMA flavour that the printer turns into code. Values come
     from the options; 0 (or auto) chooses: rows-per-cta the op's S x H query

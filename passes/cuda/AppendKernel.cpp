@@ -19,16 +19,6 @@ using namespace mlir::mla;
 
 namespace {
 
-/// `__constant__ double <name>[n] = {...};` with every digit a double keeps.
-std::string frequencyTable(StringRef name, ArrayRef<double> values) {
-  std::string table =
-      llvm::formatv("__constant__ double {0}[{1}] = {{", name, values.size());
-  for (auto [i, v] : llvm::enumerate(values))
-    table += llvm::formatv("{0}{1:e16}",
-                           i ? (i % 3 ? ", " : ",\n    ") : "\n    ", v);
-  return table + "};\n";
-}
-
 /// The statements that write the rotated (or copied) rope part of one row:
 /// `pair` k rotates elements (first, second) of the row.
 std::string ropeBody(RopeAttr rope, int64_t ropeDim, bool rotate,
@@ -103,8 +93,7 @@ FailureOr<KernelSource> mlir::mla::printAppendKernel(CacheAppendOp op,
   std::string signature = printSignature(kernel.params);
   kernel.code =
       "\n" +
-      (rotate ? frequencyTable(table,
-                               config.getRope().getInverseFrequencies(ropeDim))
+      (rotate ? ropeFrequencyTable(table, config.getRope(), ropeDim)
               : std::string()) +
       llvm::formatv(R"cuda(
 extern "C" __global__ void __launch_bounds__({0})

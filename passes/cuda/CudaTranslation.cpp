@@ -40,43 +40,68 @@ std::string printed(Location loc) {
   return text;
 }
 
-/// The kernel for `op`: nothing for an op that needs none, an error for
-/// one the printer cannot generate.
-FailureOr<std::optional<KernelSource>> printKernel(Operation *op,
-                                                   unsigned index) {
-  if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-           CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp>(op)) {
+/// Whether `op` is an mla op the printer makes kernels of.
+bool hasKernels(Operation *op) {
+  return isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
+             CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp,
+             CompressQueryOp, CompressKvOp, UpProjectQueryOp,
+             OutputProjectionOp, RopeOp>(op);
+}
+
+/// The kernels of `op`, in launch order (a compression is a linear map
+/// then an RMSNorm); none for an op that needs none, an error for one the
+/// printer cannot generate.
+FailureOr<std::vector<KernelSource>> printKernels(Operation *op,
+                                                  unsigned index) {
+  std::vector<KernelSource> kernels;
+  if (!hasKernels(op)) {
     if (op->getDialect() && isa<MlaDialect>(op->getDialect()))
       return op->emitOpError("has no CUDA kernel; the CUDA printer takes "
                              "latent attention, MHA (prefill) attention, "
-                             "combine, cache append and the absorptions");
-    return std::optional<KernelSource>();
+                             "combine, cache append, the absorptions, the "
+                             "projections and RoPE");
+    return kernels;
   }
   auto tiling = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
   if (!tiling)
     return op->emitOpError("has no mla.cuda_tiling; run mla-cuda-tile "
                            "before printing CUDA");
   std::string name = llvm::formatv("mla_kernel_{0}", index);
-  FailureOr<KernelSource> kernel = failure();
+  auto add = [&](FailureOr<KernelSource> kernel) {
+    if (failed(kernel))
+      return false;
+    kernel->code = llvm::formatv("\n// {0} at {1}\n// tiling {2}\n// "
+                                 "pipeline: {3}{4}",
+                                 kernel->op, printed(op->getLoc()),
+                                 printed(tiling), kPipeline, kernel->code);
+    kernels.push_back(std::move(*kernel));
+    return true;
+  };
+  bool ok;
   if (auto combine = dyn_cast<CombineOp>(op))
-    kernel = printCombineKernel(combine, tiling, name + "_combine");
+    ok = add(printCombineKernel(combine, tiling, name + "_combine"));
   else if (auto append = dyn_cast<CacheAppendOp>(op))
-    kernel = printAppendKernel(append, tiling, name + "_cache_append");
+    ok = add(printAppendKernel(append, tiling, name + "_cache_append"));
   else if (auto absorb = dyn_cast<AbsorbQueryOp>(op))
-    kernel = printAbsorbQueryKernel(absorb, tiling, name + "_absorb_query");
+    ok = add(printAbsorbQueryKernel(absorb, tiling, name + "_absorb_query"));
   else if (auto absorb = dyn_cast<AbsorbOutputOp>(op))
-    kernel = printAbsorbOutputKernel(absorb, tiling, name + "_absorb_output");
+    ok = add(printAbsorbOutputKernel(absorb, tiling, name + "_absorb_output"));
   else if (auto mha = dyn_cast<MhaAttentionOp>(op))
-    kernel = printPrefillKernel(mha, tiling, name + "_prefill");
+    ok = add(printPrefillKernel(mha, tiling, name + "_prefill"));
+  else if (auto rope = dyn_cast<RopeOp>(op))
+    ok = add(printRopeKernel(rope, tiling, name + "_rope"));
+  else if (isa<CompressQueryOp, CompressKvOp>(op))
+    ok = add(printLinearKernel(op, tiling, name + "_compress")) &&
+         add(printRmsNormKernel(op, tiling, name + "_norm"));
+  else if (isa<UpProjectQueryOp>(op))
+    ok = add(printLinearKernel(op, tiling, name + "_up_project_query"));
+  else if (isa<OutputProjectionOp>(op))
+    ok = add(printLinearKernel(op, tiling, name + "_output_projection"));
   else
-    kernel = printAttentionKernel(op, tiling, name + "_attention");
-  if (failed(kernel))
+    ok = add(printAttentionKernel(op, tiling, name + "_attention"));
+  if (!ok)
     return failure();
-  kernel->code = llvm::formatv("\n// {0} at {1}\n// tiling {2}\n// pipeline: "
-                               "{3}{4}",
-                               kernel->op, printed(op->getLoc()),
-                               printed(tiling), kPipeline, kernel->code);
-  return std::optional<KernelSource>(std::move(*kernel));
+  return kernels;
 }
 
 json::Object launchJson(const KernelSource &k) {
@@ -151,6 +176,17 @@ mlir::mla::fillTemplate(StringRef text,
   return filled;
 }
 
+std::string mlir::mla::ropeFrequencyTable(StringRef name, RopeAttr rope,
+                                          int64_t ropeDim) {
+  SmallVector<double> values = rope.getInverseFrequencies(ropeDim);
+  std::string table =
+      llvm::formatv("__constant__ double {0}[{1}] = {{", name, values.size());
+  for (auto [i, v] : llvm::enumerate(values))
+    table += llvm::formatv("{0}{1:e16}",
+                           i ? (i % 3 ? ", " : ",\n    ") : "\n    ", v);
+  return table + "};\n";
+}
+
 int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
   switch (capability) {
   case 80:
@@ -168,13 +204,15 @@ int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
 FailureOr<std::vector<KernelSource>>
 mlir::mla::generateCudaKernels(ModuleOp module) {
   std::vector<KernelSource> kernels;
+  unsigned index = 0;
   WalkResult walk = module.walk([&](Operation *op) {
-    FailureOr<std::optional<KernelSource>> kernel =
-        printKernel(op, kernels.size());
-    if (failed(kernel))
+    FailureOr<std::vector<KernelSource>> printed = printKernels(op, index);
+    if (failed(printed))
       return WalkResult::interrupt();
-    if (*kernel)
-      kernels.push_back(std::move(**kernel));
+    if (!printed->empty())
+      ++index;
+    for (KernelSource &kernel : *printed)
+      kernels.push_back(std::move(kernel));
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

@@ -64,6 +64,10 @@ struct StorageNames {
 };
 StorageNames storageNames(Type storage);
 
+/// `__constant__ double <name>[rope dim / 2] = {...};`: RoPE's inverse
+/// frequencies with every digit a double keeps.
+std::string ropeFrequencyTable(StringRef name, RopeAttr rope, int64_t ropeDim);
+
 /// The most dynamic shared memory one CTA may use on `capability`.
 int64_t sharedMemoryLimit(int64_t capability);
 
@@ -115,6 +119,16 @@ std::optional<std::string> prefillTilingProblem(MhaAttentionOp op,
                                                 CudaTilingAttr tiling);
 FailureOr<KernelSource>
 printPrefillKernel(MhaAttentionOp op, CudaTilingAttr tiling, StringRef name);
+
+/// The layer's projections (compress_query, compress_kv, up_project_query,
+/// output_projection): y = x W^T, a warp per output column.
+FailureOr<KernelSource> printLinearKernel(Operation *op, CudaTilingAttr tiling,
+                                          StringRef name);
+/// The RMSNorm after compress_query / compress_kv, in place.
+FailureOr<KernelSource> printRmsNormKernel(Operation *op, CudaTilingAttr tiling,
+                                           StringRef name);
+FailureOr<KernelSource> printRopeKernel(RopeOp op, CudaTilingAttr tiling,
+                                        StringRef name);
 
 } // namespace mlir::mla
 

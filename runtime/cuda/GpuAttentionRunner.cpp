@@ -64,8 +64,9 @@ GpuAttentionRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
                            int64_t splits, KernelCompiler &compiler) {
   if (p.shape.mode != RunMode::Attention)
     return llvm::createStringError(
-        "the CUDA back end runs attention mode only: the layer's projections "
-        "have no CUDA kernels yet");
+        "the CUDA back end runs attention mode only: the layer's kernels "
+        "generate and compile (--compile-only), but no runner launches them "
+        "yet");
   if (p.shape.storage == StorageType::F32)
     return llvm::createStringError(
         "the CUDA attention kernels take bf16 or f16 storage, not f32");

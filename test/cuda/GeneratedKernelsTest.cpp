@@ -10,11 +10,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/MlaDialect.h"
+#include "mlagen/CudaUnit.h"
 #include "mlagen/KernelCompiler.h"
 #include "passes/Passes.h"
 #include "passes/cuda/CudaTranslation.h"
 #include "passes/cuda/VariantSpace.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Parser/Parser.h"
@@ -159,6 +161,83 @@ TEST(GeneratedKernels, WgmmaCompilesForEveryPageSizeWithoutSpills) {
       EXPECT_EQ(compiled->kernel->resources[0].spillStoreBytes, 0);
       EXPECT_EQ(compiled->kernel->resources[0].spillLoadBytes, 0);
     }
+}
+
+/// A whole decode layer (DeepSeek-V3 with query compression, or V2-Lite
+/// without), for mla-rewrite and mla-to-cuda.
+std::string layerModule(bool v3, llvm::StringRef storage) {
+  if (v3)
+    return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v3", storage = {0}>
+!cache = !mla.paged_cache<pages = ?, page_size = 64, latent = 512, rope = 64, {0}>
+func.func @layer(%h: tensor<4x2x7168x{0}>, %cache: !cache, %bt: tensor<4x?xi32>,
+                 %lens: tensor<4xi32>, %w_dq: tensor<1536x7168x{0}>,
+                 %q_norm: tensor<1536x{0}>, %w_uq: tensor<128x192x1536x{0}>,
+                 %w_dkv: tensor<576x7168x{0}>, %kv_norm: tensor<512x{0}>,
+                 %w_uk: tensor<128x128x512x{0}>, %w_uv: tensor<128x128x512x{0}>,
+                 %w_o: tensor<7168x128x128x{0}>) -> (tensor<4x2x7168x{0}>, !cache) {{
+  %out, %new = mla.decode_step %h, %cache[%bt, %lens]
+      q_compress(%w_dq, %q_norm) weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o)
+      {{config = #cfg}
+      : (tensor<4x2x7168x{0}>, !cache, tensor<4x?xi32>, tensor<4xi32>,
+         tensor<1536x7168x{0}>, tensor<1536x{0}>, tensor<128x192x1536x{0}>,
+         tensor<576x7168x{0}>, tensor<512x{0}>, tensor<128x128x512x{0}>,
+         tensor<128x128x512x{0}>, tensor<7168x128x128x{0}>)
+      -> (tensor<4x2x7168x{0}>, !cache)
+  return %out, %new : tensor<4x2x7168x{0}>, !cache
+}
+)mlir",
+                         storage);
+  return llvm::formatv(R"mlir(
+#cfg = #mla.config<"deepseek-v2-lite", storage = {0}>
+!cache = !mla.paged_cache<pages = ?, page_size = 16, latent = 512, rope = 64, {0}>
+func.func @layer(%h: tensor<?x1x2048x{0}>, %cache: !cache, %bt: tensor<?x?xi32>,
+                 %lens: tensor<?xi32>, %w_uq: tensor<16x192x2048x{0}>,
+                 %w_dkv: tensor<576x2048x{0}>, %kv_norm: tensor<512x{0}>,
+                 %w_uk: tensor<16x128x512x{0}>, %w_uv: tensor<16x128x512x{0}>,
+                 %w_o: tensor<2048x16x128x{0}>) -> (tensor<?x1x2048x{0}>, !cache) {{
+  %out, %new = mla.decode_step %h, %cache[%bt, %lens]
+      weights(%w_uq, %w_dkv, %kv_norm, %w_uk, %w_uv, %w_o) {{config = #cfg}
+      : (tensor<?x1x2048x{0}>, !cache, tensor<?x?xi32>, tensor<?xi32>,
+         tensor<16x192x2048x{0}>, tensor<576x2048x{0}>, tensor<512x{0}>,
+         tensor<16x128x512x{0}>, tensor<16x128x512x{0}>, tensor<2048x16x128x{0}>)
+      -> (tensor<?x1x2048x{0}>, !cache)
+  return %out, %new : tensor<?x1x2048x{0}>, !cache
+}
+)mlir",
+                       storage);
+}
+
+// The whole layer's kernels (projections, norms, RoPE, append,
+// absorptions, attention, combine) through mla-rewrite and mla-to-cuda
+// compile for every target, bf16 and f16, without spills.
+TEST(GeneratedKernels, LayerCompilesForEveryTargetWithoutSpills) {
+  KernelCompiler compiler(std::nullopt);
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+  for (bool v3 : {true, false})
+    for (const char *storage : {"bf16", "f16"})
+      for (const char *arch : {"sm_80", "sm_90a", "sm_100a"}) {
+        SCOPED_TRACE(
+            llvm::formatv("{0} {1} {2}", v3 ? "V3" : "V2-Lite", storage, arch)
+                .str());
+        mlir::MLIRContext context(registry);
+        mlir::OwningOpRef<mlir::ModuleOp> module =
+            mlir::parseSourceString<mlir::ModuleOp>(layerModule(v3, storage),
+                                                    &context);
+        ASSERT_TRUE(module);
+        CudaUnitOptions options;
+        options.arch = arch;
+        llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+        ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+        llvm::Expected<CompileResult> compiled =
+            compiler.compile({unit->source, arch, {}});
+        ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+        EXPECT_EQ(compiled->kernel->resources.size(), unit->kernels.size());
+        for (const ResourceRecord &r : compiled->kernel->resources)
+          EXPECT_EQ(r.spillStoreBytes, 0) << r.kernel;
+      }
 }
 
 /// The absorptions as their own ops, at DeepSeek-V3 widths.

@@ -90,16 +90,16 @@ func.func @f32_attention(%q: tensor<2x1x2x16xf32>, %qr: tensor<2x1x2x4xf32>,
 
 // An mla op the rewrite pipeline should have removed.
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
-func.func @naive(%x: tensor<2x1x4xbf16>, %p: tensor<2x1xi32>) -> tensor<2x1x4xbf16> {
-  // expected-error @+1 {{'mla.rope' op has no CUDA kernel; the CUDA printer takes latent attention, MHA (prefill) attention, combine, cache append and the absorptions}}
-  %0 = mla.rope %x, %p {config = #cfg} : tensor<2x1x4xbf16>, tensor<2x1xi32>
-  return %0 : tensor<2x1x4xbf16>
+func.func @naive(%c: tensor<2x3x16xbf16>, %w: tensor<2x8x16xbf16>) -> tensor<2x3x2x8xbf16> {
+  // expected-error @+1 {{'mla.up_project_k' op has no CUDA kernel; the CUDA printer takes latent attention, MHA (prefill) attention, combine, cache append, the absorptions, the projections and RoPE}}
+  %0 = mla.up_project_k %c, %w {config = #cfg} : (tensor<2x3x16xbf16>, tensor<2x8x16xbf16>) -> tensor<2x3x2x8xbf16>
+  return %0 : tensor<2x3x2x8xbf16>
 }
 
 // -----
 
-// mla-fuse's absorption prologue is not printed (yet): the error says how to
-// keep the absorptions separate.
+// An absorption prologue mla-fuse made is not printed: the error says the
+// mla-to-cuda pipeline moves it out first.
 #v3 = #mla.config<"deepseek-v3">
 !cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 512, rope = 64, bf16>
 func.func @fused(%q: tensor<2x1x128x128xbf16>, %qr: tensor<2x1x128x64xbf16>,

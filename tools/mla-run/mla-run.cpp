@@ -117,8 +117,8 @@ llvm::Expected<std::optional<GpuInfo>> chooseGpu(const RunOptions &options) {
     why = llvm::toString(found.takeError());
   else if (options.shape.mode == RunMode::Layer)
     why = found->name + " found, but the CUDA back end runs attention mode "
-                        "only (the layer's projections have no CUDA kernels "
-                        "yet)";
+                        "only (the layer's kernels compile, no runner "
+                        "launches them yet)";
   else if (options.shape.storage == StorageType::F32)
     why = found->name + " found, but the CUDA attention kernels take bf16 or "
                         "f16 storage";

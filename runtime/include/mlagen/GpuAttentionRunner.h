@@ -24,9 +24,9 @@ namespace mlagen {
 
 class GpuAttentionRunner {
 public:
-  /// Fails, naming the reason, for a layer-mode problem (the projections
-  /// have no CUDA kernels yet), f32 storage, or any generation, compile,
-  /// load or upload error.
+  /// Fails, naming the reason, for a layer-mode problem (its kernels
+  /// compile, but this runner binds attention and combine only), f32
+  /// storage, or any generation, compile, load or upload error.
   static llvm::Expected<std::unique_ptr<GpuAttentionRunner>>
   create(const Problem &problem, const GpuInfo &gpu, bool rewrite,
          int64_t splits, KernelCompiler &compiler);
