@@ -77,6 +77,10 @@ FailureOr<KernelSource> mlir::mla::printAbsorbQueryKernel(AbsorbQueryOp op,
       *p, "q_nope", "w_uk",
       llvm::formatv("[{0}, {1}, {2}] W_UK", p->heads, p->in, p->out).str(),
       "q_latent");
+  bindParam(kernel, "q_nope", op.getQNope());
+  bindParam(kernel, "w_uk", op.getWUk());
+  bindParam(kernel, "q_latent", op.getQLatent());
+  bindParam(kernel, "tokens", op.getQNope(), {0, 1});
   kernel.code = llvm::formatv(
       R"cuda(
 extern "C" __global__ void __launch_bounds__({0})
@@ -136,6 +140,10 @@ mlir::mla::printAbsorbOutputKernel(AbsorbOutputOp op, CudaTilingAttr tiling,
       *p, "o_latent", "w_uv",
       llvm::formatv("[{0}, {1}, {2}] W_UV", p->heads, p->out, p->in).str(),
       "out");
+  bindParam(kernel, "o_latent", op.getOLatent());
+  bindParam(kernel, "w_uv", op.getWUv());
+  bindParam(kernel, "out", op.getOut());
+  bindParam(kernel, "tokens", op.getOLatent(), {0, 1});
   kernel.code = llvm::formatv(
       R"cuda(
 extern "C" __global__ void __launch_bounds__({0})

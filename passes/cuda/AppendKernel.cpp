@@ -90,6 +90,15 @@ FailureOr<KernelSource> mlir::mla::printAppendKernel(CacheAppendOp op,
   param("table_width", "int", "block-table entries per sequence");
   param("new_tokens", "int", llvm::formatv("batch x {0}", tokens));
 
+  bindParam(kernel, "c_kv", op.getCKv());
+  bindParam(kernel, "k_rope", op.getKRope());
+  if (rotate)
+    bindParam(kernel, "positions", op.getPositions());
+  bindParam(kernel, "cache", op.getCache()); // the result is this buffer
+  bindParam(kernel, "block_table", op.getBlockTable());
+  bindParam(kernel, "seq_lens", op.getSeqLens());
+  bindParam(kernel, "table_width", op.getBlockTable(), {1});
+  bindParam(kernel, "new_tokens", op.getCKv(), {0, 1});
   std::string signature = printSignature(kernel.params);
   kernel.code =
       "\n" +

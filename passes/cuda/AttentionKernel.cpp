@@ -74,6 +74,34 @@ FailureOr<AttentionOperands> mlir::mla::attentionOperands(Operation *op,
   return a;
 }
 
+void mlir::mla::bindAttentionParams(KernelSource &kernel, AttentionOperands a) {
+  Operation *op = a.whole ? a.whole.getOperation() : a.partial.getOperation();
+  bool whole = bool(a.whole);
+  Value query = whole ? a.whole.getQuery() : a.partial.getQuery();
+  Value blockTable =
+      whole ? a.whole.getBlockTable() : a.partial.getBlockTable();
+  for (KernelParam &p : kernel.params) {
+    if (p.name == "q_latent")
+      p.value = query;
+    else if (p.name == "q_rope")
+      p.value = whole ? a.whole.getQRope() : a.partial.getQRope();
+    else if (p.name == "cache" || p.name == "cache_map")
+      p.value = whole ? a.whole.getCache() : a.partial.getCache();
+    else if (p.name == "block_table")
+      p.value = blockTable;
+    else if (p.name == "seq_lens")
+      p.value = whole ? a.whole.getSeqLens() : a.partial.getSeqLens();
+    else if (p.name == "out")
+      p.value = op->getResult(0);
+    else if (p.name == "lse")
+      p.value = op->getResult(1);
+    else if (p.name == "table_width")
+      p.value = blockTable, p.dims = {1};
+    else if (p.name == "batch")
+      p.value = query, p.dims = {0};
+  }
+}
+
 std::optional<std::string>
 mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
   std::string why;
@@ -184,6 +212,7 @@ FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,
                            "block-table entries per "
                            "sequence"});
   kernel.params.push_back({"batch", "int", "sequences"});
+  bindAttentionParams(kernel, a);
 
   std::string signature = printSignature(kernel.params, ",\n    ");
   std::string outIndex =

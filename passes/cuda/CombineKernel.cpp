@@ -44,6 +44,11 @@ FailureOr<KernelSource> mlir::mla::printCombineKernel(CombineOp op,
       {"out", out.type + " *", llvm::formatv("[rows, {0}] output", width)},
       {"lse", "float *", "[rows] f32 LSE (natural log)"},
       {"rows", "int", "query rows: batch x tokens x heads"}};
+  bindParam(kernel, "partial_out", op.getPartialOut());
+  bindParam(kernel, "partial_lse", op.getPartialLse());
+  bindParam(kernel, "out", op.getOut());
+  bindParam(kernel, "lse", op.getLse());
+  bindParam(kernel, "rows", op.getOut(), {0, 1, 2});
   kernel.code = llvm::formatv(R"cuda(
 extern "C" __global__ void __launch_bounds__({0})
 {1}(const float *__restrict__ partial_out,

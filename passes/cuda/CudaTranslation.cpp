@@ -244,6 +244,17 @@ void mlir::mla::printTranslationUnit(ArrayRef<KernelSource> kernels,
      << llvm::formatv("{0:2}", json::Value(std::move(description))) << "\n*/\n";
 }
 
+void mlir::mla::bindParam(KernelSource &kernel, StringRef name, Value value,
+                          ArrayRef<int64_t> dims) {
+  for (KernelParam &p : kernel.params)
+    if (p.name == name) {
+      p.value = value;
+      p.dims.assign(dims.begin(), dims.end());
+      return;
+    }
+  assert(false && "no such kernel parameter");
+}
+
 std::string mlir::mla::printSignature(ArrayRef<KernelParam> params,
                                       StringRef separator) {
   std::string signature;

@@ -26,10 +26,15 @@ struct TensorMapLayout {
   int64_t columns = 0, rowStrideBytes = 0, boxColumns = 0, boxRows = 0;
 };
 
-/// A kernel parameter, in launch order.
+/// A kernel parameter, in launch order. `value` is the IR value it carries:
+/// for a pointer (or TMA descriptor) the tensor or cache whose buffer it
+/// points at; for an int, the value whose static dims `dims` multiply to
+/// it. A runtime holding the IR binds launches with these.
 struct KernelParam {
   std::string name, type, meaning;
   std::optional<TensorMapLayout> tensorMap = std::nullopt;
+  Value value = nullptr;
+  SmallVector<int64_t, 3> dims = {};
 };
 
 /// One grid dimension: ceil(count / perBlock), where count is the value of
@@ -71,6 +76,10 @@ std::string ropeFrequencyTable(StringRef name, RopeAttr rope, int64_t ropeDim);
 /// The most dynamic shared memory one CTA may use on `capability`.
 int64_t sharedMemoryLimit(int64_t capability);
 
+/// Sets what parameter `name` of `kernel` carries (see KernelParam).
+void bindParam(KernelSource &kernel, StringRef name, Value value,
+               ArrayRef<int64_t> dims = {});
+
 /// `type name` for each parameter (pointers `__restrict__`), joined by
 /// `separator`: a kernel's parameter list.
 std::string printSignature(ArrayRef<KernelParam> params,
@@ -97,6 +106,9 @@ struct AttentionOperands {
 };
 /// `op`'s operands, or failure with why no attention kernel takes it.
 FailureOr<AttentionOperands> attentionOperands(Operation *op, std::string &why);
+
+/// Binds the attention kernels' parameters (both families) to the op.
+void bindAttentionParams(KernelSource &kernel, AttentionOperands a);
 
 /// Why the attention kernel cannot be generated for `op` with `tiling`
 /// (registers, shared memory, warp tiling, unsupported forms), or nothing.

@@ -150,6 +150,17 @@ FailureOr<KernelSource> mlir::mla::printPrefillKernel(MhaAttentionOp op,
       {"key_tokens", "int", "key rows per sequence in k_nope, k_rope, v"},
       {"batch", "int", "sequences"}};
 
+  bindParam(kernel, "q_nope", op.getQNope());
+  bindParam(kernel, "q_rope", op.getQRope());
+  bindParam(kernel, "k_nope", op.getKNope());
+  bindParam(kernel, "k_rope", op.getKRope());
+  bindParam(kernel, "v", op.getV());
+  bindParam(kernel, "seq_lens", op.getSeqLens());
+  bindParam(kernel, "out", op.getOut());
+  bindParam(kernel, "lse", op.getLse());
+  bindParam(kernel, "tokens", op.getQNope(), {1});
+  bindParam(kernel, "key_tokens", op.getKNope(), {1});
+  bindParam(kernel, "batch", op.getQNope(), {0});
   kernel.code = llvm::formatv(
       R"cuda(
 extern "C" __global__ void __launch_bounds__({0})

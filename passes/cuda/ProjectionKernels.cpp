@@ -60,8 +60,8 @@ FailureOr<Linear> linearOf(Operation *op) {
   Linear l;
   auto param = [&](StringRef name, bool input, Value v, StringRef meaning) {
     std::string type = storageNames(getElementTypeOrSelf(v.getType())).type;
-    l.params.push_back(
-        {name.str(), (input ? "const " : "") + type + " *", meaning.str()});
+    l.params.push_back({name.str(), (input ? "const " : "") + type + " *",
+                        meaning.str(), std::nullopt, v});
   };
   auto weightShape = [](Value w) {
     return cast<RankedTensorType>(w.getType());
@@ -130,7 +130,8 @@ FailureOr<Linear> linearOf(Operation *op) {
   if (getElementTypeOrSelf(x.getType()) != l.storage)
     return op->emitOpError("the CUDA printer needs input and weight in one "
                            "storage type");
-  l.params.push_back({"tokens", "int", "batch x query tokens"});
+  l.params.push_back(
+      {"tokens", "int", "batch x query tokens", std::nullopt, x, {0, 1}});
   return l;
 }
 
@@ -252,6 +253,9 @@ FailureOr<KernelSource> mlir::mla::printRmsNormKernel(Operation *op,
                    {"norm_weight", "const " + weightNames.type + " *",
                     llvm::formatv("[{0}] RMSNorm weight", width)},
                    {"tokens", "int", "batch x query tokens"}};
+  bindParam(kernel, buffer, normed);
+  bindParam(kernel, "norm_weight", weight);
+  bindParam(kernel, "tokens", normed, {0, 1});
   kernel.code = llvm::formatv(
       R"cuda(
 extern "C" __global__ void __launch_bounds__({0})
@@ -305,6 +309,10 @@ mlir::mla::printRopeKernel(RopeOp op, CudaTilingAttr tiling, StringRef name) {
                    {"result", names.type + " *",
                     llvm::formatv("[tokens, {0}] rotated", perToken)},
                    {"tokens", "int", "batch x query tokens"}};
+  bindParam(kernel, "input", op.getInput());
+  bindParam(kernel, "positions", op.getPositions());
+  bindParam(kernel, "result", op.getResult());
+  bindParam(kernel, "tokens", op.getInput(), {0, 1});
   kernel.code =
       "\n" + ropeFrequencyTable(table, rope, ropeDim) +
       llvm::formatv(R"cuda(

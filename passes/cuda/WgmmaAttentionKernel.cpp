@@ -245,6 +245,7 @@ mlir::mla::printWgmmaAttentionKernel(Operation *op, CudaTilingAttr tiling,
   kernel.params.push_back(
       {"table_width", "int", "block-table entries per sequence"});
   kernel.params.push_back({"batch", "int", "sequences"});
+  bindAttentionParams(kernel, a);
 
   // Loading a KV tile and making it ready, by copy engine.
   std::string loadTile = shape.tma ? R"cuda(

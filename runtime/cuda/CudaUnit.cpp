@@ -5,12 +5,114 @@
 #include "passes/cuda/CudaTranslation.h"
 #include "passes/cuda/KernelSource.h"
 
+#include "dialect/MlaOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <chrono>
 
 using namespace mlagen;
+
+namespace {
+
+/// Bytes of a tensor or cache with static dims, or an error naming it.
+llvm::Expected<int64_t> bytesOf(mlir::Value value, llvm::StringRef name) {
+  mlir::Type type = value.getType();
+  auto elementBytes = [](mlir::Type element) -> int64_t {
+    return element.isF32() || element.isInteger(32) ? 4 : 2;
+  };
+  if (auto cache = mlir::dyn_cast<mlir::mla::PagedCacheType>(type)) {
+    if (mlir::ShapedType::isDynamic(cache.getNumPages()))
+      return llvm::createStringError(
+          ("plan: " + name + " has a dynamic page count").str());
+    return cache.getNumPages() * cache.getPageSize() * cache.getRowWidth() *
+           elementBytes(cache.getElementType());
+  }
+  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
+  if (!tensor.hasStaticShape())
+    return llvm::createStringError(
+        ("plan: " + name + " has a dynamic shape").str());
+  return tensor.getNumElements() * elementBytes(tensor.getElementType());
+}
+
+/// The plan of `function`'s kernels (see FunctionPlan.h).
+llvm::Expected<FunctionPlan>
+planFunction(mlir::func::FuncOp function,
+             llvm::ArrayRef<mlir::mla::KernelSource> kernels) {
+  FunctionPlan plan;
+  llvm::DenseMap<mlir::Value, int> buffers;
+  auto bufferOf = [&](mlir::Value value) -> llvm::Expected<int> {
+    // A cache append writes its operand's buffer in place.
+    if (auto append = value.getDefiningOp<mlir::mla::CacheAppendOp>())
+      value = append.getCache();
+    auto found = buffers.find(value);
+    if (found != buffers.end())
+      return found->second;
+    PlannedBuffer buffer;
+    if (auto argument = mlir::dyn_cast<mlir::BlockArgument>(value)) {
+      buffer.argument = argument.getArgNumber();
+      buffer.name = "argument " + std::to_string(buffer.argument);
+    } else {
+      mlir::Operation *op = value.getDefiningOp();
+      buffer.name =
+          "result " +
+          std::to_string(mlir::cast<mlir::OpResult>(value).getResultNumber()) +
+          " of " + op->getName().getStringRef().str();
+      if (!mlir::isa<mlir::mla::MlaDialect>(op->getDialect()))
+        buffer.computedBy = op->getName().getStringRef().str();
+    }
+    llvm::Expected<int64_t> bytes = bytesOf(value, buffer.name);
+    if (!bytes)
+      return bytes.takeError();
+    buffer.bytes = *bytes;
+    plan.buffers.push_back(std::move(buffer));
+    buffers[value] = plan.buffers.size() - 1;
+    return int(plan.buffers.size() - 1);
+  };
+  for (mlir::BlockArgument argument : function.getArguments())
+    if (llvm::Error e = bufferOf(argument).takeError())
+      return std::move(e);
+  for (auto [index, kernel] : llvm::enumerate(kernels)) {
+    PlannedLaunch launch;
+    launch.kernel = index;
+    for (const mlir::mla::KernelParam &p : kernel.params) {
+      PlannedParam param;
+      param.name = p.name;
+      if (!p.value)
+        return llvm::createStringError(kernel.name + ": parameter '" + p.name +
+                                       "' is bound to nothing");
+      if (p.type == "int") {
+        auto shape = mlir::cast<mlir::ShapedType>(p.value.getType());
+        param.count = 1;
+        for (int64_t dim : p.dims) {
+          if (shape.isDynamicDim(dim))
+            return llvm::createStringError(kernel.name + ": '" + p.name +
+                                           "' comes from a dynamic dim");
+          param.count *= shape.getDimSize(dim);
+        }
+      } else {
+        llvm::Expected<int> buffer = bufferOf(p.value);
+        if (!buffer)
+          return buffer.takeError();
+        param.buffer = *buffer;
+      }
+      launch.params.push_back(std::move(param));
+    }
+    plan.launches.push_back(std::move(launch));
+  }
+  mlir::Operation *terminator = function.getBody().front().getTerminator();
+  for (mlir::Value result : terminator->getOperands()) {
+    llvm::Expected<int> buffer = bufferOf(result);
+    if (!buffer)
+      return buffer.takeError();
+    plan.results.push_back(*buffer);
+  }
+  return plan;
+}
+
+} // namespace
 
 llvm::Expected<CudaUnit>
 mlagen::generateCudaUnit(mlir::ModuleOp module,
@@ -40,6 +142,16 @@ mlagen::generateCudaUnit(mlir::ModuleOp module,
   if (mlir::failed(kernels))
     return llvm::createStringError("the CUDA printer failed:\n" + diagnostics);
   CudaUnit unit;
+  if (options.plan) {
+    auto functions = llvm::to_vector(module.getOps<mlir::func::FuncOp>());
+    if (functions.size() != 1)
+      return llvm::createStringError("plan: the module must hold one "
+                                     "function");
+    llvm::Expected<FunctionPlan> plan = planFunction(functions[0], *kernels);
+    if (!plan)
+      return plan.takeError();
+    unit.plan = std::move(*plan);
+  }
   llvm::raw_string_ostream sourceStream(unit.source);
   mlir::mla::printTranslationUnit(*kernels, sourceStream);
   llvm::Expected<std::vector<KernelLaunch>> launches =

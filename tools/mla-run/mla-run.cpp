@@ -22,7 +22,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #ifdef MLAGEN_HAVE_CUDA
-#include "mlagen/GpuAttentionRunner.h"
+#include "mlagen/GpuStepRunner.h"
 #endif
 
 #include <algorithm>
@@ -115,10 +115,6 @@ llvm::Expected<std::optional<GpuInfo>> chooseGpu(const RunOptions &options) {
   llvm::Expected<GpuInfo> found = findGpu();
   if (!found)
     why = llvm::toString(found.takeError());
-  else if (options.shape.mode == RunMode::Layer)
-    why = found->name + " found, but the CUDA back end runs attention mode "
-                        "only (the layer's kernels compile, no runner "
-                        "launches them yet)";
   else if (options.shape.storage == StorageType::F32)
     why = found->name + " found, but the CUDA attention kernels take bf16 or "
                         "f16 storage";
@@ -134,15 +130,14 @@ llvm::Expected<std::optional<GpuInfo>> chooseGpu(const RunOptions &options) {
   return std::nullopt;
 }
 
-/// Attention mode on the GPU: the same timing, save and verify as the CPU.
+/// A step on the GPU: the same timing, save and verify as on the CPU.
 int runOnGpu(const RunOptions &options, const Problem &p, const GpuInfo &gpu) {
 #ifndef MLAGEN_HAVE_CUDA
   return fail("--backend=cuda: this build has no CUDA toolkit");
 #else
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
-  llvm::Expected<std::unique_ptr<GpuAttentionRunner>> runner =
-      GpuAttentionRunner::create(p, gpu, options.rewrite, options.splits,
-                                 *compiler);
+  llvm::Expected<std::unique_ptr<GpuStepRunner>> runner =
+      GpuStepRunner::create(p, gpu, options.rewrite, options.splits, *compiler);
   if (!runner)
     return fail(runner.takeError());
   const CompileResult &compiled = (*runner)->compiled();

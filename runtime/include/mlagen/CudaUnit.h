@@ -4,13 +4,15 @@
 // call: mla-rewrite (optional; its split count chosen for the GPU's
 // multiprocessors), the mla-to-cuda pipeline for an arch, the printer, and
 // the launch description read back from the printed unit, so that what a
-// runtime launches from is exactly what the unit says.
+// runtime launches from is exactly what the unit says; and, when asked, the
+// plan binding the function's kernels to buffers.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MLAGEN_CUDAUNIT_H
 #define MLAGEN_CUDAUNIT_H
 
+#include "mlagen/FunctionPlan.h"
 #include "mlagen/LaunchDescription.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -22,12 +24,14 @@ struct CudaUnitOptions {
   bool rewrite = true;   // run mla-rewrite first
   int64_t splits = 0;    // mla-split-kv's num-splits (0 chooses)
   int64_t smCount = 132; // multiprocessors the split choice fills
+  bool plan = false;     // also plan the module's one function (static shapes)
 };
 
 struct CudaUnit {
   std::string source; // self-contained CUDA C++, launch description at the end
   std::vector<KernelLaunch> kernels;
   double generateSeconds = 0;
+  std::optional<FunctionPlan> plan; // when asked for
 };
 
 /// Generates the unit for `module` (which it rewrites in place); fails with
