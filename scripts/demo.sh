@@ -24,13 +24,17 @@ if grep -q "nvrtc=ON" "$build/mlagen-features.txt"; then
   echo "=== its decode attention kernels for sm_90a: generated CUDA, NVRTC, resources ==="
   "$build/bin/mla-run" --preset=deepseek-v3 --seq-lens=0,63,64,200 \
     --query-tokens=2 --page-size=64 --compile-only --arch=sm_90a --stats
-  # With a GPU, the same step runs on it (attention mode) and is verified.
+  # With a GPU, the same step runs on it and is verified, then its
+  # attention alone is timed.
   if gpu=$("$build/bin/mla-run" --gpu-info); then
     echo
-    echo "=== its decode attention on the GPU ($gpu), against the reference ==="
-    "$build/bin/mla-run" --backend=cuda --preset=deepseek-v3 \
+    echo "=== the DeepSeek-V3 decode step on the GPU ($gpu), against the reference ==="
+    "$build/bin/mla-run" --backend=cuda --preset=deepseek-v3 --mode=layer \
       --seq-lens=0,63,64,200 --query-tokens=2 --page-size=64 \
       --iterations=10 --verify
+    "$build/bin/mla-run" --backend=cuda --preset=deepseek-v3 \
+      --batch=16 --seq-len=4096 --query-tokens=2 --page-size=64 \
+      --iterations=20
   else
     echo
     echo "(no GPU to run the kernels on: $gpu)"
