@@ -21,12 +21,25 @@ namespace {
 llvm::Expected<int64_t> bytesOf(mlir::Value value, llvm::StringRef name) {
   mlir::Type type = value.getType();
   auto elementBytes = [](mlir::Type element) -> int64_t {
-    return element.isF32() || element.isInteger(32) ? 4 : 2;
+    if (element.isF32() || element.isInteger(32))
+      return 4;
+    if (element.isBF16() || element.isF16())
+      return 2;
+    return 0;
+  };
+  auto unsupported = [&](mlir::Type element) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    element.print(os);
+    return llvm::createStringError("plan: " + name + " holds " + text +
+                                   ", which the GPU runtime does not keep");
   };
   if (auto cache = mlir::dyn_cast<mlir::mla::PagedCacheType>(type)) {
     if (mlir::ShapedType::isDynamic(cache.getNumPages()))
       return llvm::createStringError(
           ("plan: " + name + " has a dynamic page count").str());
+    if (!elementBytes(cache.getElementType()))
+      return unsupported(cache.getElementType());
     return cache.getNumPages() * cache.getPageSize() * cache.getRowWidth() *
            elementBytes(cache.getElementType());
   }
@@ -34,6 +47,8 @@ llvm::Expected<int64_t> bytesOf(mlir::Value value, llvm::StringRef name) {
   if (!tensor.hasStaticShape())
     return llvm::createStringError(
         ("plan: " + name + " has a dynamic shape").str());
+  if (!elementBytes(tensor.getElementType()))
+    return unsupported(tensor.getElementType());
   return tensor.getNumElements() * elementBytes(tensor.getElementType());
 }
 
@@ -44,8 +59,9 @@ planFunction(mlir::func::FuncOp function,
   FunctionPlan plan;
   llvm::DenseMap<mlir::Value, int> buffers;
   auto bufferOf = [&](mlir::Value value) -> llvm::Expected<int> {
-    // A cache append writes its operand's buffer in place.
-    if (auto append = value.getDefiningOp<mlir::mla::CacheAppendOp>())
+    // A cache append writes its operand's buffer in place (through any
+    // chain of appends).
+    while (auto append = value.getDefiningOp<mlir::mla::CacheAppendOp>())
       value = append.getCache();
     auto found = buffers.find(value);
     if (found != buffers.end())
@@ -84,7 +100,11 @@ planFunction(mlir::func::FuncOp function,
         return llvm::createStringError(kernel.name + ": parameter '" + p.name +
                                        "' is bound to nothing");
       if (p.type == "int") {
-        auto shape = mlir::cast<mlir::ShapedType>(p.value.getType());
+        auto shape = mlir::dyn_cast<mlir::ShapedType>(p.value.getType());
+        if (!shape || p.dims.empty())
+          return llvm::createStringError(kernel.name + ": int parameter '" +
+                                         p.name +
+                                         "' is bound to no tensor dims");
         param.count = 1;
         for (int64_t dim : p.dims) {
           if (shape.isDynamicDim(dim))
