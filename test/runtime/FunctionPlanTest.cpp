@@ -82,8 +82,9 @@ llvm::StringMap<int64_t> checkLaunches(const CudaUnit &unit) {
         bool valid =
             param.buffer >= 0 && size_t(param.buffer) < plan.buffers.size();
         EXPECT_TRUE(valid) << kernel.name << " " << param.name;
-        if (valid)
+        if (valid) {
           EXPECT_GT(plan.buffers[param.buffer].bytes, 0);
+        }
       }
     }
   }
