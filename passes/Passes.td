@@ -157,21 +157,6 @@ def MlaFuse : Pass<"mla-fuse"> {
   ];
 }
 
-def MlaUnfuseAbsorptions : Pass<"mla-unfuse-absorptions"> {
-  let summary = "Move absorptions fused into attention or the combine back "
-                "into their own ops";
-  let description = [{
-    The inverse of mla-fuse's absorption fusion, run by the `mla-to-cuda`
-    pipeline: a latent attention (whole or split) with an
-    `absorb_query(w_uk)` prologue becomes `mla.absorb_query` feeding the
-    unfused attention; an `absorb_output(w_uv)` epilogue on a latent
-    attention or a combine becomes `mla.absorb_output` of its latent output.
-    The CUDA printer generates those as their own kernels: fused into a
-    split-KV kernel, W_UK would be read again by every split and CTA. The
-    latent between the ops is held in the storage type.
-  }];
-}
-
 def MlaSplitKv : Pass<"mla-split-kv"> {
   let summary = "Split latent attention over the KV range plus an exact "
                 "LSE combine";
@@ -194,6 +179,21 @@ def MlaSplitKv : Pass<"mla-split-kv"> {
     Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
            "Multiprocessors to fill when choosing the split count">
   ];
+}
+
+def MlaUnfuseAbsorptions : Pass<"mla-unfuse-absorptions"> {
+  let summary = "Move absorptions fused into attention or the combine back "
+                "into their own ops";
+  let description = [{
+    The inverse of mla-fuse's absorption fusion, run by the `mla-to-cuda`
+    pipeline: a latent attention (whole or split) with an
+    `absorb_query(w_uk)` prologue becomes `mla.absorb_query` feeding the
+    unfused attention; an `absorb_output(w_uv)` epilogue on a latent
+    attention or a combine becomes `mla.absorb_output` of its latent output.
+    The CUDA printer generates those as their own kernels: fused into a
+    split-KV kernel, W_UK would be read again by every split and CTA. The
+    latent between the ops is held in the storage type.
+  }];
 }
 
 #endif // MLAGEN_PASSES_PASSES_TD

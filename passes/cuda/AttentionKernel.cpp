@@ -133,15 +133,8 @@ mlir::mla::attentionTilingProblem(Operation *op, CudaTilingAttr tiling) {
                          "more warps or fewer rows",
                          rows, warps, accumulators, kMaxAccumulators)
         .str();
-  int64_t sharedBytes = sharedBytesOf(*a, tiling);
-  int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
-  if (sharedBytes > limit)
-    return llvm::formatv("tiling needs {0} bytes of shared memory per CTA, "
-                         "more than the {1} {2} offers: use fewer "
-                         "keys_per_tile, stages or rows_per_cta",
-                         sharedBytes, limit, tiling.getArch())
-        .str();
-  return std::nullopt;
+  return sharedMemoryProblem("tiling", sharedBytesOf(*a, tiling), tiling,
+                             "keys_per_tile, stages or rows_per_cta");
 }
 
 FailureOr<KernelSource> mlir::mla::printAttentionKernel(Operation *op,

@@ -201,6 +201,19 @@ int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
   }
 }
 
+std::optional<std::string> mlir::mla::sharedMemoryProblem(StringRef what,
+                                                          int64_t bytes,
+                                                          CudaTilingAttr tiling,
+                                                          StringRef fewer) {
+  int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
+  if (bytes <= limit)
+    return std::nullopt;
+  return llvm::formatv("{0} needs {1} bytes of shared memory per CTA, more "
+                       "than the {2} {3} offers: use fewer {4}",
+                       what, bytes, limit, tiling.getArch(), fewer)
+      .str();
+}
+
 FailureOr<std::vector<KernelSource>>
 mlir::mla::generateCudaKernels(ModuleOp module) {
   std::vector<KernelSource> kernels;

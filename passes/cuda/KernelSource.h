@@ -75,6 +75,12 @@ std::string ropeFrequencyTable(StringRef name, RopeAttr rope, int64_t ropeDim);
 
 /// The most dynamic shared memory one CTA may use on `capability`.
 int64_t sharedMemoryLimit(int64_t capability);
+/// Why `bytes` of shared memory per CTA do not fit `tiling`'s arch, or
+/// nothing: "<what> needs N bytes of shared memory per CTA, more than the
+/// L <arch> offers: use fewer <fewer>".
+std::optional<std::string> sharedMemoryProblem(StringRef what, int64_t bytes,
+                                               CudaTilingAttr tiling,
+                                               StringRef fewer);
 
 /// Sets what parameter `name` of `kernel` carries (see KernelParam).
 void bindParam(KernelSource &kernel, StringRef name, Value value,

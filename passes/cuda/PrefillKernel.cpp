@@ -93,15 +93,8 @@ mlir::mla::prefillTilingProblem(MhaAttentionOp op, CudaTilingAttr tiling) {
                          "use fewer keys per tile",
                          keys, accumulators, kMaxAccumulators)
         .str();
-  int64_t sharedBytes = sharedBytesOf(*shape, tiling);
-  int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
-  if (sharedBytes > limit)
-    return llvm::formatv("prefill tiling needs {0} bytes of shared memory per "
-                         "CTA, more than the {1} {2} offers: use fewer "
-                         "keys_per_tile, stages or rows_per_cta",
-                         sharedBytes, limit, tiling.getArch())
-        .str();
-  return std::nullopt;
+  return sharedMemoryProblem("prefill tiling", sharedBytesOf(*shape, tiling),
+                             tiling, "keys_per_tile, stages or rows_per_cta");
 }
 
 FailureOr<KernelSource> mlir::mla::printPrefillKernel(MhaAttentionOp op,

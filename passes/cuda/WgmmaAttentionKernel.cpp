@@ -157,15 +157,8 @@ mlir::mla::wgmmaTilingProblem(Operation *op, CudaTilingAttr tiling) {
                          keys, tiling.getWarps(), accumulators,
                          accumulatorLimit(threads))
         .str();
-  int64_t sharedBytes = sharedBytesOf(s, tiling);
-  int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
-  if (sharedBytes > limit)
-    return llvm::formatv("wgmma tiling needs {0} bytes of shared memory per "
-                         "CTA, more than the {1} {2} offers: use fewer "
-                         "keys_per_tile or stages",
-                         sharedBytes, limit, tiling.getArch())
-        .str();
-  return std::nullopt;
+  return sharedMemoryProblem("wgmma tiling", sharedBytesOf(s, tiling), tiling,
+                             "keys_per_tile or stages");
 }
 
 FailureOr<KernelSource>
