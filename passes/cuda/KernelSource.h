@@ -69,6 +69,16 @@ struct StorageNames {
 };
 StorageNames storageNames(Type storage);
 
+/// The online-softmax step on this thread's two rows (`half` = 0 / 1) of an
+/// MMA accumulator tile in the m16n8 layout: block j of 8 keys holds row
+/// `half`'s keys 2 (lane % 4) + e, e = 0 / 1. `score` and `acc` name that
+/// element of the score and output fragments in terms of j, half and e;
+/// `limit` is a statement defining `limit`, the keys the row sees;
+/// `accBlocks` counts the 8-column output blocks. The kernel provides
+/// first, lane, kKeys, kScaleLog2, rowMax[2] and rowSum[2].
+std::string printFragmentSoftmax(StringRef score, StringRef acc,
+                                 StringRef limit, StringRef accBlocks);
+
 /// `__constant__ double <name>[rope dim / 2] = {...};`: RoPE's inverse
 /// frequencies with every digit a double keeps.
 std::string ropeFrequencyTable(StringRef name, RopeAttr rope, int64_t ropeDim);

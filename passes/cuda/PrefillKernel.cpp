@@ -253,38 +253,7 @@ extern "C" __global__ void __launch_bounds__({0})
 
     // Online softmax on the fragments, rows `half` = 0 / 1.
     const int first = tile * kKeys;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {{
-      const int limit = visibleEnd(q0 + warp * 16 + lane / 4 + half * 8);
-      float tileMax = mlagen_negative_infinity();
-#pragma unroll
-      for (int nt = 0; nt < kKeys / 8; ++nt)
-#pragma unroll
-        for (int j = 0; j < 2; ++j) {{
-          const int key = first + nt * 8 + (lane % 4) * 2 + j;
-          float &x = score[nt][half * 2 + j];
-          x = key < limit ? x * kScaleLog2 : mlagen_negative_infinity();
-          tileMax = fmaxf(tileMax, x);
-        }
-      const float newMax = fmaxf(rowMax[half], mlagen_quad_max(tileMax));
-      const float alpha = mlagen_exp2_relative(rowMax[half], newMax);
-      rowMax[half] = newMax;
-      float sum = 0.0f;
-#pragma unroll
-      for (int nt = 0; nt < kKeys / 8; ++nt)
-#pragma unroll
-        for (int j = 0; j < 2; ++j) {{
-          float &x = score[nt][half * 2 + j];
-          x = mlagen_exp2_relative(x, newMax);
-          sum += x;
-        }
-      rowSum[half] = rowSum[half] * alpha + sum;
-#pragma unroll
-      for (int nt = 0; nt < kValue / 8; ++nt) {{
-        acc[nt][half * 2] *= alpha;
-        acc[nt][half * 2 + 1] *= alpha;
-      }
-    }
+    {16}
 
     // O += P V: the score fragments of 16 keys are one A fragment.
 #pragma unroll
@@ -333,6 +302,10 @@ extern "C" __global__ void __launch_bounds__({0})
       op.getCausal() ? "max(0, min(length, length - tokens + 1 + t))"
                      : "length",
       bf16 ? "mlagen_mma_bf16" : "mlagen_mma_f16",
-      bf16 ? "mlagen_pack_bf16" : "mlagen_pack_f16", names.fromFloat);
+      bf16 ? "mlagen_pack_bf16" : "mlagen_pack_f16", names.fromFloat,
+      printFragmentSoftmax(
+          "score[j][half * 2 + e]", "acc[j][half * 2 + e]",
+          "const int limit = visibleEnd(q0 + warp * 16 + lane / 4 + half * 8);",
+          "kValue / 8"));
   return kernel;
 }

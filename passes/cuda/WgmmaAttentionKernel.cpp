@@ -414,39 +414,7 @@ ${loadTile}
 
     // Online softmax on the fragments: block j holds keys 8j..8j+7, rows
     // `half` = 0 / 1 in elements 4j + 2 half + {0, 1}.
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int row = row0 + (warp % 4) * 16 + lane / 4 + half * 8;
-      const int visible = ${visible};
-      float tileMax = mlagen_negative_infinity();
-#pragma unroll
-      for (int j = 0; j < kKeys / 8; ++j)
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const int key = first + j * 8 + (lane % 4) * 2 + e;
-          float &x = score[4 * j + half * 2 + e];
-          x = key < visible ? x * kScaleLog2 : mlagen_negative_infinity();
-          tileMax = fmaxf(tileMax, x);
-        }
-      const float newMax = fmaxf(rowMax[half], mlagen_quad_max(tileMax));
-      const float alpha = mlagen_exp2_relative(rowMax[half], newMax);
-      rowMax[half] = newMax;
-      float sum = 0.0f;
-#pragma unroll
-      for (int j = 0; j < kKeys / 8; ++j)
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          float &x = score[4 * j + half * 2 + e];
-          x = mlagen_exp2_relative(x, newMax);
-          sum += x;
-        }
-      rowSum[half] = rowSum[half] * alpha + sum;
-#pragma unroll
-      for (int j = 0; j < kColumns / 8; ++j) {
-        acc[4 * j + half * 2] *= alpha;
-        acc[4 * j + half * 2 + 1] *= alpha;
-      }
-    }
+    ${softmax}
 
     // O += P V: the scores of 16 keys are one register A fragment, all
     // packed before the fence (wgmma may read them only after it); V is the
@@ -499,34 +467,41 @@ ${loadTile}
   std::string storeValue = a.partial ? "value" : names.fromFloat + "(value)";
   std::string filledLoad = fillTemplate(loadTile, {{"storage", s}});
   kernel.code = fillTemplate(
-      body, {{"threads", std::to_string(kernel.threadsPerBlock)},
-             {"name", name.str()},
-             {"signature", printSignature(kernel.params, ",\n    ")},
-             {"keys", std::to_string(keys)},
-             {"stages", std::to_string(stages)},
-             {"groups", std::to_string(shape.groups)},
-             {"latent", std::to_string(shape.latent)},
-             {"rope", std::to_string(rope)},
-             {"heads", std::to_string(heads)},
-             {"tokens", std::to_string(tokens)},
-             {"splits", std::to_string(splits)},
-             {"pageSize", std::to_string(shape.pageSize)},
-             {"boxRows", std::to_string(boxRows)},
-             {"scaleLog2", llvm::formatv("{0:e9}", a.config.getSoftmaxScale() /
-                                                       std::log(2.0))},
-             {"storage", s},
-             {"loadTile", filledLoad},
-             {"commitTile", commitTile},
-             {"waitTile", waitTile},
-             {"scores", scores},
-             {"values", values},
-             {"pack", bf16 ? "mlagen_pack_bf16" : "mlagen_pack_f16"},
-             {"visible",
-              causal ? "min(end, length - kTokens + 1 + row / kHeads)" : "end"},
-             {"drain", shape.tma ? "" : "\n  mlagen_cp_async_wait<0>();"},
-             {"outIndex",
-              a.partial ? "((long long)split * batch + b) * kQueryRows + row"
+      body,
+      {{"threads", std::to_string(kernel.threadsPerBlock)},
+       {"name", name.str()},
+       {"signature", printSignature(kernel.params, ",\n    ")},
+       {"keys", std::to_string(keys)},
+       {"stages", std::to_string(stages)},
+       {"groups", std::to_string(shape.groups)},
+       {"latent", std::to_string(shape.latent)},
+       {"rope", std::to_string(rope)},
+       {"heads", std::to_string(heads)},
+       {"tokens", std::to_string(tokens)},
+       {"splits", std::to_string(splits)},
+       {"pageSize", std::to_string(shape.pageSize)},
+       {"boxRows", std::to_string(boxRows)},
+       {"scaleLog2",
+        llvm::formatv("{0:e9}", a.config.getSoftmaxScale() / std::log(2.0))},
+       {"storage", s},
+       {"loadTile", filledLoad},
+       {"commitTile", commitTile},
+       {"waitTile", waitTile},
+       {"scores", scores},
+       {"values", values},
+       {"pack", bf16 ? "mlagen_pack_bf16" : "mlagen_pack_f16"},
+       {"softmax",
+        printFragmentSoftmax(
+            "score[4 * j + half * 2 + e]", "acc[4 * j + half * 2 + e]",
+            std::string("const int row = row0 + (warp % 4) * 16 + "
+                        "lane / 4 + half * 8;\n      const int limit = ") +
+                (causal ? "min(end, length - kTokens + 1 + row / kHeads);"
+                        : "end;"),
+            "kColumns / 8")},
+       {"drain", shape.tma ? "" : "\n  mlagen_cp_async_wait<0>();"},
+       {"outIndex", a.partial
+                        ? "((long long)split * batch + b) * kQueryRows + row"
                         : "(long long)b * kQueryRows + row"},
-             {"store", storeValue}});
+       {"store", storeValue}});
   return kernel;
 }

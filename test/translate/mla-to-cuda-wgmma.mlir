@@ -49,7 +49,7 @@ func.func @split(%q: tensor<?x2x128x512xbf16>, %qr: tensor<?x2x128x64xbf16>,
 // CHECK: rows[((rest / 32) * kKeys + t) * 32 + rest % 32] = 0u;
 // CHECK: mlagen_wgmma_m64n32k16_ss_bf16(score, qa, kb, k > 0);
 // CHECK: exchange[(group * (kKeys / 2) + i) * 128 + member] = score[i];
-// CHECK: const int visible = min(end, length - kTokens + 1 + row / kHeads);
+// CHECK: const int limit = min(end, length - kTokens + 1 + row / kHeads);
 // The P fragments are all packed before the wgmma fence.
 // CHECK: p[kc][0] = mlagen_pack_bf16(score[8 * kc], score[8 * kc + 1]);
 // CHECK: mlagen_wgmma_fence();
@@ -108,7 +108,7 @@ func.func @small_pages(%q: tensor<?x1x128x512xf16>, %qr: tensor<?x1x128x64xf16>,
 // CHECK: mlagen_swizzle_128b(t, piece % 8),
 // CHECK: mlagen_cp_async_wait<kStages - 1>();
 // CHECK-NEXT: mlagen_fence_proxy_async();
-// CHECK: const int visible = end;
+// CHECK: const int limit = end;
 // CHECK: p[kc][0] = mlagen_pack_f16(score[8 * kc], score[8 * kc + 1]);
 // CHECK: mlagen_cp_async_wait<0>();
 // CHECK: const long long at = (long long)b * kQueryRows + row;
