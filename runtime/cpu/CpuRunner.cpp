@@ -70,13 +70,11 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
 
 llvm::Error CpuRunner::compileStep(bool rewrite, int64_t splits,
                                    int64_t batch) {
-  std::string source = buildStepModule(*problem, batch);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
-  if (!module)
-    return llvm::createStringError("internal error: the step's IR does not "
-                                   "parse:\n" +
-                                   source);
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> parsed =
+      parseStepModule(*problem, context, batch);
+  if (!parsed)
+    return parsed.takeError();
+  mlir::OwningOpRef<mlir::ModuleOp> module = std::move(*parsed);
   if (rewrite) {
     mlir::PassManager pm(&context);
     mlir::mla::RewritePipelineOptions options;

@@ -1,6 +1,12 @@
 //===- StepModule.cpp - the MLA IR of a problem's step --------------------===//
 
+#include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlagen;
@@ -95,4 +101,21 @@ std::string mlagen::buildStepModule(const Problem &p, int64_t batch) {
                  "  return %out, %new : {0}, !cache\n}\n",
                  hidden, table, lengths, args, qCompress, types)
              .str();
+}
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mlagen::parseStepModule(const Problem &p, mlir::MLIRContext &context,
+                        int64_t batch) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  context.appendDialectRegistry(registry);
+  std::string source = buildStepModule(p, batch);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    return llvm::createStringError("internal error: the step's IR does not "
+                                   "parse:\n" +
+                                   source);
+  return module;
 }

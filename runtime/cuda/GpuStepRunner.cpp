@@ -2,14 +2,9 @@
 
 #include "mlagen/GpuStepRunner.h"
 #include "GpuModule.h"
-#include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/StorageBuffer.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlagen;
@@ -99,22 +94,18 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
   auto state = std::make_unique<State>();
   state->problem = &p;
 
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(p), &context);
+  mlir::MLIRContext context;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      parseStepModule(p, context);
   if (!module)
-    return llvm::createStringError("internal error: the step's IR does not "
-                                   "parse");
+    return module.takeError();
   CudaUnitOptions options;
   options.arch = gpu.arch;
   options.rewrite = rewrite;
   options.splits = splits;
   options.smCount = gpu.multiprocessors;
   options.plan = true;
-  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+  llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
   if (!unit)
     return unit.takeError();
   state->unit = std::move(*unit);

@@ -10,15 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/CudaUnit.h"
 #include "mlagen/Presets.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
 
@@ -43,19 +37,17 @@ std::optional<Planned> plan(RunMode mode) {
   EXPECT_TRUE(bool(problem));
   if (!problem)
     return std::nullopt;
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(*problem),
-                                              &context);
-  EXPECT_TRUE(module);
+  mlir::MLIRContext context;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      parseStepModule(*problem, context);
+  EXPECT_TRUE(bool(module)) << llvm::toString(module.takeError());
+  if (!module)
+    return std::nullopt;
   CudaUnitOptions options;
   options.arch = "sm_90a";
   options.splits = 4;
   options.plan = true;
-  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+  llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
   EXPECT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
   if (!unit)
     return std::nullopt;

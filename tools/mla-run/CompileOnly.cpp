@@ -2,13 +2,8 @@
 
 #include "CompileOnly.h"
 #include "Report.h"
-#include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/Format.h"
 
 #ifdef MLAGEN_HAVE_CUDA
@@ -20,15 +15,12 @@ using namespace mlagen;
 using llvm::outs;
 
 int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(buildStepModule(p), &context);
+  mlir::MLIRContext context;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      parseStepModule(p, context);
   if (!module)
-    return fail("internal error: the step's IR does not parse");
-  return compileModule(options, *module);
+    return fail(module.takeError());
+  return compileModule(options, **module);
 }
 
 int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {

@@ -13,13 +13,22 @@
 #include "mlagen/CpuKernel.h"
 #include "mlagen/Problem.h"
 #include "mlagen/StorageBuffer.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
 
 namespace mlagen {
 
 /// The IR of the problem's step, as function @step, for the first `batch`
 /// sequences' shapes (all of them when `batch` is 0).
 std::string buildStepModule(const Problem &problem, int64_t batch = 0);
+
+/// buildStepModule(problem, batch) parsed into `context`, with the dialects
+/// it uses (mla, func, arith, tensor) registered; an error carrying the
+/// text if it does not parse (a bug).
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+parseStepModule(const Problem &problem, mlir::MLIRContext &context,
+                int64_t batch = 0);
 
 /// `config` with `storage` as #mla.config<...> text.
 std::string configText(const LayerConfig &config, StorageType storage);
