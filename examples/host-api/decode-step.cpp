@@ -5,23 +5,26 @@
 // tokens each, pages of 64 tokens, bf16) with deterministic random values,
 // runs it on the CPU, and, where there is a GPU, through the host API:
 // the kernels generated and compiled for the GPU, a paged cache in device
-// memory filled with the same rows, one decode call on a stream, the
-// output and LSE compared with the CPU's. Without a GPU it says why and
-// stops after the CPU run.
+// memory filled with the same rows, one decode call on a stream. Both
+// runs' output and LSE are checked against the double-precision reference
+// (computed on the CPU) with mla-run --verify's tolerances. Without a GPU it
+// says why and stops after the CPU run.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Engine.h"
+#include "mlagen/Metrics.h"
 #include "mlagen/Presets.h"
 #include "mlagen/Problem.h"
+#include "mlagen/Reference.h"
 #include "mlagen/StorageBuffer.h"
 
 #ifdef EXAMPLE_HAVE_CUDA
 #include <cuda_runtime.h>
 #endif
 
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
 
 using namespace mlagen;
@@ -32,6 +35,24 @@ int fail(llvm::Error error) {
   std::fprintf(stderr, "decode-step: %s\n",
                llvm::toString(std::move(error)).c_str());
   return 1;
+}
+
+/// Prints how far `out` and `lse` are from the reference; whether they are
+/// within mla-run --verify's tolerances (mlagen/Metrics.h).
+bool check(const char *what, const Problem &p, const std::vector<float> &out,
+           const std::vector<float> &lse,
+           const reference::AttentionResult &expected) {
+  ErrorStats outStats = compare(out, expected.out);
+  ErrorStats lseStats = compare(lse, expected.lse);
+  bool ok =
+      withinTolerance(outStats, attentionTolerance(p.shape.storage)) &&
+      lseStats.nans == 0 && lseStats.mismatchedInfinities == 0 &&
+      lseStats.maxAbs <= kLseTolerance * std::max(1.0, lseStats.maxExpected);
+  std::printf("%s: out max abs err %.3g (max |ref| %.3g, cosine %.8f, %lld "
+              "NaN), lse max abs err %.3g: %s\n",
+              what, outStats.maxAbs, outStats.maxExpected, outStats.cosine,
+              (long long)outStats.nans, lseStats.maxAbs, ok ? "PASS" : "FAIL");
+  return ok;
 }
 
 #ifdef EXAMPLE_HAVE_CUDA
@@ -60,9 +81,9 @@ int cudaFailure(const char *what) {
   return 1;
 }
 
-/// The step on the GPU through the host API; compares with `cpu`.
+/// The step on the GPU through the host API, checked against `expected`.
 int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
-             const StepResult &cpu) {
+             const reference::AttentionResult &expected) {
   const LayerConfig &c = p.config;
   int64_t batch = p.shape.batch(), s = p.shape.queryTokens;
   // Enough pages for every sequence, any pages the cache hands out.
@@ -117,32 +138,9 @@ int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
                  cudaMemcpyDeviceToHost) != cudaSuccess)
     return cudaFailure("reading the results back");
 
-  // A NaN anywhere, or an infinity where the CPU has none, fails.
-  std::vector<float> values = gpuOut.values();
-  double outError = 0, lseError = 0, largest = 0;
-  bool finite = true;
-  for (size_t i = 0; i < values.size(); ++i) {
-    finite = finite && !std::isnan(values[i]);
-    outError = std::max(outError, double(std::fabs(values[i] - cpu.out[i])));
-    largest = std::max(largest, double(std::fabs(cpu.out[i])));
-  }
-  for (size_t i = 0; i < rows; ++i) {
-    if (std::isinf(gpuLse[i]) || std::isinf(cpu.lse[i])) {
-      finite = finite && gpuLse[i] == cpu.lse[i];
-      continue;
-    }
-    finite = finite && !std::isnan(gpuLse[i]);
-    lseError = std::max(lseError, double(std::fabs(gpuLse[i] - cpu.lse[i])));
-  }
-  // bf16 outputs: a few ulps of the largest value.
-  bool ok =
-      finite && outError <= 0x1p-6 * std::max(1.0, largest) && lseError <= 1e-3;
-  std::printf("GPU %s (%s, %lld splits): max |out - cpu| %.3g (max |cpu| "
-              "%.3g), max |lse - cpu| %.3g%s: %s\n",
-              engine->gpu().name.c_str(), engine->gpu().arch.c_str(),
-              (long long)engine->splits(), outError, largest, lseError,
-              finite ? "" : ", NaN or mismatched infinity",
-              ok ? "PASS" : "FAIL");
+  std::string what = "GPU " + engine->gpu().name + " (" + engine->gpu().arch +
+                     ", " + std::to_string(engine->splits()) + " splits)";
+  bool ok = check(what.c_str(), p, gpuOut.values(), gpuLse, expected);
   return ok ? 0 : 1;
 }
 #endif
@@ -170,9 +168,17 @@ int main() {
   if (llvm::Error e = (*cpu)->run())
     return fail(std::move(e));
   StepResult cpuResult = (*cpu)->result();
-  std::printf("CPU: DeepSeek-V3 decode attention, 4 sequences, 2 new tokens "
-              "each: %zu outputs\n",
-              cpuResult.out.size());
+  const Problem &p = *problem;
+  llvm::Expected<reference::AttentionResult> expected =
+      reference::latentAttention(p.config, p.qLatent, p.qRope,
+                                 p.shape.queryTokens, p.cache, p.table,
+                                 /*causal=*/true);
+  if (!expected)
+    return fail(expected.takeError());
+  if (!check("CPU: DeepSeek-V3 decode attention, 4 sequences, 2 new tokens "
+             "each",
+             p, cpuResult.out, cpuResult.lse, *expected))
+    return 1;
 
   EngineOptions options;
   options.config = *config;
@@ -187,7 +193,7 @@ int main() {
     return 0;
   }
 #ifdef EXAMPLE_HAVE_CUDA
-  return runOnGpu(std::move(*engine), *problem, cpuResult);
+  return runOnGpu(std::move(*engine), p, *expected);
 #else
   std::printf("GPU: not run (this build has no CUDA runtime)\n");
   return 0;
