@@ -130,6 +130,12 @@ void bindAttentionParams(KernelSource &kernel, AttentionOperands a);
 /// (registers, shared memory, warp tiling, unsupported forms), or nothing.
 std::optional<std::string> attentionTilingProblem(Operation *op,
                                                   CudaTilingAttr tiling);
+/// The device function `name` running wgmma m64n`n`k16 on `type` (bf16 or
+/// f16) with A from registers or shared memory and B K-major or N-major
+/// (transposed); see WgmmaWrapper.cpp.
+std::string printWgmmaWrapper(StringRef name, int64_t n, bool aInRegisters,
+                              bool transposeB, StringRef type);
+
 /// The wgmma + TMA (sm_90a) latent attention kernel's own checks, and the
 /// kernel; attentionTilingProblem / printAttentionKernel dispatch to them
 /// for tilings with mma = wgmma.
