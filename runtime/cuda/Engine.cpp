@@ -1,6 +1,7 @@
 //===- Engine.cpp - MLA decode on a GPU: the host C++ API -----------------===//
 
 #include "mlagen/Engine.h"
+#include "EngineLaunches.h"
 #include "EngineUnit.h"
 #include "GpuModule.h"
 #include "dialect/MlaDialect.h"
@@ -21,6 +22,15 @@ struct GpuPagedCache::State {
   uint64_t uploadedVersion = ~uint64_t(0);
   int64_t uploadedNewTokens = 0;
   std::optional<CUtensorMap> tensorMap; // for the wgmma kernel's TMA loads
+
+  /// Fills the slots of the cache's memory and table.
+  void bind(EngineSlots &slots) const {
+    slots[EngineSlot::Cache] = rows.address();
+    slots[EngineSlot::BlockTable] = blockTable.address();
+    slots[EngineSlot::TableWidth] = uint64_t(table.width());
+    if (tensorMap)
+      slots[EngineSlot::CacheMap] = reinterpret_cast<uintptr_t>(&*tensorMap);
+  }
 };
 
 GpuPagedCache::GpuPagedCache(std::unique_ptr<State> state)
@@ -76,6 +86,7 @@ struct Engine::State {
   GpuInfo gpu;
   CudaUnit unit;
   std::unique_ptr<GpuModule> module;
+  EngineLaunches launches;
   DeviceMemory partialOut, partialLse; // the split-KV workspace
   int64_t splits = 1;
 };
@@ -125,16 +136,6 @@ func.func @prefill(%qn: tensor<?x?x{7}x{8}x{3}>, %qr: tensor<?x?x{7}x{2}x{3}>,
       c.vHeadDim);
 }
 
-const KernelLaunch *findKernel(const std::vector<KernelLaunch> &kernels,
-                               llvm::StringRef op, size_t &index) {
-  for (size_t i = 0; i < kernels.size(); ++i)
-    if (kernels[i].op == op) {
-      index = i;
-      return &kernels[i];
-    }
-  return nullptr;
-}
-
 } // namespace
 
 llvm::Expected<CudaUnit>
@@ -177,6 +178,11 @@ Engine::create(const EngineOptions &options) {
   if (!unit)
     return unit.takeError();
   state->unit = std::move(*unit);
+  llvm::Expected<EngineLaunches> launches =
+      bindEngineKernels(state->unit.kernels);
+  if (!launches)
+    return launches.takeError();
+  state->launches = std::move(*launches);
 
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
   llvm::Expected<CompileResult> compiled =
@@ -189,10 +195,9 @@ Engine::create(const EngineOptions &options) {
     return loaded.takeError();
   state->module = std::move(*loaded);
 
-  size_t index;
-  if (const KernelLaunch *partial = findKernel(
-          state->module->kernels(), "mla.partial_latent_attention", index))
-    state->splits = partial->grid[1].count;
+  if (state->launches.decode.size() == 2) // split: attention + combine
+    state->splits =
+        state->unit.kernels[state->launches.decode[0].kernel].grid[1].count;
   int64_t rows = options.maxBatch * options.queryTokens * options.config.heads;
   llvm::Expected<DeviceMemory> partialOut = DeviceMemory::allocate(
       state->splits > 1 ? state->splits * rows * options.config.kvLoraRank * 4
@@ -275,19 +280,15 @@ llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
             "appends {1}",
             c.uploadedNewTokens, state->options.queryTokens)
             .str());
-  size_t index;
-  if (!findKernel(state->module->kernels(), "mla.cache_append", index))
-    return llvm::createStringError("engine: no append kernel was generated");
-  KernelArgs args;
-  args.pointers = {{"c_kv", b.cKv},
-                   {"k_rope", b.kRope},
-                   {"positions", b.positions},
-                   {"cache", c.rows.address()},
-                   {"block_table", c.blockTable.address()},
-                   {"seq_lens", c.appendStarts.address()}};
-  args.ints = {{"table_width", c.table.width()},
-               {"new_tokens", b.batch * state->options.queryTokens}};
-  return state->module->launch(index, args, static_cast<CUstream>(stream));
+  EngineSlots slots;
+  slots[EngineSlot::CKv] = b.cKv;
+  slots[EngineSlot::KRope] = b.kRope;
+  slots[EngineSlot::Positions] = b.positions;
+  slots[EngineSlot::NewTokens] = b.batch * state->options.queryTokens;
+  slots[EngineSlot::SeqLens] = c.appendStarts.address();
+  c.bind(slots);
+  return state->module->launch(*state->launches.append, slots.all(),
+                               static_cast<CUstream>(stream));
 }
 
 llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
@@ -297,51 +298,40 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
     return e;
   if (llvm::Error e = checkDecode(state->options, c.table, cache.uploaded(), b))
     return e;
-  const std::vector<KernelLaunch> &kernels = state->module->kernels();
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const KernelLaunch &k = kernels[i];
-    if (k.op == "mla.cache_append" || k.op == "mla.mha_attention")
-      continue;
-    bool split = k.op == "mla.partial_latent_attention";
-    KernelArgs args;
-    if (k.op == "mla.combine") {
-      args.pointers = {{"partial_out", state->partialOut.address()},
-                       {"partial_lse", state->partialLse.address()},
-                       {"out", b.out},
-                       {"lse", b.lse}};
-      args.ints = {{"rows", b.batch * state->options.queryTokens *
-                                state->options.config.heads}};
-    } else {
-      args.pointers = {{"q_latent", b.qLatent},
-                       {"q_rope", b.qRope},
-                       {"cache", c.rows.address()},
-                       {"block_table", c.blockTable.address()},
-                       {"seq_lens", c.lengths.address()},
-                       {"out", split ? state->partialOut.address() : b.out},
-                       {"lse", split ? state->partialLse.address() : b.lse}};
-      args.ints = {{"table_width", c.table.width()}, {"batch", b.batch}};
-      if (c.tensorMap)
-        args.tensorMaps["cache_map"] = *c.tensorMap;
-    }
-    if (llvm::Error e =
-            state->module->launch(i, args, static_cast<CUstream>(stream)))
+  EngineSlots slots;
+  slots[EngineSlot::QLatent] = b.qLatent;
+  slots[EngineSlot::QRope] = b.qRope;
+  slots[EngineSlot::Out] = b.out;
+  slots[EngineSlot::Lse] = b.lse;
+  slots[EngineSlot::PartialOut] = state->partialOut.address();
+  slots[EngineSlot::PartialLse] = state->partialLse.address();
+  slots[EngineSlot::SeqLens] = c.lengths.address();
+  slots[EngineSlot::Batch] = b.batch;
+  slots[EngineSlot::Rows] =
+      b.batch * state->options.queryTokens * state->options.config.heads;
+  c.bind(slots);
+  for (const BoundLaunch &launch : state->launches.decode)
+    if (llvm::Error e = state->module->launch(launch, slots.all(),
+                                              static_cast<CUstream>(stream)))
       return e;
-  }
   return llvm::Error::success();
 }
 
 llvm::Error Engine::prefill(const PrefillBuffers &b, GpuStream stream) {
   if (llvm::Error e = checkPrefill(b))
     return e;
-  size_t index;
-  if (!findKernel(state->module->kernels(), "mla.mha_attention", index))
-    return llvm::createStringError("engine: no prefill kernel was generated");
-  KernelArgs args;
-  args.pointers = {{"q_nope", b.qNope}, {"q_rope", b.qRope},
-                   {"k_nope", b.kNope}, {"k_rope", b.kRope},
-                   {"v", b.v},          {"seq_lens", b.seqLens},
-                   {"out", b.out},      {"lse", b.lse}};
-  args.ints = {
-      {"tokens", b.tokens}, {"key_tokens", b.keyTokens}, {"batch", b.batch}};
-  return state->module->launch(index, args, static_cast<CUstream>(stream));
+  EngineSlots slots;
+  slots[EngineSlot::QNope] = b.qNope;
+  slots[EngineSlot::QRope] = b.qRope;
+  slots[EngineSlot::KNope] = b.kNope;
+  slots[EngineSlot::KRope] = b.kRope;
+  slots[EngineSlot::V] = b.v;
+  slots[EngineSlot::SeqLens] = b.seqLens;
+  slots[EngineSlot::Out] = b.out;
+  slots[EngineSlot::Lse] = b.lse;
+  slots[EngineSlot::Tokens] = b.tokens;
+  slots[EngineSlot::KeyTokens] = b.keyTokens;
+  slots[EngineSlot::Batch] = b.batch;
+  return state->module->launch(*state->launches.prefill, slots.all(),
+                               static_cast<CUstream>(stream));
 }

@@ -163,14 +163,20 @@ GpuModule::~GpuModule() {
 
 llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
                               CUstream stream) const {
+  // Parameter i's value goes to slot i (a grid counts one of them).
   const KernelLaunch &k = launches[index];
-  // Storage for each argument, then a pointer to each (cuLaunchKernel).
-  std::vector<CUdeviceptr> pointers;
-  std::vector<int> ints;
-  pointers.reserve(k.params.size());
-  ints.reserve(k.params.size());
-  std::vector<void *> values;
-  for (const LaunchParam &p : k.params) {
+  auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
+    for (auto [i, p] : llvm::enumerate(k.params))
+      if (p.name == name)
+        return unsigned(i);
+    return std::nullopt;
+  };
+  llvm::Expected<BoundLaunch> bound =
+      bindLaunch(k, index, unsigned(k.params.size()), slotOf);
+  if (!bound)
+    return bound.takeError();
+  std::vector<uint64_t> slots(k.params.size());
+  for (auto [i, p] : llvm::enumerate(k.params)) {
     auto missing = [&]() {
       return llvm::createStringError(
           llvm::formatv("{0}: no value for parameter '{1}' ({2})", k.name,
@@ -181,45 +187,59 @@ llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
       auto found = args.tensorMaps.find(p.name);
       if (found == args.tensorMaps.end())
         return missing();
-      values.push_back(const_cast<CUtensorMap *>(&found->second));
+      slots[i] = reinterpret_cast<uintptr_t>(&found->second);
     } else if (p.isPointer()) {
       auto found = args.pointers.find(p.name);
       if (found == args.pointers.end())
         return missing();
-      pointers.push_back(found->second);
-      values.push_back(&pointers.back());
-    } else if (p.isInt()) {
+      slots[i] = found->second;
+    } else {
       auto found = args.ints.find(p.name);
       if (found == args.ints.end())
         return missing();
-      if (found->second < 0 || found->second > INT32_MAX)
-        return llvm::createStringError(
-            llvm::formatv("{0}: parameter '{1}' = {2} does not fit an int",
-                          k.name, p.name, found->second)
-                .str());
-      ints.push_back(int(found->second));
-      values.push_back(&ints.back());
-    } else {
-      return llvm::createStringError(
-          llvm::formatv("{0}: parameter '{1}' has type '{2}', which the "
-                        "runtime cannot pass",
-                        k.name, p.name, p.type)
-              .str());
+      slots[i] = uint64_t(found->second);
     }
   }
-  llvm::Expected<std::array<unsigned, 3>> grid = k.gridFor(args.ints);
-  if (!grid)
-    return grid.takeError();
-  if ((*grid)[0] == 0 || (*grid)[1] == 0 || (*grid)[2] == 0)
+  return launch(*bound, slots, stream);
+}
+
+llvm::Error GpuModule::launch(const BoundLaunch &bound,
+                              llvm::ArrayRef<uint64_t> slots,
+                              CUstream stream) const {
+  const KernelLaunch &k = launches[bound.kernel];
+  std::array<unsigned, 3> grid;
+  if (llvm::Error e = bound.gridFor(k, slots, grid))
+    return e;
+  std::array<int, BoundLaunch::kMaxParams> ints;
+  if (llvm::Error e = bound.intsFor(k, slots, ints))
+    return e;
+  // cuLaunchKernel reads each argument through a pointer to it.
+  std::array<void *, BoundLaunch::kMaxParams> values;
+  for (auto [i, param] : llvm::enumerate(bound.params)) {
+    uint64_t value = slots[param.slot];
+    switch (param.kind) {
+    case BoundLaunch::Kind::Pointer:
+      values[i] = const_cast<uint64_t *>(&slots[param.slot]);
+      break;
+    case BoundLaunch::Kind::Int:
+      values[i] = &ints[i];
+      break;
+    case BoundLaunch::Kind::TensorMap:
+      values[i] = reinterpret_cast<void *>(uintptr_t(value));
+      break;
+    }
+  }
+  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
     return llvm::Error::success(); // nothing to do
   llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
   if (!scope)
     return scope.takeError();
-  return cu->check(cu->cuLaunchKernel(functions[index], (*grid)[0], (*grid)[1],
-                                      (*grid)[2], unsigned(k.block), 1, 1,
-                                      unsigned(k.dynamicSharedBytes), stream,
-                                      values.data(), nullptr),
-                   "cuLaunchKernel(" + k.name + ")");
+  CUresult result = cu->cuLaunchKernel(
+      functions[bound.kernel], grid[0], grid[1], grid[2], unsigned(k.block), 1,
+      1, unsigned(k.dynamicSharedBytes), stream, values.data(), nullptr);
+  if (result == CUDA_SUCCESS) // no message made: nothing allocated
+    return llvm::Error::success();
+  return cu->check(result, "cuLaunchKernel(" + k.name + ")");
 }
 
 llvm::Expected<CUtensorMap>

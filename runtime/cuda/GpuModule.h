@@ -2,16 +2,17 @@
 //
 // The driver-level pieces the GPU runners share: the primary context of
 // GPU 0 (made current around each call), device memory that frees itself, a
-// loaded cubin whose kernels are launched by name from their launch description
-// (arguments bound by parameter name, grid from the int parameters, dynamic
-// shared memory opted into once), and TMA descriptors encoded from a
-// description.
+// loaded cubin whose kernels are launched from their launch description
+// (arguments by parameter name, or bound once to value slots; grid from the
+// int parameters; dynamic shared memory opted into once), and TMA
+// descriptors encoded from a description.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MLAGEN_RUNTIME_CUDA_GPUMODULE_H
 #define MLAGEN_RUNTIME_CUDA_GPUMODULE_H
 
+#include "BoundLaunch.h"
 #include "CudaDriver.h"
 #include "mlagen/LaunchDescription.h"
 
@@ -89,6 +90,10 @@ public:
   /// value in `args` (an error names the one that does not).
   llvm::Error launch(size_t index, const KernelArgs &args,
                      CUstream stream = nullptr) const;
+  /// Launches `bound`'s kernel with `slots`' values: no lookup, no host
+  /// allocation, no synchronisation (CUDA graph capture takes it).
+  llvm::Error launch(const BoundLaunch &bound, llvm::ArrayRef<uint64_t> slots,
+                     CUstream stream) const;
 
 private:
   const CudaDriver *cu = nullptr;
