@@ -31,6 +31,18 @@ if gpu_probe.returncode == 0:
     config.available_features.add("gpu")
 if config.mlagen_have_cuda:
     config.substitutions.append(("%cuda_driver_stub", config.cuda_driver_stub))
+    config.substitutions.append(
+        ("%mlagen_gpu_tests",
+         os.path.join(config.mlagen_obj_root, "test", "mlagen-gpu-tests")))
+
+# compute-sanitizer (the CUDA toolkit's) checks the kernels on the GPU.
+sanitizer = os.path.join(config.cuda_bin_dir, "compute-sanitizer")
+if config.mlagen_have_cuda and os.access(sanitizer, os.X_OK):
+    config.available_features.add("compute-sanitizer")
+    config.substitutions.append(("%compute-sanitizer", sanitizer))
+elif "gpu" in config.available_features:
+    lit_config.warning("a GPU but no compute-sanitizer at %s: the sanitizer "
+                       "tests are UNSUPPORTED" % sanitizer)
 
 config.substitutions.append(("%examples", os.path.join(config.mlagen_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
