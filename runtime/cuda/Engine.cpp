@@ -18,10 +18,32 @@ using namespace mlagen;
 struct GpuPagedCache::State {
   PageTable table;
   int64_t rowBytes = 0; // of the engine that allocated it
+  int device = 0;       // the GPU its memory is on
   DeviceMemory rows, blockTable, lengths, appendStarts;
   uint64_t uploadedVersion = ~uint64_t(0);
   int64_t uploadedNewTokens = 0;
   std::optional<CUtensorMap> tensorMap; // for the wgmma kernel's TMA loads
+
+  /// Whether an engine of `options` can use it: a cache another engine
+  /// allocated may be on another GPU, or have rows of another layout
+  /// (another config or storage).
+  llvm::Error checkFor(llvm::StringRef call,
+                       const EngineOptions &options) const {
+    if (device != options.device)
+      return llvm::createStringError(
+          llvm::formatv("{0}: the cache is on GPU {1}, the engine's kernels "
+                        "on GPU {2}",
+                        call, device, options.device)
+              .str());
+    int64_t expected = options.config.rowWidth() * sizeOf(options.storage);
+    if (rowBytes == expected)
+      return llvm::Error::success();
+    return llvm::createStringError(
+        llvm::formatv("{0}: the cache holds rows of {1} bytes, the engine's "
+                      "kernels read rows of {2} (another config or storage)",
+                      call, rowBytes, expected)
+            .str());
+  }
 
   /// Fills the slots of the cache's memory and table.
   void bind(EngineSlots &slots) const {
@@ -166,7 +188,7 @@ llvm::Expected<std::unique_ptr<Engine>>
 Engine::create(const EngineOptions &options) {
   if (llvm::Error e = checkOptions(options))
     return std::move(e);
-  llvm::Expected<GpuInfo> gpu = findGpu();
+  llvm::Expected<GpuInfo> gpu = findGpu(options.device);
   if (!gpu)
     return gpu.takeError();
   auto state = std::make_unique<State>();
@@ -189,8 +211,8 @@ Engine::create(const EngineOptions &options) {
       compiler->compile({state->unit.source, gpu->arch, {}});
   if (!compiled)
     return compiled.takeError();
-  llvm::Expected<std::unique_ptr<GpuModule>> loaded = GpuModule::load(
-      compiled->kernel->cubin, state->unit.kernels, gpu->sharedMemoryPerBlock);
+  llvm::Expected<std::unique_ptr<GpuModule>> loaded =
+      GpuModule::load(compiled->kernel->cubin, state->unit.kernels, *gpu);
   if (!loaded)
     return loaded.takeError();
   state->module = std::move(*loaded);
@@ -201,9 +223,10 @@ Engine::create(const EngineOptions &options) {
   int64_t rows = options.maxBatch * options.queryTokens * options.config.heads;
   llvm::Expected<DeviceMemory> partialOut = DeviceMemory::allocate(
       state->splits > 1 ? state->splits * rows * options.config.kvLoraRank * 4
-                        : 0);
-  llvm::Expected<DeviceMemory> partialLse =
-      DeviceMemory::allocate(state->splits > 1 ? state->splits * rows * 4 : 0);
+                        : 0,
+      gpu->device);
+  llvm::Expected<DeviceMemory> partialLse = DeviceMemory::allocate(
+      state->splits > 1 ? state->splits * rows * 4 : 0, gpu->device);
   if (!partialOut)
     return partialOut.takeError();
   if (!partialLse)
@@ -221,11 +244,12 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
   if (!table)
     return table.takeError();
   auto cache = std::make_unique<GpuPagedCache::State>(
-      GpuPagedCache::State{std::move(*table), 0, {}, {}, {}, {}});
+      GpuPagedCache::State{std::move(*table), 0, o.device, {}, {}, {}, {}});
   int64_t rowBytes = o.config.rowWidth() * sizeOf(o.storage);
   cache->rowBytes = rowBytes;
-  auto allocate = [](int64_t bytes, DeviceMemory &into) -> llvm::Error {
-    llvm::Expected<DeviceMemory> memory = DeviceMemory::allocate(bytes);
+  auto allocate = [&](int64_t bytes, DeviceMemory &into) -> llvm::Error {
+    llvm::Expected<DeviceMemory> memory =
+        DeviceMemory::allocate(bytes, o.device);
     if (!memory)
       return memory.takeError();
     into = std::move(*memory);
@@ -243,7 +267,7 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
     for (const LaunchParam &p : k.params)
       if (p.tensorMap && !cache->tensorMap) {
         llvm::Expected<CUtensorMap> map = encodeTensorMap(
-            *p.tensorMap, cache->rows.address(), pages * o.pageSize);
+            *p.tensorMap, cache->rows.address(), pages * o.pageSize, o.device);
         if (!map)
           return map.takeError();
         cache->tensorMap = *map;
@@ -251,25 +275,10 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
   return std::unique_ptr<GpuPagedCache>(new GpuPagedCache(std::move(cache)));
 }
 
-/// A cache another engine (another config or storage) allocated would be
-/// read with the wrong row layout.
-static llvm::Error checkCacheRows(llvm::StringRef call,
-                                  const EngineOptions &options,
-                                  int64_t rowBytes) {
-  int64_t expected = options.config.rowWidth() * sizeOf(options.storage);
-  if (rowBytes == expected)
-    return llvm::Error::success();
-  return llvm::createStringError(
-      llvm::formatv("{0}: the cache holds rows of {1} bytes, the engine's "
-                    "kernels read rows of {2} (another config or storage)",
-                    call, rowBytes, expected)
-          .str());
-}
-
 llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
-  if (llvm::Error e = checkCacheRows("append", state->options, c.rowBytes))
+  if (llvm::Error e = c.checkFor("append", state->options))
     return e;
   if (llvm::Error e = checkAppend(state->options, c.table, cache.uploaded(), b))
     return e;
@@ -294,7 +303,7 @@ llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
 llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
-  if (llvm::Error e = checkCacheRows("decode", state->options, c.rowBytes))
+  if (llvm::Error e = c.checkFor("decode", state->options))
     return e;
   if (llvm::Error e = checkDecode(state->options, c.table, cache.uploaded(), b))
     return e;

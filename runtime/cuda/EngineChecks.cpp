@@ -66,6 +66,8 @@ llvm::Error Engine::checkOptions(const EngineOptions &o) {
         llvm::formatv("engine: maxBatch {0} is not positive", o.maxBatch));
   if (o.splits < 0)
     return error(llvm::formatv("engine: splits {0} is negative", o.splits));
+  if (o.device < 0)
+    return error(llvm::formatv("engine: device {0} is negative", o.device));
   const LayerConfig &c = o.config;
   if (c.heads < 1 || c.kvLoraRank < 1 || c.qkRopeHeadDim < 1)
     return error(llvm::formatv("engine: the config needs heads ({0}), "

@@ -16,7 +16,7 @@ std::string mlagen::archForCapability(int major, int minor) {
   return llvm::formatv("sm_{0}{1}{2}", major, minor, archSpecific ? "a" : "");
 }
 
-llvm::Expected<GpuInfo> mlagen::findGpu() {
+llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
 #ifndef MLAGEN_HAVE_CUDA
   return llvm::createStringError("this build has no CUDA toolkit: no GPU "
                                  "back end");
@@ -25,10 +25,20 @@ llvm::Expected<GpuInfo> mlagen::findGpu() {
   if (!driver)
     return driver.takeError();
   const CudaDriver &cu = *driver;
+  int count = 0;
+  if (llvm::Error e = cu.check(cu.cuDeviceGetCount(&count), "cuDeviceGetCount"))
+    return std::move(e);
+  if (ordinal < 0 || ordinal >= count)
+    return llvm::createStringError(
+        llvm::formatv("GPU {0} asked for; the driver finds {1} (ordinals 0 to "
+                      "{2})",
+                      ordinal, count, count - 1)
+            .str());
   CUdevice device;
-  if (llvm::Error e = cu.check(cu.cuDeviceGet(&device, 0), "cuDeviceGet"))
+  if (llvm::Error e = cu.check(cu.cuDeviceGet(&device, ordinal), "cuDeviceGet"))
     return std::move(e);
   GpuInfo info;
+  info.device = ordinal;
   char name[256] = {};
   int shared = 0;
   if (llvm::Error e = cu.check(cu.cuDeviceGetName(name, sizeof name, device),
@@ -52,9 +62,9 @@ llvm::Expected<GpuInfo> mlagen::findGpu() {
   info.arch = archForCapability(info.major, info.minor);
   if (info.major < 8)
     return llvm::createStringError(
-        llvm::formatv("GPU 0 ({0}) is compute capability {1}.{2}; mlagen's "
+        llvm::formatv("GPU {0} ({1}) is compute capability {2}.{3}; mlagen's "
                       "kernels need 8.0 or later",
-                      info.name, info.major, info.minor)
+                      ordinal, info.name, info.major, info.minor)
             .str());
   return info;
 #endif

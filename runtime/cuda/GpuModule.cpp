@@ -4,38 +4,48 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <array>
+#include <atomic>
 #include <mutex>
 
 using namespace mlagen;
 
 namespace {
 
-/// GPU 0's primary context, retained the first time (thread-safe).
-llvm::Expected<CUcontext> primaryContext(const CudaDriver &cu) {
-  static CUcontext context = nullptr;
-  static std::string failure;
-  static std::once_flag once;
-  std::call_once(once, [&] {
-    CUdevice device;
-    llvm::Error e = cu.check(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
-    if (!e)
-      e = cu.check(cu.cuDevicePrimaryCtxRetain(&context, device),
-                   "cuDevicePrimaryCtxRetain");
-    if (e)
-      failure = llvm::toString(std::move(e));
-  });
-  if (!failure.empty())
-    return llvm::createStringError(failure);
+/// Each GPU's primary context, retained the first time it is asked for
+/// (thread-safe; a failed retain is tried again on the next call).
+llvm::Expected<CUcontext> primaryContext(const CudaDriver &cu, int device) {
+  constexpr int kMaxDevices = 64;
+  static std::array<std::atomic<CUcontext>, kMaxDevices> contexts;
+  static std::mutex retaining;
+  if (device < 0 || device >= kMaxDevices)
+    return llvm::createStringError(
+        llvm::formatv("GPU {0}: mlagen takes ordinals 0 to {1}", device,
+                      kMaxDevices - 1)
+            .str());
+  if (CUcontext context = contexts[device].load(std::memory_order_acquire))
+    return context;
+  std::lock_guard<std::mutex> lock(retaining);
+  if (CUcontext context = contexts[device].load(std::memory_order_acquire))
+    return context;
+  CUdevice handle;
+  CUcontext context;
+  if (llvm::Error e = cu.check(cu.cuDeviceGet(&handle, device), "cuDeviceGet"))
+    return std::move(e);
+  if (llvm::Error e = cu.check(cu.cuDevicePrimaryCtxRetain(&context, handle),
+                               "cuDevicePrimaryCtxRetain"))
+    return std::move(e);
+  contexts[device].store(context, std::memory_order_release);
   return context;
 }
 
 } // namespace
 
-llvm::Expected<GpuContextScope> GpuContextScope::enter() {
+llvm::Expected<GpuContextScope> GpuContextScope::enter(int device) {
   llvm::Expected<const CudaDriver &> driver = CudaDriver::get();
   if (!driver)
     return driver.takeError();
-  llvm::Expected<CUcontext> context = primaryContext(*driver);
+  llvm::Expected<CUcontext> context = primaryContext(*driver, device);
   if (!context)
     return context.takeError();
   if (llvm::Error e =
@@ -50,14 +60,15 @@ GpuContextScope::~GpuContextScope() {
     cu->cuCtxPopCurrent(&popped);
 }
 
-llvm::Expected<DeviceMemory> DeviceMemory::allocate(size_t bytes) {
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+llvm::Expected<DeviceMemory> DeviceMemory::allocate(size_t bytes, int device) {
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope)
     return scope.takeError();
   const CudaDriver *cu = &scope->driver();
   DeviceMemory memory;
   memory.cu = cu;
   memory.bytes = bytes;
+  memory.device = device;
   if (bytes == 0)
     return memory;
   if (llvm::Error e =
@@ -71,13 +82,14 @@ DeviceMemory &DeviceMemory::operator=(DeviceMemory &&other) {
   std::swap(cu, other.cu);
   std::swap(pointer, other.pointer);
   std::swap(bytes, other.bytes);
+  std::swap(device, other.device);
   return *this;
 }
 
 DeviceMemory::~DeviceMemory() {
   if (!pointer)
     return;
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope) { // the context that holds it is gone: nothing to free
     llvm::consumeError(scope.takeError());
     return;
@@ -94,7 +106,7 @@ llvm::Error DeviceMemory::uploadAt(size_t offset, const void *data,
             .str());
   if (count == 0)
     return llvm::Error::success();
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope)
     return scope.takeError();
   return cu->check(cu->cuMemcpyHtoD(pointer + offset, data, count),
@@ -107,7 +119,7 @@ llvm::Error DeviceMemory::download(void *data, size_t count) const {
         llvm::formatv("download of {0} bytes from {1}", count, bytes).str());
   if (count == 0)
     return llvm::Error::success();
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope)
     return scope.takeError();
   return cu->check(cu->cuMemcpyDtoH(data, pointer, count), "cuMemcpyDtoH");
@@ -115,13 +127,14 @@ llvm::Error DeviceMemory::download(void *data, size_t count) const {
 
 llvm::Expected<std::unique_ptr<GpuModule>>
 GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
-                int64_t sharedMemoryPerBlock) {
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+                const GpuInfo &gpu) {
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(gpu.device);
   if (!scope)
     return scope.takeError();
   const CudaDriver *cu = &scope->driver();
   auto module = std::unique_ptr<GpuModule>(new GpuModule());
   module->cu = cu;
+  module->device = gpu.device;
   if (llvm::Error e =
           cu->check(cu->cuModuleLoadData(&module->module, cubin.data()),
                     "cuModuleLoadData"))
@@ -132,11 +145,11 @@ GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
             cu->cuModuleGetFunction(&function, module->module, k.name.c_str()),
             "cuModuleGetFunction(" + k.name + ")"))
       return std::move(e);
-    if (k.dynamicSharedBytes > sharedMemoryPerBlock)
+    if (k.dynamicSharedBytes > gpu.sharedMemoryPerBlock)
       return llvm::createStringError(
           llvm::formatv("{0} needs {1} bytes of shared memory per CTA; the GPU "
                         "offers {2}",
-                        k.name, k.dynamicSharedBytes, sharedMemoryPerBlock)
+                        k.name, k.dynamicSharedBytes, gpu.sharedMemoryPerBlock)
               .str());
     if (llvm::Error e = cu->check(
             cu->cuFuncSetAttribute(
@@ -153,7 +166,7 @@ GpuModule::load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
 GpuModule::~GpuModule() {
   if (!module)
     return;
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope) {
     llvm::consumeError(scope.takeError());
     return;
@@ -231,7 +244,7 @@ llvm::Error GpuModule::launch(const BoundLaunch &bound,
   }
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
     return llvm::Error::success(); // nothing to do
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope)
     return scope.takeError();
   CUresult result = cu->cuLaunchKernel(
@@ -244,8 +257,8 @@ llvm::Error GpuModule::launch(const BoundLaunch &bound,
 
 llvm::Expected<CUtensorMap>
 mlagen::encodeTensorMap(const TensorMapDescription &d, CUdeviceptr base,
-                        int64_t rows) {
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+                        int64_t rows, int device) {
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
   if (!scope)
     return scope.takeError();
   const CudaDriver *cu = &scope->driver();

@@ -1,7 +1,7 @@
 //===- GpuModule.h - device memory, cubins and launches ---------*- C++ -*-===//
 //
-// The driver-level pieces the GPU runners share: the primary context of
-// GPU 0 (made current around each call), device memory that frees itself, a
+// The driver-level pieces the GPU runners share: a GPU's primary context
+// (made current around each call), device memory that frees itself, a
 // loaded cubin whose kernels are launched from their launch description
 // (arguments by parameter name, or bound once to value slots; grid from the
 // int parameters; dynamic shared memory opted into once), and TMA
@@ -14,6 +14,7 @@
 
 #include "BoundLaunch.h"
 #include "CudaDriver.h"
+#include "mlagen/Gpu.h"
 #include "mlagen/LaunchDescription.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -22,14 +23,16 @@
 
 namespace mlagen {
 
-/// GPU 0's primary context (retained once per process) current on this
-/// thread for the guard's life; the caller's own context is current again
-/// after (cuCtxPushCurrent / cuCtxPopCurrent). Every driver call mlagen
-/// makes runs inside one, so callers on any thread, with any context of
-/// their own, get the same behaviour.
+/// The primary context of GPU `device` (a CUDA ordinal; retained once per
+/// process) current on this thread for the guard's life; the caller's own
+/// context is current again after (cuCtxPushCurrent / cuCtxPopCurrent).
+/// Every driver call mlagen makes runs inside one, so callers on any
+/// thread, with any context of their own, get the same behaviour; it is
+/// the context the CUDA runtime uses for that device, so the runtime's
+/// streams and memory work with mlagen's.
 class GpuContextScope {
 public:
-  static llvm::Expected<GpuContextScope> enter();
+  static llvm::Expected<GpuContextScope> enter(int device);
   GpuContextScope(GpuContextScope &&other)
       : cu(other.cu), pushed(other.pushed) {
     other.pushed = false;
@@ -44,10 +47,10 @@ private:
   bool pushed;
 };
 
-/// Device memory, freed with its owner.
+/// Device memory on one GPU, freed with its owner.
 class DeviceMemory {
 public:
-  static llvm::Expected<DeviceMemory> allocate(size_t bytes);
+  static llvm::Expected<DeviceMemory> allocate(size_t bytes, int device);
   DeviceMemory() = default;
   DeviceMemory(DeviceMemory &&other) { *this = std::move(other); }
   DeviceMemory &operator=(DeviceMemory &&other);
@@ -66,6 +69,7 @@ private:
   const CudaDriver *cu = nullptr;
   CUdeviceptr pointer = 0;
   size_t bytes = 0;
+  int device = 0;
 };
 
 /// The values a launch binds to its parameters, by name.
@@ -77,11 +81,11 @@ struct KernelArgs {
 
 class GpuModule {
 public:
-  /// Loads `cubin` and finds each kernel of `kernels`; opts each into its
-  /// dynamic shared memory, failing when the GPU offers less.
+  /// Loads `cubin` on `gpu` and finds each kernel of `kernels`; opts each
+  /// into its dynamic shared memory, failing when the GPU offers less.
   static llvm::Expected<std::unique_ptr<GpuModule>>
   load(llvm::ArrayRef<char> cubin, std::vector<KernelLaunch> kernels,
-       int64_t sharedMemoryPerBlock);
+       const GpuInfo &gpu);
   ~GpuModule();
 
   const std::vector<KernelLaunch> &kernels() const { return launches; }
@@ -97,15 +101,17 @@ public:
 
 private:
   const CudaDriver *cu = nullptr;
+  int device = 0;
   CUmodule module = nullptr;
   std::vector<KernelLaunch> launches;
   std::vector<CUfunction> functions;
 };
 
-/// The TMA descriptor `description` asks for, over `rows` rows at `base`.
+/// The TMA descriptor `description` asks for, over `rows` rows at `base`
+/// (memory of GPU `device`).
 llvm::Expected<CUtensorMap>
 encodeTensorMap(const TensorMapDescription &description, CUdeviceptr base,
-                int64_t rows);
+                int64_t rows, int device);
 
 } // namespace mlagen
 

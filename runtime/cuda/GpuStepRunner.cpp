@@ -11,6 +11,7 @@ using namespace mlagen;
 
 struct GpuStepRunner::State {
   const Problem *problem = nullptr;
+  int device = 0; // the GPU's ordinal
   CudaUnit unit;
   CompileResult compiled;
   std::unique_ptr<GpuModule> module;
@@ -93,6 +94,7 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
         "the CUDA attention kernels take bf16 or f16 storage, not f32");
   auto state = std::make_unique<State>();
   state->problem = &p;
+  state->device = gpu.device;
 
   mlir::MLIRContext context;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
@@ -117,8 +119,7 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
     return compiled.takeError();
   state->compiled = std::move(*compiled);
   llvm::Expected<std::unique_ptr<GpuModule>> loaded =
-      GpuModule::load(state->compiled.kernel->cubin, state->unit.kernels,
-                      gpu.sharedMemoryPerBlock);
+      GpuModule::load(state->compiled.kernel->cubin, state->unit.kernels, gpu);
   if (!loaded)
     return loaded.takeError();
   state->module = std::move(*loaded);
@@ -126,7 +127,8 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
   // Every buffer of the plan; arguments uploaded, computed ones filled.
   std::vector<std::vector<char>> arguments = argumentBytes(p);
   for (const PlannedBuffer &buffer : plan.buffers) {
-    llvm::Expected<DeviceMemory> memory = DeviceMemory::allocate(buffer.bytes);
+    llvm::Expected<DeviceMemory> memory =
+        DeviceMemory::allocate(buffer.bytes, gpu.device);
     if (!memory)
       return memory.takeError();
     state->buffers.push_back(std::move(*memory));
@@ -170,8 +172,8 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
       const DeviceMemory &memory = state->buffers[param.buffer];
       if (described.tensorMap) {
         int64_t rows = memory.size() / described.tensorMap->rowStrideBytes;
-        llvm::Expected<CUtensorMap> map =
-            encodeTensorMap(*described.tensorMap, memory.address(), rows);
+        llvm::Expected<CUtensorMap> map = encodeTensorMap(
+            *described.tensorMap, memory.address(), rows, gpu.device);
         if (!map)
           return map.takeError();
         args.tensorMaps[param.name] = *map;
@@ -189,7 +191,7 @@ llvm::Error GpuStepRunner::run() {
   for (auto [launch, args] : llvm::zip(plan.launches, state->launches))
     if (llvm::Error e = state->module->launch(launch.kernel, args))
       return e;
-  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter();
+  llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(state->device);
   if (!scope)
     return scope.takeError();
   const CudaDriver &cu = scope->driver();

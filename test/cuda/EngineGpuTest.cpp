@@ -10,7 +10,9 @@
 //   - append (fused RoPE) writes each new token's rotated row;
 //   - a decode captured in a CUDA graph replays to the same result, and
 //     after the lengths grow and upload() runs, replays over the new ones;
-//   - prefill (MHA form, causal) matches a double-precision definition.
+//   - prefill (MHA form, causal) matches a double-precision definition;
+//   - an engine is made on the GPU its options name, and an ordinal beyond
+//     the GPUs is an error naming it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -448,6 +450,29 @@ TEST(EnginePrefill, MatchesTheReference) {
   EXPECT_EQ(lseStats.mismatchedInfinities, 0);
   EXPECT_LE(lseStats.maxAbs,
             kLseTolerance * std::max(1.0, lseStats.maxExpected));
+}
+
+TEST(EngineDevice, AnOrdinalBeyondTheGpusIsNamed) {
+  SKIP_WITHOUT_GPU();
+  int count = 0;
+  ASSERT_EQ(cudaGetDeviceCount(&count), cudaSuccess);
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  EngineOptions options;
+  options.config = *config;
+  options.device = count;
+  llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(options);
+  ASSERT_FALSE(bool(engine));
+  EXPECT_EQ(llvm::toString(engine.takeError()),
+            llvm::formatv("GPU {0} asked for; the driver finds {0} (ordinals 0 "
+                          "to {1})",
+                          count, count - 1)
+                .str());
+  // The last GPU works like the first (the one it is on with one GPU).
+  options.device = count - 1;
+  engine = Engine::create(options);
+  ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
+  EXPECT_EQ((*engine)->gpu().device, count - 1);
 }
 
 } // namespace

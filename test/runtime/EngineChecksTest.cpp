@@ -51,6 +51,10 @@ TEST(EngineChecks, Options) {
   splits.splits = -2;
   EXPECT_EQ(errorOf(Engine::checkOptions(splits)),
             "engine: splits -2 is negative");
+  EngineOptions device = o;
+  device.device = -1;
+  EXPECT_EQ(errorOf(Engine::checkOptions(device)),
+            "engine: device -1 is negative");
   // create checks the options before it looks for a GPU.
   llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(f32);
   ASSERT_FALSE(bool(engine));

@@ -51,6 +51,10 @@ static cl::opt<std::string> arch("arch",
                                           "--compile-only: sm_80, sm_90a, "
                                           "sm_100a, ..."),
                                  cl::init("sm_90a"), cl::cat(runCategory));
+static cl::opt<int> device("device",
+                           cl::desc("The GPU (CUDA ordinal) --backend=cuda "
+                                    "and --gpu-info use"),
+                           cl::init(0), cl::cat(runCategory));
 static cl::opt<bool> gpuInfo("gpu-info",
                              cl::desc("Print the GPU the CUDA back end would "
                                       "use, or why there is none (exit 1)"),
@@ -297,6 +301,9 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.printIR = printIR;
   options.compileOnly = compileOnly;
   options.gpuInfo = gpuInfo;
+  if (device < 0)
+    return flagError("device", "must be a CUDA device ordinal (0 or more)");
+  options.device = device;
   options.arch = arch;
   cl::Option *statsOption = statsFlag();
   options.stats = statsOption && statsOption->getNumOccurrences() > 0;

@@ -25,6 +25,7 @@ struct RunOptions {
   bool verify = false, rewrite = true, printIR = false;
   bool cacheReport = false;
   bool compileOnly = false, stats = false, gpuInfo = false;
+  int device = 0;   // the GPU --backend=cuda and --gpu-info use
   std::string arch; // for --compile-only
   int64_t reportContext = 0, reportGroups = 0;
   std::string loadDir, saveDir;

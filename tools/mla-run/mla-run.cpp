@@ -113,7 +113,7 @@ llvm::Expected<std::optional<GpuInfo>> chooseGpu(const RunOptions &options) {
   if (options.backend == Backend::Cpu)
     return std::nullopt;
   std::string why;
-  llvm::Expected<GpuInfo> found = findGpu();
+  llvm::Expected<GpuInfo> found = findGpu(options.device);
   if (!found)
     why = llvm::toString(found.takeError());
   else if (options.shape.mode == RunMode::Layer && !options.rewrite)
@@ -182,15 +182,15 @@ int main(int argc, char **argv) {
     return fail(options.takeError());
 
   if (options->gpuInfo) {
-    llvm::Expected<GpuInfo> gpu = findGpu();
+    llvm::Expected<GpuInfo> gpu = findGpu(options->device);
     if (!gpu) {
       outs() << llvm::toString(gpu.takeError()) << "\n";
       return 1;
     }
-    outs() << llvm::format("GPU 0: %s, compute capability %d.%d (%s), %d SMs, "
-                           "%lld bytes of shared memory per CTA\n",
-                           gpu->name.c_str(), gpu->major, gpu->minor,
-                           gpu->arch.c_str(), gpu->multiprocessors,
+    outs() << llvm::format("GPU %d: %s, compute capability %d.%d (%s), %d "
+                           "SMs, %lld bytes of shared memory per CTA\n",
+                           gpu->device, gpu->name.c_str(), gpu->major,
+                           gpu->minor, gpu->arch.c_str(), gpu->multiprocessors,
                            (long long)gpu->sharedMemoryPerBlock);
     return 0;
   }

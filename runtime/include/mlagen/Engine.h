@@ -41,6 +41,10 @@ using DevicePtr = uint64_t;
 
 struct EngineOptions {
   LayerConfig config;
+  /// The GPU (CUDA ordinal) the kernels and caches live on; streams passed
+  /// to the calls must be of that GPU (its primary context, the one the
+  /// CUDA runtime uses).
+  int device = 0;
   StorageType storage = StorageType::BF16; // bf16 or f16
   int64_t pageSize = 64;
   int64_t queryTokens = 1; // S: new tokens per sequence and step, 1 to 8

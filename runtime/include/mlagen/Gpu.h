@@ -1,5 +1,4 @@
 //===- Gpu.h - the GPU at hand, if any --------------------------*- C++ -*-===//
-//-*-===//
 //
 // Whether this process can use a GPU: the CUDA driver is loaded at run time
 // (dlopen, never linked), so a program built with mlagen starts and runs
@@ -18,6 +17,7 @@
 namespace mlagen {
 
 struct GpuInfo {
+  int device = 0; // the CUDA device ordinal
   std::string name;
   /// The target mlagen generates for: sm_80, sm_86, sm_89, sm_90a (the
   /// wgmma family), sm_100a, ...
@@ -27,10 +27,11 @@ struct GpuInfo {
   int64_t sharedMemoryPerBlock = 0;
 };
 
-/// GPU 0, or why there is none: no CUDA driver (libcuda.so.1 missing or
-/// too old; MLAGEN_CUDA_DRIVER names another file), no GPU, a GPU older
-/// than sm_80, or a build without the CUDA toolkit.
-llvm::Expected<GpuInfo> findGpu();
+/// GPU `device` (a CUDA ordinal: CUDA_VISIBLE_DEVICES applies), or why
+/// there is none: no CUDA driver (libcuda.so.1 missing or too old;
+/// MLAGEN_CUDA_DRIVER names another file), no GPU of that ordinal, a GPU
+/// older than sm_80, or a build without the CUDA toolkit.
+llvm::Expected<GpuInfo> findGpu(int device = 0);
 
 /// The target for compute capability major.minor: the arch-specific
 /// ("a") target where mlagen has a family for it (9.0, 10.0, 10.3).
