@@ -184,6 +184,14 @@ const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
 int64_t Engine::splits() const { return state->splits; }
 
+int64_t Engine::workspaceBytes(int64_t batch) const {
+  const EngineOptions &o = state->options;
+  if (state->splits < 2)
+    return 0;
+  int64_t rows = batch * o.queryTokens * o.config.heads;
+  return state->splits * rows * (o.config.kvLoraRank + 1) * 4;
+}
+
 llvm::Expected<std::unique_ptr<Engine>>
 Engine::create(const EngineOptions &options) {
   if (llvm::Error e = checkOptions(options))
@@ -316,8 +324,15 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
   slots[EngineSlot::PartialLse] = state->partialLse.address();
   slots[EngineSlot::SeqLens] = c.lengths.address();
   slots[EngineSlot::Batch] = b.batch;
-  slots[EngineSlot::Rows] =
+  int64_t rows =
       b.batch * state->options.queryTokens * state->options.config.heads;
+  slots[EngineSlot::Rows] = rows;
+  if (b.workspace) { // the caller's: [splits, rows, latent] then [splits, rows]
+    slots[EngineSlot::PartialOut] = b.workspace;
+    slots[EngineSlot::PartialLse] =
+        b.workspace +
+        state->splits * rows * state->options.config.kvLoraRank * 4;
+  }
   c.bind(slots);
   for (const BoundLaunch &launch : state->launches.decode)
     if (llvm::Error e = state->module->launch(launch, slots.all(),

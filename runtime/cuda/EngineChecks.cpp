@@ -93,6 +93,10 @@ llvm::Error Engine::checkDecode(const EngineOptions &options,
     if (llvm::Error e = checkPointer("decode", buffer.name, buffer.pointer,
                                      buffer.alignment))
       return e;
+  if (b.workspace && b.workspace % 16)
+    return error(llvm::formatv("decode: workspace ({0:x}) is not 16-byte "
+                               "aligned",
+                               b.workspace));
   return llvm::Error::success();
 }
 

@@ -69,3 +69,4 @@ llvm::Error Engine::prefill(const PrefillBuffers &, GpuStream) {
 const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
 int64_t Engine::splits() const { return 0; }
+int64_t Engine::workspaceBytes(int64_t) const { return 0; }

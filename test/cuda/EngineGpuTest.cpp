@@ -10,6 +10,8 @@
 //   - append (fused RoPE) writes each new token's rotated row;
 //   - a decode captured in a CUDA graph replays to the same result, and
 //     after the lengths grow and upload() runs, replays over the new ones;
+//   - split decodes on two streams at once, each with its own workspace,
+//     both match;
 //   - prefill (MHA form, causal) matches a double-precision definition;
 //   - an engine is made on the GPU its options name, and an ordinal beyond
 //     the GPUs is an error naming it.
@@ -70,6 +72,7 @@ struct Case {
   int heads; // 0: the preset's
   int queryTokens, pageSize;
   StorageType storage;
+  int splits = 0; // 0: the engine chooses
 };
 
 std::string errorOf(llvm::Error e) {
@@ -133,6 +136,7 @@ makeSetup(const Case &c, std::vector<int32_t> lengths, int64_t maxBatch) {
   options.pageSize = c.pageSize;
   options.queryTokens = c.queryTokens;
   options.maxBatch = maxBatch;
+  options.splits = c.splits;
   llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(options);
   EXPECT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
   if (!engine)
@@ -339,6 +343,48 @@ TEST(EngineGraph, ReplaysWithNewLengths) {
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
   cudaStreamDestroy(stream);
+}
+
+TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
+  SKIP_WITHOUT_GPU();
+  Case c{"deepseek-v3", 0, 2, 64, StorageType::BF16, /*splits=*/4};
+  std::optional<EngineSetup> s = makeSetup(c, {1, 64, 300, 1000}, 4);
+  ASSERT_TRUE(s);
+  const Problem &p = s->problem;
+  int64_t batch = p.shape.batch();
+  ASSERT_EQ(s->engine->splits(), 4);
+  int64_t workspaceBytes = s->engine->workspaceBytes(batch);
+  ASSERT_EQ(workspaceBytes, 4 * batch * 2 * 128 * (512 + 1) * 4);
+  size_t rows = batch * c.queryTokens * p.config.heads;
+  Device q = toDevice(c.storage, p.qLatent), qr = toDevice(c.storage, p.qRope);
+  // Two decodes of the same step on two streams at once, each with its
+  // own workspace and outputs: both match the reference.
+  std::vector<Device> outs, lses, workspaces;
+  std::vector<cudaStream_t> streams(2);
+  for (cudaStream_t &stream : streams) {
+    ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
+              cudaSuccess);
+    outs.emplace_back(rows * p.config.kvLoraRank * sizeOf(c.storage));
+    lses.emplace_back(rows * 4);
+    workspaces.emplace_back(workspaceBytes);
+  }
+  for (int repeat = 0; repeat < 3; ++repeat)
+    for (size_t i = 0; i < streams.size(); ++i) {
+      DecodeBuffers buffers{batch,
+                            q.address(),
+                            qr.address(),
+                            outs[i].address(),
+                            lses[i].address(),
+                            workspaces[i].address()};
+      ASSERT_EQ(errorOf(s->engine->decode(*s->cache, buffers, streams[i])),
+                "no error");
+    }
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  for (size_t i = 0; i < streams.size(); ++i) {
+    SCOPED_TRACE("stream " + std::to_string(i));
+    expectMatchesReference(*s, outs[i], lses[i]);
+    cudaStreamDestroy(streams[i]);
+  }
 }
 
 /// Causal MHA attention in double precision: the prefill's definition.

@@ -103,6 +103,13 @@ TEST(EngineChecks, Decode) {
   lse.lse = 0x4002;
   EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, lse)),
             "decode: lse (0x4002) is not 4-byte aligned");
+  DecodeBuffers workspace = b;
+  workspace.workspace = 0x5000;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, workspace)),
+            "no error");
+  workspace.workspace = 0x5008;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, workspace)),
+            "decode: workspace (0x5008) is not 16-byte aligned");
 
   llvm::Expected<PageTable> other = PageTable::create(64, 16, 3, 16);
   ASSERT_TRUE(bool(other));

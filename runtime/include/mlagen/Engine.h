@@ -16,8 +16,10 @@
 // user's device buffers: no host synchronisation, no allocation, so a step
 // can be captured in a CUDA graph and replayed after upload() wrote new
 // lengths (the graph keeps the engine's kernels and the cache's memory:
-// destroy it first). One engine has one split-KV workspace: its decodes
-// must not run concurrently on different streams. Arguments are checked
+// destroy it first). Where the KV range is split, a decode keeps partial
+// results in the engine's workspace, so decodes of one engine on different
+// streams must not overlap unless each passes its own
+// (DecodeBuffers::workspace, workspaceBytes()). Arguments are checked
 // before anything is launched; an error names the bad one.
 //
 //===----------------------------------------------------------------------===//
@@ -69,6 +71,9 @@ struct DecodeBuffers {
   DevicePtr qRope = 0;   // [batch, S, heads, rope dim] rotated
   DevicePtr out = 0;     // [batch, S, heads, kv_lora_rank], storage type
   DevicePtr lse = 0;     // [batch, S, heads] f32, natural log
+  /// Optional, 16-byte aligned: workspaceBytes(batch) of the caller's for
+  /// the split-KV partial results; 0 uses the engine's own.
+  DevicePtr workspace = 0;
 };
 
 /// A prefill (the prompt) in MHA form: per sequence, `tokens` queries (the
@@ -140,6 +145,9 @@ public:
   const EngineOptions &options() const;
   /// KV splits the decode kernels use.
   int64_t splits() const;
+  /// Bytes of a decode workspace for `batch` sequences (0 where the KV
+  /// range is not split).
+  int64_t workspaceBytes(int64_t batch) const;
 
   /// The checks create() makes on `options`, without a GPU.
   static llvm::Error checkOptions(const EngineOptions &options);
