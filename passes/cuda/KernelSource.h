@@ -29,12 +29,16 @@ struct TensorMapLayout {
 /// A kernel parameter, in launch order. `value` is the IR value it carries:
 /// for a pointer (or TMA descriptor) the tensor or cache whose buffer it
 /// points at; for an int, the value whose static dims `dims` multiply to
-/// it. A runtime holding the IR binds launches with these.
+/// it. A `scratch` pointer instead takes a buffer of f32 shaped like
+/// `value`, private to the op's kernels (shared by those naming it alike):
+/// a value in flight between two kernels of one op, kept unrounded. A
+/// runtime holding the IR binds launches with these.
 struct KernelParam {
   std::string name, type, meaning;
   std::optional<TensorMapLayout> tensorMap = std::nullopt;
   Value value = nullptr;
   SmallVector<int64_t, 3> dims = {};
+  bool scratch = false;
 };
 
 /// One grid dimension: ceil(count / perBlock), where count is the value of

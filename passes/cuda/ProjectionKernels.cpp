@@ -15,8 +15,9 @@
 // at a time, so each weight element loaded (two per lane per step, one
 // 32-bit load for 16-bit storage) serves the 8 tokens; f32 accumulation,
 // a warp sum, one rounding to storage. The RMSNorm that follows a
-// compression is a second kernel (one warp per token row, in place): the
-// pre-norm values are held in the storage type in between.
+// compression is a second kernel (one warp per token row): the pre-norm
+// values pass between the two in an f32 scratch buffer, so the normalized
+// latent is rounded once, as on the CPU.
 // mla.rope rotates q_rope (or k_rope) by the positions like the append
 // kernel does (angles and cos/sin in f64, the rotation in f32).
 //
@@ -63,6 +64,11 @@ FailureOr<Linear> linearOf(Operation *op) {
     l.params.push_back({name.str(), (input ? "const " : "") + type + " *",
                         meaning.str(), std::nullopt, v});
   };
+  auto preNorm = [&](StringRef name, Value v, StringRef meaning) {
+    KernelParam p{name.str(), "float *", meaning.str(), std::nullopt, v};
+    p.scratch = true;
+    l.params.push_back(std::move(p));
+  };
   auto weightShape = [](Value w) {
     return cast<RankedTensorType>(w.getType());
   };
@@ -71,21 +77,22 @@ FailureOr<Linear> linearOf(Operation *op) {
     x = c.getHidden(), w = c.getWDq();
     param("hidden", true, x, "[tokens, d_model] input");
     param("w_dq", true, w, "[q_lora_rank, d_model] W_DQ");
-    param("c_q", false, c.getCQ(), "[tokens, q_lora_rank] before RMSNorm");
-    l.store = "c_q[(long long)m * kOut + n] = ${fromFloat}(value);";
+    preNorm("c_q_f32", c.getCQ(), "[tokens, q_lora_rank] f32 before RMSNorm");
+    l.store = "c_q_f32[(long long)m * kOut + n] = value;";
   } else if (auto c = dyn_cast<CompressKvOp>(op)) {
     x = c.getHidden(), w = c.getWDkv();
     param("hidden", true, x, "[tokens, d_model] input");
     param("w_dkv", true, w, "[kv_lora_rank + rope, d_model] W_DKV");
-    param("c_kv", false, c.getCKv(), "[tokens, kv_lora_rank] before RMSNorm");
+    preNorm("c_kv_f32", c.getCKv(),
+            "[tokens, kv_lora_rank] f32 before RMSNorm");
     param("k_rope", false, c.getKRope(), "[tokens, rope] not yet rotated");
-    l.store = llvm::formatv(
-        "if (n < {0})\n"
-        "        c_kv[(long long)m * {0} + n] = ${{fromFloat}(value);\n"
-        "      else\n"
-        "        k_rope[(long long)m * {1} + n - {0}] = "
-        "${{fromFloat}(value);",
-        staticSize(c.getCKv()), staticSize(c.getKRope()));
+    l.store =
+        llvm::formatv("if (n < {0})\n"
+                      "        c_kv_f32[(long long)m * {0} + n] = value;\n"
+                      "      else\n"
+                      "        k_rope[(long long)m * {1} + n - {0}] = "
+                      "${{fromFloat}(value);",
+                      staticSize(c.getCKv()), staticSize(c.getKRope()));
   } else if (auto u = dyn_cast<UpProjectQueryOp>(op)) {
     x = u.getInput(), w = u.getWUq();
     auto q = weightShape(w);
@@ -248,11 +255,16 @@ FailureOr<KernelSource> mlir::mla::printRmsNormKernel(Operation *op,
   kernel.op = op->getName().getStringRef().str();
   kernel.threadsPerBlock = warps * 32;
   kernel.grid = {GridDim{"tokens", 0, warps}};
-  kernel.params = {{buffer.str(), names.type + " *",
-                    llvm::formatv("[tokens, {0}] normalized in place", width)},
+  std::string preNorm = (buffer + "_f32").str();
+  kernel.params = {{preNorm, "const float *",
+                    llvm::formatv("[tokens, {0}] f32 before RMSNorm", width)},
+                   {buffer.str(), names.type + " *",
+                    llvm::formatv("[tokens, {0}] normalized", width)},
                    {"norm_weight", "const " + weightNames.type + " *",
                     llvm::formatv("[{0}] RMSNorm weight", width)},
                    {"tokens", "int", "batch x query tokens"}};
+  kernel.params[0].scratch = true;
+  bindParam(kernel, preNorm, normed);
   bindParam(kernel, buffer, normed);
   bindParam(kernel, "norm_weight", weight);
   bindParam(kernel, "tokens", normed, {0, 1});
@@ -265,22 +277,20 @@ extern "C" __global__ void __launch_bounds__({0})
   const int m = blockIdx.x * {4} + threadIdx.x / 32, lane = threadIdx.x % 32;
   if (m >= tokens)
     return;
-  {5} *x = {6} + (long long)m * kWidth;
+  const float *x = {6}_f32 + (long long)m * kWidth;
+  {5} *y = {6} + (long long)m * kWidth;
   float squares = 0.0f;
-  for (int i = lane; i < kWidth; i += 32) {{
-    const float v = {7}(x[i]);
-    squares += v * v;
-  }
+  for (int i = lane; i < kWidth; i += 32)
+    squares += x[i] * x[i];
   const float inverse =
       rsqrtf(mlagen_warp_sum(squares) / kWidth + {8:e9}f);
   for (int i = lane; i < kWidth; i += 32)
-    x[i] = {9}({7}(x[i]) * inverse * {10}(norm_weight[i]));
+    y[i] = {9}(x[i] * inverse * {7}(norm_weight[i]));
 }
 )cuda",
       kernel.threadsPerBlock, name, printSignature(kernel.params), width, warps,
-      names.type, buffer, names.toFloat,
-      cast<ConfigAttr>(op->getAttr("config")).getEpsilon(), names.fromFloat,
-      weightNames.toFloat);
+      names.type, buffer, weightNames.toFloat,
+      cast<ConfigAttr>(op->getAttr("config")).getEpsilon(), names.fromFloat);
   return kernel;
 }
 

@@ -87,6 +87,29 @@ planFunction(mlir::func::FuncOp function,
     buffers[value] = plan.buffers.size() - 1;
     return int(plan.buffers.size() - 1);
   };
+  // Scratch: f32 shaped like the value, one per (value, parameter name).
+  struct Scratch {
+    mlir::Value value;
+    std::string name;
+    int buffer;
+  };
+  llvm::SmallVector<Scratch> scratch;
+  auto scratchOf = [&](const mlir::mla::KernelSource &kernel,
+                       const mlir::mla::KernelParam &p) -> llvm::Expected<int> {
+    for (const Scratch &s : scratch)
+      if (s.value == p.value && s.name == p.name)
+        return s.buffer;
+    auto type = mlir::dyn_cast<mlir::RankedTensorType>(p.value.getType());
+    if (!type || !type.hasStaticShape())
+      return llvm::createStringError(kernel.name + ": scratch '" + p.name +
+                                     "' is shaped like no static tensor");
+    PlannedBuffer buffer;
+    buffer.name = "scratch " + p.name + " of " + kernel.op;
+    buffer.bytes = type.getNumElements() * 4;
+    plan.buffers.push_back(std::move(buffer));
+    scratch.push_back({p.value, p.name, int(plan.buffers.size() - 1)});
+    return scratch.back().buffer;
+  };
   for (mlir::BlockArgument argument : function.getArguments())
     if (llvm::Error e = bufferOf(argument).takeError())
       return std::move(e);
@@ -113,7 +136,8 @@ planFunction(mlir::func::FuncOp function,
           param.count *= shape.getDimSize(dim);
         }
       } else {
-        llvm::Expected<int> buffer = bufferOf(p.value);
+        llvm::Expected<int> buffer =
+            p.scratch ? scratchOf(kernel, p) : bufferOf(p.value);
         if (!buffer)
           return buffer.takeError();
         param.buffer = *buffer;

@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 using namespace mlagen;
 
 namespace {
@@ -135,6 +137,28 @@ TEST(FunctionPlan, LayerStep) {
         ++readers[param.name];
   EXPECT_EQ(readers["positions"], 2);
   EXPECT_EQ(readers["seq_lens"], 1);
+  // Each compression passes its pre-norm values to its RMSNorm in one f32
+  // scratch buffer, which the two kernels share.
+  for (auto [name, bytes] :
+       {std::pair<std::string, int64_t>{"c_q_f32", 4 * 2 * 1536 * 4},
+        {"c_kv_f32", 4 * 2 * 512 * 4}}) {
+    SCOPED_TRACE(name);
+    std::set<int> buffers;
+    int launches = 0;
+    for (const PlannedLaunch &launch : plan.launches)
+      for (const PlannedParam &param : launch.params)
+        if (param.name == name) {
+          buffers.insert(param.buffer);
+          ++launches;
+        }
+    EXPECT_EQ(launches, 2);
+    ASSERT_EQ(buffers.size(), 1u);
+    const PlannedBuffer &scratch = plan.buffers[*buffers.begin()];
+    EXPECT_EQ(scratch.bytes, bytes);
+    EXPECT_EQ(scratch.argument, -1);
+    EXPECT_TRUE(scratch.computedBy.empty());
+    EXPECT_EQ(scratch.name.rfind("scratch " + name, 0), 0u) << scratch.name;
+  }
 }
 
 } // namespace

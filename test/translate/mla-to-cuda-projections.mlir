@@ -3,7 +3,8 @@
 // The DeepSeek-V3 layer around the attention: every projection is a
 // weight-streaming linear map (a warp per output column, 8 tokens per pass
 // from shared memory, 1024-column chunks), each compression followed by its
-// RMSNorm, and the query's RoPE a kernel of its own.
+// RMSNorm (the pre-norm values passed in f32 scratch, so the latent is
+// rounded once), and the query's RoPE a kernel of its own.
 #cfg = #mla.config<"deepseek-v3">
 !cache = !mla.paged_cache<pages = ?, page_size = 64, latent = 512, rope = 64, bf16>
 func.func @layer(%hidden: tensor<4x2x7168xbf16>, %cache: !cache,
@@ -30,10 +31,12 @@ func.func @layer(%hidden: tensor<4x2x7168xbf16>, %cache: !cache,
 // CHECK: constexpr int kIn = 7168, kOut = 1536, kPass = 8, kChunk = 1024;
 // CHECK: const unsigned bits =
 // CHECK: acc[t] += xs[t * kChunk + k] * w0 + xs[t * kChunk + k + 1] * w1;
-// CHECK: c_q[(long long)m * kOut + n] = mlagen_f32_to_bf16(value);
-// CHECK: mla_kernel_0_norm(mlagen_u16 *__restrict__ c_q, const mlagen_u16 *__restrict__ norm_weight, int tokens) {
+// CHECK: c_q_f32[(long long)m * kOut + n] = value;
+// CHECK: mla_kernel_0_norm(const float *__restrict__ c_q_f32, mlagen_u16 *__restrict__ c_q, const mlagen_u16 *__restrict__ norm_weight, int tokens) {
 // CHECK: constexpr int kWidth = 1536;
+// CHECK: squares += x[i] * x[i];
 // CHECK: rsqrtf(mlagen_warp_sum(squares) / kWidth + 1.000000000e-06f);
+// CHECK: y[i] = mlagen_f32_to_bf16(x[i] * inverse * mlagen_bf16_to_f32(norm_weight[i]));
 // W_UQ folded to [128 x 192, 1536]: the column picks the head and the part.
 // CHECK: mla_kernel_1_up_project_query(
 // CHECK: constexpr int kIn = 1536, kOut = 24576,
@@ -50,10 +53,10 @@ func.func @layer(%hidden: tensor<4x2x7168xbf16>, %cache: !cache,
 // CHECK: mla_kernel_3_compress(
 // CHECK: constexpr int kIn = 7168, kOut = 576,
 // CHECK: if (n < 512)
-// CHECK-NEXT: c_kv[(long long)m * 512 + n] = mlagen_f32_to_bf16(value);
+// CHECK-NEXT: c_kv_f32[(long long)m * 512 + n] = value;
 // CHECK-NEXT: else
 // CHECK-NEXT: k_rope[(long long)m * 64 + n - 512] = mlagen_f32_to_bf16(value);
-// CHECK: mla_kernel_3_norm(mlagen_u16 *__restrict__ c_kv,
+// CHECK: mla_kernel_3_norm(const float *__restrict__ c_kv_f32, mlagen_u16 *__restrict__ c_kv,
 // CHECK: constexpr int kWidth = 512;
 // CHECK: mla_kernel_4_cache_append(
 // CHECK: mla_kernel_5_absorb_query(
