@@ -117,8 +117,11 @@ int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
                 out) ||
       !toDevice(StorageType::F32, std::vector<float>(rows), lse))
     return cudaFailure("allocating the step's buffers");
-  DecodeBuffers buffers{batch, q.address(), qr.address(), out.address(),
-                        lse.address()};
+  ElementType t = elementTypeOf(p.shape.storage);
+  DecodeBuffers buffers{{q.address(), t, {batch, s, c.heads, c.kvLoraRank}},
+                        {qr.address(), t, {batch, s, c.heads, c.qkRopeHeadDim}},
+                        {out.address(), t, {batch, s, c.heads, c.kvLoraRank}},
+                        {lse.address(), ElementType::F32, {batch, s, c.heads}}};
   cudaStream_t stream;
   if (cudaStreamCreate(&stream) != cudaSuccess)
     return cudaFailure("cudaStreamCreate");

@@ -185,11 +185,7 @@ const EngineOptions &Engine::options() const { return state->options; }
 int64_t Engine::splits() const { return state->splits; }
 
 int64_t Engine::workspaceBytes(int64_t batch) const {
-  const EngineOptions &o = state->options;
-  if (state->splits < 2)
-    return 0;
-  int64_t rows = batch * o.queryTokens * o.config.heads;
-  return state->splits * rows * (o.config.kvLoraRank + 1) * 4;
+  return workspaceBytes(state->options, state->splits, batch);
 }
 
 llvm::Expected<std::unique_ptr<Engine>>
@@ -298,10 +294,10 @@ llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
             c.uploadedNewTokens, state->options.queryTokens)
             .str());
   EngineSlots slots;
-  slots[EngineSlot::CKv] = b.cKv;
-  slots[EngineSlot::KRope] = b.kRope;
-  slots[EngineSlot::Positions] = b.positions;
-  slots[EngineSlot::NewTokens] = b.batch * state->options.queryTokens;
+  slots[EngineSlot::CKv] = b.cKv.data;
+  slots[EngineSlot::KRope] = b.kRope.data;
+  slots[EngineSlot::Positions] = b.positions.data;
+  slots[EngineSlot::NewTokens] = b.cKv.shape[0] * state->options.queryTokens;
   slots[EngineSlot::SeqLens] = c.appendStarts.address();
   c.bind(slots);
   return state->module->launch(*state->launches.append, slots.all(),
@@ -313,19 +309,21 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
   const GpuPagedCache::State &c = *cache.state;
   if (llvm::Error e = c.checkFor("decode", state->options))
     return e;
-  if (llvm::Error e = checkDecode(state->options, c.table, cache.uploaded(), b))
+  if (llvm::Error e = checkDecode(state->options, state->splits, c.table,
+                                  cache.uploaded(), b))
     return e;
+  int64_t batch = b.qLatent.shape[0];
   EngineSlots slots;
-  slots[EngineSlot::QLatent] = b.qLatent;
-  slots[EngineSlot::QRope] = b.qRope;
-  slots[EngineSlot::Out] = b.out;
-  slots[EngineSlot::Lse] = b.lse;
+  slots[EngineSlot::QLatent] = b.qLatent.data;
+  slots[EngineSlot::QRope] = b.qRope.data;
+  slots[EngineSlot::Out] = b.out.data;
+  slots[EngineSlot::Lse] = b.lse.data;
   slots[EngineSlot::PartialOut] = state->partialOut.address();
   slots[EngineSlot::PartialLse] = state->partialLse.address();
   slots[EngineSlot::SeqLens] = c.lengths.address();
-  slots[EngineSlot::Batch] = b.batch;
+  slots[EngineSlot::Batch] = batch;
   int64_t rows =
-      b.batch * state->options.queryTokens * state->options.config.heads;
+      batch * state->options.queryTokens * state->options.config.heads;
   slots[EngineSlot::Rows] = rows;
   if (b.workspace) { // the caller's: [splits, rows, latent] then [splits, rows]
     slots[EngineSlot::PartialOut] = b.workspace;
@@ -342,20 +340,20 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
 }
 
 llvm::Error Engine::prefill(const PrefillBuffers &b, GpuStream stream) {
-  if (llvm::Error e = checkPrefill(b))
+  if (llvm::Error e = checkPrefill(state->options, b))
     return e;
   EngineSlots slots;
-  slots[EngineSlot::QNope] = b.qNope;
-  slots[EngineSlot::QRope] = b.qRope;
-  slots[EngineSlot::KNope] = b.kNope;
-  slots[EngineSlot::KRope] = b.kRope;
-  slots[EngineSlot::V] = b.v;
-  slots[EngineSlot::SeqLens] = b.seqLens;
-  slots[EngineSlot::Out] = b.out;
-  slots[EngineSlot::Lse] = b.lse;
-  slots[EngineSlot::Tokens] = b.tokens;
-  slots[EngineSlot::KeyTokens] = b.keyTokens;
-  slots[EngineSlot::Batch] = b.batch;
+  slots[EngineSlot::QNope] = b.qNope.data;
+  slots[EngineSlot::QRope] = b.qRope.data;
+  slots[EngineSlot::KNope] = b.kNope.data;
+  slots[EngineSlot::KRope] = b.kRope.data;
+  slots[EngineSlot::V] = b.v.data;
+  slots[EngineSlot::SeqLens] = b.seqLens.data;
+  slots[EngineSlot::Out] = b.out.data;
+  slots[EngineSlot::Lse] = b.lse.data;
+  slots[EngineSlot::Batch] = b.qNope.shape[0];
+  slots[EngineSlot::Tokens] = b.qNope.shape[1];
+  slots[EngineSlot::KeyTokens] = b.kNope.shape[1];
   return state->module->launch(*state->launches.prefill, slots.all(),
                                static_cast<CUstream>(stream));
 }

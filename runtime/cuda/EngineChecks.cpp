@@ -1,7 +1,10 @@
 //===- EngineChecks.cpp - the Engine's argument checks (no GPU) -----------===//
 //
-// What Engine::create, append and decode check before touching the GPU,
-// callable without one (tests run them on machines with no GPU).
+// What Engine::create, append, decode and prefill check before touching the
+// GPU, callable without one (tests run them on machines with no GPU): the
+// options, the batch against the engine and the cache, and each device
+// tensor's address, element type and shape against what the kernels read
+// and write.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,31 +16,76 @@
 
 using namespace mlagen;
 
+llvm::StringRef mlagen::toString(ElementType type) {
+  switch (type) {
+  case ElementType::BF16:
+    return "bf16";
+  case ElementType::F16:
+    return "f16";
+  case ElementType::F32:
+    return "f32";
+  case ElementType::I32:
+    return "i32";
+  }
+  return "?";
+}
+
+ElementType mlagen::elementTypeOf(StorageType storage) {
+  switch (storage) {
+  case StorageType::BF16:
+    return ElementType::BF16;
+  case StorageType::F16:
+    return ElementType::F16;
+  case StorageType::F32:
+    return ElementType::F32;
+  }
+  return ElementType::F32;
+}
+
 namespace {
 
 llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(message.str());
 }
 
-/// A buffer the kernels read or write: not null, aligned to `alignment`
-/// (16 where they copy 16 bytes at a time, else the element size).
-llvm::Error checkPointer(llvm::StringRef call, llvm::StringRef name,
-                         DevicePtr pointer, int64_t alignment) {
-  if (pointer == 0)
+std::string describe(llvm::ArrayRef<int64_t> shape, ElementType type) {
+  std::string text = "[";
+  for (auto [i, dim] : llvm::enumerate(shape))
+    text += (i ? ", " : "") + std::to_string(dim);
+  return text + "] " + toString(type).str();
+}
+
+/// A tensor the kernels read or write: not null, aligned to `alignment`
+/// (16 where they copy 16 bytes at a time, else the element size), of
+/// `type` and `shape`.
+llvm::Error checkTensor(llvm::StringRef call, llvm::StringRef name,
+                        const DeviceTensor &tensor, ElementType type,
+                        llvm::ArrayRef<int64_t> shape, int64_t alignment) {
+  if (tensor.data == 0)
     return error(call + ": " + name + " is null");
-  if (pointer % alignment)
+  if (tensor.data % alignment)
     return error(llvm::formatv("{0}: {1} ({2:x}) is not {3}-byte aligned", call,
-                               name, pointer, alignment));
+                               name, tensor.data, alignment));
+  if (tensor.type != type || llvm::ArrayRef(tensor.shape) != shape)
+    return error(call + ": " + name + " is " +
+                 describe(tensor.shape, tensor.type) + "; expected " +
+                 describe(shape, type));
   return llvm::Error::success();
 }
 
-llvm::Error checkBatch(llvm::StringRef call, const EngineOptions &options,
-                       const PageTable &table, bool uploaded, int64_t batch) {
+/// The batch: dim 0 of `tensor` (the call's first).
+llvm::Error checkBatch(llvm::StringRef call, llvm::StringRef name,
+                       const DeviceTensor &tensor, const EngineOptions &options,
+                       const PageTable &table, bool uploaded) {
+  if (tensor.shape.empty())
+    return error(call + ": " + name + " has no dims; its dim 0 is the batch");
+  int64_t batch = tensor.shape[0];
   int64_t most = std::min(options.maxBatch, table.slots());
   if (batch < 1 || batch > most)
-    return error(llvm::formatv("{0}: batch {1} is not in [1, {2}] (the "
-                               "engine's maxBatch {3}, the cache's {4} slots)",
-                               call, batch, most, options.maxBatch,
+    return error(llvm::formatv("{0}: batch {1} ({2}'s dim 0) is not in [1, "
+                               "{3}] (the engine's maxBatch {4}, the cache's "
+                               "{5} slots)",
+                               call, batch, name, most, options.maxBatch,
                                table.slots()));
   if (table.pageSize() != options.pageSize)
     return error(llvm::formatv("{0}: the cache has pages of {1} tokens, the "
@@ -76,71 +124,114 @@ llvm::Error Engine::checkOptions(const EngineOptions &o) {
   return llvm::Error::success();
 }
 
-llvm::Error Engine::checkDecode(const EngineOptions &options,
+int64_t Engine::workspaceBytes(const EngineOptions &o, int64_t splits,
+                               int64_t batch) {
+  if (splits < 2)
+    return 0;
+  int64_t rows = batch * o.queryTokens * o.config.heads;
+  return splits * rows * (o.config.kvLoraRank + 1) * 4;
+}
+
+llvm::Error Engine::checkDecode(const EngineOptions &o, int64_t splits,
                                 const PageTable &table, bool uploaded,
                                 const DecodeBuffers &b) {
-  if (llvm::Error e = checkBatch("decode", options, table, uploaded, b.batch))
+  if (llvm::Error e =
+          checkBatch("decode", "qLatent", b.qLatent, o, table, uploaded))
     return e;
+  int64_t batch = b.qLatent.shape[0], s = o.queryTokens, h = o.config.heads;
+  ElementType storage = elementTypeOf(o.storage);
   struct {
     const char *name;
-    DevicePtr pointer;
+    const DeviceTensor &tensor;
+    ElementType type;
+    llvm::SmallVector<int64_t, 4> shape;
     int64_t alignment;
-  } buffers[] = {{"qLatent", b.qLatent, 16},
-                 {"qRope", b.qRope, 16},
-                 {"out", b.out, 4},
-                 {"lse", b.lse, 4}};
-  for (const auto &buffer : buffers)
-    if (llvm::Error e = checkPointer("decode", buffer.name, buffer.pointer,
-                                     buffer.alignment))
+  } tensors[] = {
+      {"qLatent", b.qLatent, storage, {batch, s, h, o.config.kvLoraRank}, 16},
+      {"qRope", b.qRope, storage, {batch, s, h, o.config.qkRopeHeadDim}, 16},
+      {"out", b.out, storage, {batch, s, h, o.config.kvLoraRank}, 4},
+      {"lse", b.lse, ElementType::F32, {batch, s, h}, 4}};
+  for (const auto &t : tensors)
+    if (llvm::Error e = checkTensor("decode", t.name, t.tensor, t.type, t.shape,
+                                    t.alignment))
       return e;
-  if (b.workspace && b.workspace % 16)
+  if (!b.workspace)
+    return llvm::Error::success();
+  if (b.workspace % 16)
     return error(llvm::formatv("decode: workspace ({0:x}) is not 16-byte "
                                "aligned",
                                b.workspace));
+  int64_t needed = workspaceBytes(o, splits, batch);
+  if (b.workspaceBytes < needed)
+    return error(llvm::formatv("decode: workspace holds {0} bytes; {1} "
+                               "splits of batch {2} need {3}",
+                               b.workspaceBytes, splits, batch, needed));
   return llvm::Error::success();
 }
 
-llvm::Error Engine::checkAppend(const EngineOptions &options,
-                                const PageTable &table, bool uploaded,
-                                const AppendBuffers &b) {
-  if (llvm::Error e = checkBatch("append", options, table, uploaded, b.batch))
+llvm::Error Engine::checkAppend(const EngineOptions &o, const PageTable &table,
+                                bool uploaded, const AppendBuffers &b) {
+  if (llvm::Error e = checkBatch("append", "cKv", b.cKv, o, table, uploaded))
     return e;
+  int64_t batch = b.cKv.shape[0], s = o.queryTokens;
+  ElementType storage = elementTypeOf(o.storage);
   struct {
     const char *name;
-    DevicePtr pointer;
-  } buffers[] = {
-      {"cKv", b.cKv}, {"kRope", b.kRope}, {"positions", b.positions}};
-  for (const auto &buffer : buffers)
-    if (llvm::Error e = checkPointer("append", buffer.name, buffer.pointer, 4))
+    const DeviceTensor &tensor;
+    ElementType type;
+    llvm::SmallVector<int64_t, 4> shape;
+  } tensors[] = {
+      {"cKv", b.cKv, storage, {batch, s, o.config.kvLoraRank}},
+      {"kRope", b.kRope, storage, {batch, s, o.config.qkRopeHeadDim}},
+      {"positions", b.positions, ElementType::I32, {batch, s}}};
+  for (const auto &t : tensors)
+    if (llvm::Error e =
+            checkTensor("append", t.name, t.tensor, t.type, t.shape, 4))
       return e;
-  for (int64_t slot = 0; slot < b.batch; ++slot)
-    if (table.length(slot) < options.queryTokens)
+  for (int64_t slot = 0; slot < batch; ++slot)
+    if (table.length(slot) < s)
       return error(llvm::formatv("append: slot {0} holds {1} tokens, fewer "
                                  "than the {2} being appended (extend it "
                                  "first)",
-                                 slot, table.length(slot),
-                                 options.queryTokens));
+                                 slot, table.length(slot), s));
   return llvm::Error::success();
 }
 
-llvm::Error Engine::checkPrefill(const PrefillBuffers &b) {
+llvm::Error Engine::checkPrefill(const EngineOptions &o,
+                                 const PrefillBuffers &b) {
   constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  if (b.batch < 1 || b.tokens < 1 || b.keyTokens < 1 || b.batch > kMax ||
-      b.tokens > kMax || b.keyTokens > kMax)
-    return error(llvm::formatv("prefill: batch ({0}), tokens ({1}) and "
-                               "keyTokens ({2}) must be in [1, 2^31)",
-                               b.batch, b.tokens, b.keyTokens));
+  if (b.qNope.shape.size() < 2 || b.kNope.shape.size() < 2)
+    return error("prefill: qNope and kNope need dims [batch, tokens, ...] "
+                 "and [batch, keyTokens, ...]");
+  int64_t batch = b.qNope.shape[0], tokens = b.qNope.shape[1],
+          keyTokens = b.kNope.shape[1];
+  if (batch < 1 || tokens < 1 || keyTokens < 1 || batch > kMax ||
+      tokens > kMax || keyTokens > kMax)
+    return error(llvm::formatv("prefill: batch ({0}) and tokens ({1}) from "
+                               "qNope and keyTokens ({2}) from kNope must be "
+                               "in [1, 2^31)",
+                               batch, tokens, keyTokens));
+  const LayerConfig &c = o.config;
+  int64_t h = c.heads;
+  ElementType storage = elementTypeOf(o.storage);
   struct {
     const char *name;
-    DevicePtr pointer;
+    const DeviceTensor &tensor;
+    ElementType type;
+    llvm::SmallVector<int64_t, 4> shape;
     int64_t alignment;
-  } buffers[] = {{"qNope", b.qNope, 16}, {"qRope", b.qRope, 16},
-                 {"kNope", b.kNope, 16}, {"kRope", b.kRope, 16},
-                 {"v", b.v, 16},         {"seqLens", b.seqLens, 4},
-                 {"out", b.out, 4},      {"lse", b.lse, 4}};
-  for (const auto &buffer : buffers)
-    if (llvm::Error e = checkPointer("prefill", buffer.name, buffer.pointer,
-                                     buffer.alignment))
+  } tensors[] = {
+      {"qNope", b.qNope, storage, {batch, tokens, h, c.qkNopeHeadDim}, 16},
+      {"qRope", b.qRope, storage, {batch, tokens, h, c.qkRopeHeadDim}, 16},
+      {"kNope", b.kNope, storage, {batch, keyTokens, h, c.qkNopeHeadDim}, 16},
+      {"kRope", b.kRope, storage, {batch, keyTokens, c.qkRopeHeadDim}, 16},
+      {"v", b.v, storage, {batch, keyTokens, h, c.vHeadDim}, 16},
+      {"seqLens", b.seqLens, ElementType::I32, {batch}, 4},
+      {"out", b.out, storage, {batch, tokens, h, c.vHeadDim}, 4},
+      {"lse", b.lse, ElementType::F32, {batch, tokens, h}, 4}};
+  for (const auto &t : tensors)
+    if (llvm::Error e = checkTensor("prefill", t.name, t.tensor, t.type,
+                                    t.shape, t.alignment))
       return e;
   return llvm::Error::success();
 }

@@ -168,6 +168,21 @@ makeSetup(const Case &c, std::vector<int32_t> lengths, int64_t maxBatch) {
   return s;
 }
 
+/// The step's decode tensors: its queries `q` and `qr` on the device, the
+/// output and LSE into `out` and `lse`.
+DecodeBuffers decodeBuffers(const EngineSetup &s, const Device &q,
+                            const Device &qr, const Device &out,
+                            const Device &lse) {
+  const Problem &p = s.problem;
+  ElementType t = elementTypeOf(p.shape.storage);
+  int64_t b = p.shape.batch(), tokens = p.shape.queryTokens, h = p.config.heads,
+          dc = p.config.kvLoraRank;
+  return {{q.address(), t, {b, tokens, h, dc}},
+          {qr.address(), t, {b, tokens, h, p.config.qkRopeHeadDim}},
+          {out.address(), t, {b, tokens, h, dc}},
+          {lse.address(), ElementType::F32, {b, tokens, h}}};
+}
+
 /// The decode's output and LSE checked against the reference over the
 /// mirror of the cache and its page table.
 void expectMatchesReference(const EngineSetup &s, const Device &out,
@@ -210,8 +225,7 @@ TEST_P(EngineDecode, MatchesTheReference) {
   size_t rows = p.shape.batch() * c.queryTokens * p.config.heads;
   Device q = toDevice(c.storage, p.qLatent), qr = toDevice(c.storage, p.qRope);
   Device out(rows * p.config.kvLoraRank * sizeOf(c.storage)), lse(rows * 4);
-  DecodeBuffers buffers{p.shape.batch(), q.address(), qr.address(),
-                        out.address(), lse.address()};
+  DecodeBuffers buffers = decodeBuffers(*s, q, qr, out, lse);
   ASSERT_EQ(errorOf(s->engine->decode(*s->cache, buffers, nullptr)),
             "no error");
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -261,8 +275,11 @@ TEST(EngineAppend, WritesRotatedRowsWhereThePageTableSays) {
   ASSERT_EQ(cudaMemcpy(dPositions.pointer, positions.data(),
                        positions.size() * 4, cudaMemcpyHostToDevice),
             cudaSuccess);
-  AppendBuffers buffers{batch, dKv.address(), dRope.address(),
-                        dPositions.address()};
+  ElementType t = elementTypeOf(c.storage);
+  AppendBuffers buffers{
+      {dKv.address(), t, {batch, tokens, config.kvLoraRank}},
+      {dRope.address(), t, {batch, tokens, config.qkRopeHeadDim}},
+      {dPositions.address(), ElementType::I32, {batch, tokens}}};
   ASSERT_EQ(errorOf(s->engine->append(*s->cache, buffers, nullptr)),
             "no error");
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
@@ -305,8 +322,7 @@ TEST(EngineGraph, ReplaysWithNewLengths) {
   size_t rows = p.shape.batch() * p.config.heads;
   Device q = toDevice(c.storage, p.qLatent), qr = toDevice(c.storage, p.qRope);
   Device out(rows * p.config.kvLoraRank * sizeOf(c.storage)), lse(rows * 4);
-  DecodeBuffers buffers{p.shape.batch(), q.address(), qr.address(),
-                        out.address(), lse.address()};
+  DecodeBuffers buffers = decodeBuffers(*s, q, qr, out, lse);
   cudaStream_t stream;
   ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
   // One ordinary decode first: lazily loaded kernels are loaded outside the
@@ -370,12 +386,9 @@ TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   }
   for (int repeat = 0; repeat < 3; ++repeat)
     for (size_t i = 0; i < streams.size(); ++i) {
-      DecodeBuffers buffers{batch,
-                            q.address(),
-                            qr.address(),
-                            outs[i].address(),
-                            lses[i].address(),
-                            workspaces[i].address()};
+      DecodeBuffers buffers = decodeBuffers(*s, q, qr, outs[i], lses[i]);
+      buffers.workspace = workspaces[i].address();
+      buffers.workspaceBytes = workspaceBytes;
       ASSERT_EQ(errorOf(s->engine->decode(*s->cache, buffers, streams[i])),
                 "no error");
     }
@@ -471,10 +484,16 @@ TEST(EnginePrefill, MatchesTheReference) {
             cudaSuccess);
   size_t rows = batch * tokens * h;
   Device out(rows * c.vHeadDim * sizeOf(t)), lse(rows * 4);
-  PrefillBuffers buffers{batch,         tokens,        keyTokens,
-                         dqn.address(), dqr.address(), dkn.address(),
-                         dkr.address(), dv.address(),  lens.address(),
-                         out.address(), lse.address()};
+  ElementType e = elementTypeOf(t);
+  PrefillBuffers buffers{
+      {dqn.address(), e, {batch, tokens, h, c.qkNopeHeadDim}},
+      {dqr.address(), e, {batch, tokens, h, c.qkRopeHeadDim}},
+      {dkn.address(), e, {batch, keyTokens, h, c.qkNopeHeadDim}},
+      {dkr.address(), e, {batch, keyTokens, c.qkRopeHeadDim}},
+      {dv.address(), e, {batch, keyTokens, h, c.vHeadDim}},
+      {lens.address(), ElementType::I32, {batch}},
+      {out.address(), e, {batch, tokens, h, c.vHeadDim}},
+      {lse.address(), ElementType::F32, {batch, tokens, h}}};
   ASSERT_EQ(errorOf((*engine)->prefill(buffers, nullptr)), "no error");
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   StorageBuffer gpuOut(t, rows * c.vHeadDim);

@@ -8,6 +8,8 @@
 #include "mlagen/Engine.h"
 #include "mlagen/Presets.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <gtest/gtest.h>
 
 using namespace mlagen;
@@ -72,48 +74,90 @@ TEST(EngineChecks, WithoutAGpuCreateSaysWhy) {
   EXPECT_EQ(llvm::toString(engine.takeError()), why);
 }
 
+/// V3 decode tensors (bf16, S = 2, 128 heads) for `batch` sequences.
+DecodeBuffers v3Decode(int64_t batch) {
+  return {{0x1000, ElementType::BF16, {batch, 2, 128, 512}},
+          {0x2000, ElementType::BF16, {batch, 2, 128, 64}},
+          {0x3000, ElementType::BF16, {batch, 2, 128, 512}},
+          {0x4000, ElementType::F32, {batch, 2, 128}}};
+}
+
 TEST(EngineChecks, Decode) {
   EngineOptions o = v3Options();
   llvm::Expected<PageTable> table = PageTable::create(64, 64, 3, 16);
   ASSERT_TRUE(bool(table));
-  DecodeBuffers b{2, 0x1000, 0x2000, 0x3000, 0x4000};
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, b)), "no error");
+  DecodeBuffers b = v3Decode(2);
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, b)), "no error");
 
-  DecodeBuffers big = b;
-  big.batch = 4; // the engine takes 4, the cache has 3 slots
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, big)),
-            "decode: batch 4 is not in [1, 3] (the engine's maxBatch 4, the "
-            "cache's 3 slots)");
-  DecodeBuffers none = b;
-  none.batch = 0;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, none)),
-            "decode: batch 0 is not in [1, 3] (the engine's maxBatch 4, the "
-            "cache's 3 slots)");
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, false, b)),
+  // The batch is qLatent's dim 0: the engine takes 4, the cache has 3.
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, v3Decode(4))),
+            "decode: batch 4 (qLatent's dim 0) is not in [1, 3] (the "
+            "engine's maxBatch 4, the cache's 3 slots)");
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, v3Decode(0))),
+            "decode: batch 0 (qLatent's dim 0) is not in [1, 3] (the "
+            "engine's maxBatch 4, the cache's 3 slots)");
+  DecodeBuffers noDims = b;
+  noDims.qLatent.shape.clear();
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, noDims)),
+            "decode: qLatent has no dims; its dim 0 is the batch");
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, false, b)),
             "decode: the cache's page table changed since its last upload()");
   DecodeBuffers null = b;
-  null.qRope = 0;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, null)),
+  null.qRope.data = 0;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, null)),
             "decode: qRope is null");
   DecodeBuffers misaligned = b;
-  misaligned.qLatent = 0x1008;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, misaligned)),
+  misaligned.qLatent.data = 0x1008;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, misaligned)),
             "decode: qLatent (0x1008) is not 16-byte aligned");
   DecodeBuffers lse = b;
-  lse.lse = 0x4002;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, lse)),
+  lse.lse.data = 0x4002;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, lse)),
             "decode: lse (0x4002) is not 4-byte aligned");
+
+  // Shapes and element types against the engine's.
+  DecodeBuffers f16 = b;
+  f16.out.type = ElementType::F16;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, f16)),
+            "decode: out is [2, 2, 128, 512] f16; expected [2, 2, 128, 512] "
+            "bf16");
+  DecodeBuffers rope = b;
+  rope.qRope.shape = {2, 2, 128, 32};
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, rope)),
+            "decode: qRope is [2, 2, 128, 32] bf16; expected [2, 2, 128, 64] "
+            "bf16");
+  DecodeBuffers tokens = b;
+  tokens.qLatent.shape = {2, 1, 128, 512};
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, tokens)),
+            "decode: qLatent is [2, 1, 128, 512] bf16; expected [2, 2, 128, "
+            "512] bf16");
+  DecodeBuffers batches = b;
+  batches.lse.shape = {3, 2, 128};
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, batches)),
+            "decode: lse is [3, 2, 128] f32; expected [2, 2, 128] f32");
+
+  // A workspace of the caller's: aligned, and as large as the splits need.
+  int64_t needed = Engine::workspaceBytes(o, 4, 2);
+  EXPECT_EQ(needed, 4 * 2 * 2 * 128 * (512 + 1) * 4);
+  EXPECT_EQ(Engine::workspaceBytes(o, 1, 2), 0);
   DecodeBuffers workspace = b;
   workspace.workspace = 0x5000;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, workspace)),
+  workspace.workspaceBytes = needed;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 4, *table, true, workspace)),
             "no error");
+  workspace.workspaceBytes = needed - 4;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 4, *table, true, workspace)),
+            llvm::formatv("decode: workspace holds {0} bytes; 4 splits of "
+                          "batch 2 need {1}",
+                          needed - 4, needed)
+                .str());
   workspace.workspace = 0x5008;
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *table, true, workspace)),
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 4, *table, true, workspace)),
             "decode: workspace (0x5008) is not 16-byte aligned");
 
   llvm::Expected<PageTable> other = PageTable::create(64, 16, 3, 16);
   ASSERT_TRUE(bool(other));
-  EXPECT_EQ(errorOf(Engine::checkDecode(o, *other, true, b)),
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *other, true, b)),
             "decode: the cache has pages of 16 tokens, the engine's kernels "
             "64");
 }
@@ -124,39 +168,84 @@ TEST(EngineChecks, Append) {
   ASSERT_TRUE(bool(table));
   ASSERT_EQ(errorOf(table->extend(0, 5)), "no error");
   ASSERT_EQ(errorOf(table->extend(1, 1)), "no error");
-  AppendBuffers b{2, 0x1000, 0x2000, 0x3000};
+  AppendBuffers b{{0x1000, ElementType::BF16, {2, 2, 512}},
+                  {0x2000, ElementType::BF16, {2, 2, 64}},
+                  {0x3000, ElementType::I32, {2, 2}}};
   EXPECT_EQ(errorOf(Engine::checkAppend(o, *table, true, b)),
             "append: slot 1 holds 1 tokens, fewer than the 2 being appended "
             "(extend it first)");
   ASSERT_EQ(errorOf(table->extend(1, 1)), "no error");
   EXPECT_EQ(errorOf(Engine::checkAppend(o, *table, true, b)), "no error");
   AppendBuffers null = b;
-  null.positions = 0;
+  null.positions.data = 0;
   EXPECT_EQ(errorOf(Engine::checkAppend(o, *table, true, null)),
             "append: positions is null");
+  AppendBuffers positions = b;
+  positions.positions.type = ElementType::F32;
+  EXPECT_EQ(errorOf(Engine::checkAppend(o, *table, true, positions)),
+            "append: positions is [2, 2] f32; expected [2, 2] i32");
+  AppendBuffers latent = b;
+  latent.kRope.shape = {2, 2, 512};
+  EXPECT_EQ(errorOf(Engine::checkAppend(o, *table, true, latent)),
+            "append: kRope is [2, 2, 512] bf16; expected [2, 2, 64] bf16");
+}
+
+/// V2-Lite prefill tensors (bf16, 16 heads) for `batch` sequences of
+/// `tokens` queries over `keys` keys.
+PrefillBuffers v2LitePrefill(int64_t batch, int64_t tokens, int64_t keys) {
+  ElementType bf16 = ElementType::BF16;
+  return {{0x1000, bf16, {batch, tokens, 16, 128}},
+          {0x2000, bf16, {batch, tokens, 16, 64}},
+          {0x3000, bf16, {batch, keys, 16, 128}},
+          {0x4000, bf16, {batch, keys, 64}},
+          {0x5000, bf16, {batch, keys, 16, 128}},
+          {0x6000, ElementType::I32, {batch}},
+          {0x7000, bf16, {batch, tokens, 16, 128}},
+          {0x8000, ElementType::F32, {batch, tokens, 16}}};
 }
 
 TEST(EngineChecks, Prefill) {
-  PrefillBuffers b{2,      100,    300,    0x1000, 0x2000, 0x3000,
-                   0x4000, 0x5000, 0x6000, 0x7000, 0x8000};
-  EXPECT_EQ(errorOf(Engine::checkPrefill(b)), "no error");
-  PrefillBuffers empty = b;
-  empty.tokens = 0;
-  EXPECT_EQ(errorOf(Engine::checkPrefill(empty)),
-            "prefill: batch (2), tokens (0) and keyTokens (300) must be in "
-            "[1, 2^31)");
-  PrefillBuffers huge = b;
-  huge.keyTokens = int64_t(1) << 31;
-  EXPECT_EQ(errorOf(Engine::checkPrefill(huge)),
-            "prefill: batch (2), tokens (100) and keyTokens (2147483648) must "
-            "be in [1, 2^31)");
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  EngineOptions o;
+  o.config = *config;
+  PrefillBuffers b = v2LitePrefill(2, 100, 300);
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, b)), "no error");
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, v2LitePrefill(2, 0, 300))),
+            "prefill: batch (2) and tokens (0) from qNope and keyTokens (300) "
+            "from kNope must be in [1, 2^31)");
+  EXPECT_EQ(
+      errorOf(Engine::checkPrefill(o, v2LitePrefill(2, 100, int64_t(1) << 31))),
+      "prefill: batch (2) and tokens (100) from qNope and keyTokens "
+      "(2147483648) from kNope must be in [1, 2^31)");
+  PrefillBuffers flat = b;
+  flat.kNope.shape = {2};
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, flat)),
+            "prefill: qNope and kNope need dims [batch, tokens, ...] and "
+            "[batch, keyTokens, ...]");
   PrefillBuffers null = b;
-  null.v = 0;
-  EXPECT_EQ(errorOf(Engine::checkPrefill(null)), "prefill: v is null");
+  null.v.data = 0;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, null)), "prefill: v is null");
   PrefillBuffers misaligned = b;
-  misaligned.kNope = 0x3004;
-  EXPECT_EQ(errorOf(Engine::checkPrefill(misaligned)),
+  misaligned.kNope.data = 0x3004;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, misaligned)),
             "prefill: kNope (0x3004) is not 16-byte aligned");
+  PrefillBuffers heads = b;
+  heads.v.shape = {2, 300, 8, 128};
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, heads)),
+            "prefill: v is [2, 300, 8, 128] bf16; expected [2, 300, 16, 128] "
+            "bf16");
+  PrefillBuffers lengths = b;
+  lengths.seqLens.shape = {3};
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, lengths)),
+            "prefill: seqLens is [3] i32; expected [2] i32");
+  PrefillBuffers f16 = b;
+  for (DeviceTensor *t :
+       {&f16.qNope, &f16.qRope, &f16.kNope, &f16.kRope, &f16.v, &f16.out})
+    t->type = ElementType::F16;
+  EXPECT_EQ(errorOf(Engine::checkPrefill(o, f16)),
+            "prefill: qNope is [2, 100, 16, 128] f16; expected [2, 100, 16, "
+            "128] bf16");
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 //
 // What a serving engine calls. An Engine holds the kernels generated and
 // compiled (or fetched from the kernel cache) for one model config, storage
-// type, page size and decode shape on the GPU at hand; a GpuPagedCache is
+// type, page size and decode shape on one GPU; a GpuPagedCache is
 // a paged latent cache in device memory with its PageTable. Per step:
 //
 //   cache->table().extend(slot, S) for each sequence (pages handed out),
@@ -20,7 +20,8 @@
 // results in the engine's workspace, so decodes of one engine on different
 // streams must not overlap unless each passes its own
 // (DecodeBuffers::workspace, workspaceBytes()). Arguments are checked
-// before anything is launched; an error names the bad one.
+// before anything is launched (each DeviceTensor's address, element type
+// and shape among them); an error names the bad one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,8 @@
 #include "mlagen/LayerConfig.h"
 #include "mlagen/PageTable.h"
 #include "mlagen/StorageType.h"
+
+#include "llvm/ADT/SmallVector.h"
 
 #include <memory>
 
@@ -54,42 +57,57 @@ struct EngineOptions {
   int64_t splits = 0;      // KV splits; 0 chooses for the GPU and maxBatch
 };
 
+/// The element type of a device tensor.
+enum class ElementType { BF16, F16, F32, I32 };
+llvm::StringRef toString(ElementType type);
+ElementType elementTypeOf(StorageType storage);
+
+/// A contiguous row-major array in device memory the caller owns: its
+/// address, element type and dims. Every call checks each tensor's type and
+/// shape against what its kernels read and write before launching.
+struct DeviceTensor {
+  DevicePtr data = 0;
+  ElementType type = ElementType::BF16;
+  llvm::SmallVector<int64_t, 4> shape;
+};
+
 /// The new tokens of cache slots [0, batch): their rows go after the first
-/// length - S tokens of each slot (upload(S) made room for them).
+/// length - S tokens of each slot (upload(S) made room for them). The
+/// batch is cKv's dim 0.
 struct AppendBuffers {
-  int64_t batch = 0;
-  DevicePtr cKv = 0;       // [batch, S, kv_lora_rank], storage type
-  DevicePtr kRope = 0;     // [batch, S, rope dim], storage type, unrotated
-  DevicePtr positions = 0; // [batch, S] int32, the RoPE positions
+  DeviceTensor cKv;       // [batch, S, kv_lora_rank], storage type
+  DeviceTensor kRope;     // [batch, S, rope dim], storage type, unrotated
+  DeviceTensor positions; // [batch, S] i32, the RoPE positions
 };
 
 /// One decode call over cache slots [0, batch), the last S tokens of each
-/// being the queries' (bottom-right causal).
+/// being the queries' (bottom-right causal). The batch is qLatent's dim 0.
 struct DecodeBuffers {
-  int64_t batch = 0;
-  DevicePtr qLatent = 0; // [batch, S, heads, kv_lora_rank] absorbed queries
-  DevicePtr qRope = 0;   // [batch, S, heads, rope dim] rotated
-  DevicePtr out = 0;     // [batch, S, heads, kv_lora_rank], storage type
-  DevicePtr lse = 0;     // [batch, S, heads] f32, natural log
-  /// Optional, 16-byte aligned: workspaceBytes(batch) of the caller's for
-  /// the split-KV partial results; 0 uses the engine's own.
+  DeviceTensor qLatent; // [batch, S, heads, kv_lora_rank] absorbed queries
+  DeviceTensor qRope;   // [batch, S, heads, rope dim] rotated
+  DeviceTensor out;     // [batch, S, heads, kv_lora_rank], storage type
+  DeviceTensor lse;     // [batch, S, heads] f32, natural log
+  /// Optional, 16-byte aligned: at least workspaceBytes(batch) bytes of the
+  /// caller's for the split-KV partial results; 0 uses the engine's own.
   DevicePtr workspace = 0;
+  int64_t workspaceBytes = 0;
 };
 
 /// A prefill (the prompt) in MHA form: per sequence, `tokens` queries (the
 /// last of its seqLens[b] keys, bottom-right causal) attend over the
 /// first seqLens[b] of `keyTokens` key rows, K and V already up-projected
-/// per head, the rope key shared by all heads. All buffers the user's.
+/// per head, the rope key shared by all heads. All buffers the user's, in
+/// the storage type but for seqLens and lse; batch and tokens are qNope's
+/// dims 0 and 1, keyTokens kNope's dim 1.
 struct PrefillBuffers {
-  int64_t batch = 0, tokens = 0, keyTokens = 0;
-  DevicePtr qNope = 0;   // [batch, tokens, heads, qk_nope_head_dim]
-  DevicePtr qRope = 0;   // [batch, tokens, heads, rope dim], rotated
-  DevicePtr kNope = 0;   // [batch, keyTokens, heads, qk_nope_head_dim]
-  DevicePtr kRope = 0;   // [batch, keyTokens, rope dim], rotated
-  DevicePtr v = 0;       // [batch, keyTokens, heads, v_head_dim]
-  DevicePtr seqLens = 0; // [batch] int32, at most keyTokens each
-  DevicePtr out = 0;     // [batch, tokens, heads, v_head_dim], storage type
-  DevicePtr lse = 0;     // [batch, tokens, heads] f32, natural log
+  DeviceTensor qNope;   // [batch, tokens, heads, qk_nope_head_dim]
+  DeviceTensor qRope;   // [batch, tokens, heads, rope dim], rotated
+  DeviceTensor kNope;   // [batch, keyTokens, heads, qk_nope_head_dim]
+  DeviceTensor kRope;   // [batch, keyTokens, rope dim], rotated
+  DeviceTensor v;       // [batch, keyTokens, heads, v_head_dim]
+  DeviceTensor seqLens; // [batch] i32, at most keyTokens each
+  DeviceTensor out;     // [batch, tokens, heads, v_head_dim]
+  DeviceTensor lse;     // [batch, tokens, heads] f32, natural log
 };
 
 class GpuPagedCache {
@@ -151,14 +169,20 @@ public:
 
   /// The checks create() makes on `options`, without a GPU.
   static llvm::Error checkOptions(const EngineOptions &options);
-  /// The checks decode() and append() make before launching, without a GPU.
-  static llvm::Error checkDecode(const EngineOptions &options,
+  /// The checks decode(), append() and prefill() make before launching,
+  /// without a GPU (`splits`: the engine's).
+  static llvm::Error checkDecode(const EngineOptions &options, int64_t splits,
                                  const PageTable &table, bool uploaded,
                                  const DecodeBuffers &buffers);
   static llvm::Error checkAppend(const EngineOptions &options,
                                  const PageTable &table, bool uploaded,
                                  const AppendBuffers &buffers);
-  static llvm::Error checkPrefill(const PrefillBuffers &buffers);
+  static llvm::Error checkPrefill(const EngineOptions &options,
+                                  const PrefillBuffers &buffers);
+  /// Bytes of a decode workspace for `batch` sequences of an engine of
+  /// `options` and `splits` KV splits.
+  static int64_t workspaceBytes(const EngineOptions &options, int64_t splits,
+                                int64_t batch);
 
 private:
   struct State;
