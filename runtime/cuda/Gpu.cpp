@@ -10,6 +10,22 @@
 
 using namespace mlagen;
 
+GpuRoofline mlagen::rooflineOf(const GpuInfo &gpu) {
+  int64_t flopsPerClock = 0;
+  if (gpu.major == 8)
+    flopsPerClock = gpu.minor == 0 ? 2048 : 1024;
+  else if (gpu.major == 9 && gpu.minor == 0)
+    flopsPerClock = 4096;
+  else if (gpu.major == 10)
+    flopsPerClock = 8192;
+  GpuRoofline roofline;
+  roofline.bytesPerSecond =
+      2.0 * double(gpu.memoryClockKhz) * 1e3 * double(gpu.memoryBusBits) / 8;
+  roofline.flopsPerSecond = double(gpu.multiprocessors) * double(gpu.clockKhz) *
+                            1e3 * double(flopsPerClock);
+  return roofline;
+}
+
 std::string mlagen::archForCapability(int major, int minor) {
   bool archSpecific =
       (major == 9 && minor == 0) || (major == 10 && (minor == 0 || minor == 3));
@@ -40,7 +56,7 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
   GpuInfo info;
   info.device = ordinal;
   char name[256] = {};
-  int shared = 0;
+  int shared = 0, clock = 0, memoryClock = 0, busBits = 0;
   if (llvm::Error e = cu.check(cu.cuDeviceGetName(name, sizeof name, device),
                                "cuDeviceGetName"))
     return std::move(e);
@@ -51,7 +67,10 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
       {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &info.major},
       {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &info.minor},
       {CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &info.multiprocessors},
-      {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, &shared}};
+      {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, &shared},
+      {CU_DEVICE_ATTRIBUTE_CLOCK_RATE, &clock},
+      {CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, &memoryClock},
+      {CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, &busBits}};
   for (auto &query : queries)
     if (llvm::Error e = cu.check(
             cu.cuDeviceGetAttribute(query.value, query.attribute, device),
@@ -59,6 +78,9 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
       return std::move(e);
   info.name = name;
   info.sharedMemoryPerBlock = shared;
+  info.clockKhz = clock;
+  info.memoryClockKhz = memoryClock;
+  info.memoryBusBits = busBits;
   info.arch = archForCapability(info.major, info.minor);
   if (info.major < 8)
     return llvm::createStringError(

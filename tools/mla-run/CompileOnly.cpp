@@ -57,11 +57,18 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
                                         : std::string("off"))
          << (result->cacheNote.empty() ? "" : " (" + result->cacheNote + ")")
          << "\n";
-  if (!options.stats)
-    return 0;
-  for (const ResourceRecord &r : result->kernel->resources) {
+  if (options.stats)
+    printKernelResources(*unit, *result);
+  return 0;
+#endif
+}
+
+#ifdef MLAGEN_HAVE_CUDA
+void mlagen::printKernelResources(const CudaUnit &unit,
+                                  const CompileResult &compiled) {
+  for (const ResourceRecord &r : compiled.kernel->resources) {
     int64_t dynamicShared = 0, threads = 0;
-    for (const KernelLaunch &k : unit->kernels)
+    for (const KernelLaunch &k : unit.kernels)
       if (k.name == r.kernel) {
         dynamicShared = k.dynamicSharedBytes;
         threads = k.block;
@@ -74,6 +81,5 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
         (long long)r.stackBytes, (long long)r.spillStoreBytes,
         (long long)r.spillLoadBytes);
   }
-  return 0;
-#endif
 }
+#endif

@@ -14,6 +14,11 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#ifdef MLAGEN_HAVE_CUDA
+#include "mlagen/CudaUnit.h"
+#include "mlagen/KernelCompiler.h"
+#endif
+
 namespace mlagen {
 
 /// The process exit status.
@@ -21,6 +26,12 @@ int compileOnly(const RunOptions &options, const Problem &problem);
 /// The same for a module (a user's .mlir file): mla-rewrite unless
 /// --naive, mla-cuda-tile for --arch, the printer, NVRTC.
 int compileModule(const RunOptions &options, mlir::ModuleOp module);
+
+#ifdef MLAGEN_HAVE_CUDA
+/// --stats: each kernel's registers, threads, shared memory, stack and
+/// spills (ptxas's report, NVRTC's log).
+void printKernelResources(const CudaUnit &unit, const CompileResult &compiled);
+#endif
 
 } // namespace mlagen
 

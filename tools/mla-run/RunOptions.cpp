@@ -208,8 +208,8 @@ static cl::Option *statsFlag() {
 
 void mlagen::hideUnrelatedOptions() {
   if (cl::Option *stats = statsFlag()) {
-    stats->setDescription("With --compile-only: each kernel's registers, "
-                          "shared memory, spills and stack");
+    stats->setDescription("With --compile-only or a GPU run: each kernel's "
+                          "registers, shared memory, spills and stack");
     stats->addCategory(runCategory);
     stats->setHiddenFlag(cl::NotHidden);
   }
@@ -307,8 +307,9 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.arch = arch;
   cl::Option *statsOption = statsFlag();
   options.stats = statsOption && statsOption->getNumOccurrences() > 0;
-  if (options.stats && !compileOnly)
-    return flagError("stats", "needs --compile-only");
+  if (options.stats && !compileOnly && options.backend == Backend::Cpu)
+    return flagError("stats", "needs --compile-only or a GPU run (each "
+                              "kernel's resources; the CPU has no kernels)");
   options.cacheReport = cacheReport;
   options.reportContext = context;
   options.reportGroups = groups;

@@ -64,15 +64,19 @@ llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result) {
   ErrorStats appended = compare(result.cache, rows);
   printErrorStats("out", out);
   printErrorStats("cache", appended);
-  // The reference rounds each cache row to storage once; the CPU path does
-  // too, the GPU path also rounds c_kv before its RMSNorm: one ulp.
+  // The reference, the CPU and the GPU round each cache row to storage
+  // once, from f32 sums in different orders: a value near a rounding
+  // boundary may land one ulp apart.
   double rowTolerance = p.shape.storage == StorageType::F32 ? 1e-5 : 0x1p-7;
   return withinTolerance(out, layerTolerance(p.shape.storage)) &&
          appended.nans == 0 && appended.mismatchedInfinities == 0 &&
          appended.maxAbs <= rowTolerance * std::max(1.0, appended.maxExpected);
 }
 
-void printTiming(const Problem &p, llvm::ArrayRef<double> times) {
+/// The median step time and the attention work's rates (MLA.md section 5);
+/// on a GPU, in attention mode, against its roofline too.
+void printTiming(const Problem &p, llvm::ArrayRef<double> times,
+                 const GpuInfo *gpu = nullptr) {
   double median = printTimes("step", times);
   int64_t keys = 0;
   for (int64_t b = 0; b < p.shape.batch(); ++b)
@@ -86,6 +90,23 @@ void printTiming(const Problem &p, llvm::ArrayRef<double> times) {
       work.flops / median * 1e-12,
       p.shape.mode == RunMode::Layer ? " (the time covers the whole layer)"
                                      : "");
+  if (!gpu || p.shape.mode != RunMode::Attention)
+    return;
+  GpuRoofline peak = rooflineOf(*gpu);
+  double bound = work.bytes / peak.bytesPerSecond;
+  outs() << llvm::format("roofline of %s (the driver's peak clocks): %.0f GB/s "
+                         "DRAM",
+                         gpu->name.c_str(), peak.bytesPerSecond * 1e-9);
+  if (peak.flopsPerSecond > 0) {
+    bound = std::max(bound, work.flops / peak.flopsPerSecond);
+    outs() << llvm::format(", %.0f dense bf16 TFLOP/s",
+                           peak.flopsPerSecond * 1e-12);
+  }
+  outs() << llvm::format(
+      "; the step needs at least %.2f us: %.1f%% of the roofline (%.1f%% of "
+      "peak bandwidth)\n",
+      bound * 1e6, 100 * bound / median,
+      100 * work.bytes / median / peak.bytesPerSecond);
 }
 
 /// Saves and verifies a step's result as the flags ask; the exit code.
@@ -151,11 +172,13 @@ int runOnGpu(const RunOptions &options, const Problem &p, const GpuInfo &gpu) {
                          (*runner)->unit().generateSeconds * 1e3,
                          compiled.seconds * 1e3,
                          toString(compiled.outcome).str().c_str());
+  if (options.stats)
+    printKernelResources((*runner)->unit(), compiled);
   llvm::Expected<std::vector<double>> times = timeRuns(
       options.warmup, options.iterations, [&] { return (*runner)->run(); });
   if (!times)
     return fail(times.takeError());
-  printTiming(p, *times);
+  printTiming(p, *times, &gpu);
   llvm::Expected<StepResult> result = (*runner)->result();
   if (!result)
     return fail(result.takeError());
@@ -241,6 +264,9 @@ int main(int argc, char **argv) {
     return fail(runner.takeError());
   outs() << llvm::format("compiled for the CPU in %.3f s\n",
                          secondsSince(start));
+  if (options->stats)
+    outs() << "--stats: no kernel resources to show (the step runs on the "
+              "CPU)\n";
   if (options->printIR)
     outs() << (*runner)->rewrittenIR();
 

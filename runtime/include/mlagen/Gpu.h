@@ -25,7 +25,20 @@ struct GpuInfo {
   int major = 0, minor = 0, multiprocessors = 0;
   /// The most dynamic shared memory a CTA may opt into.
   int64_t sharedMemoryPerBlock = 0;
+  /// The driver's peak SM and memory clocks (kHz) and memory bus width.
+  int64_t clockKhz = 0, memoryClockKhz = 0, memoryBusBits = 0;
 };
+
+/// The GPU's roofline, from what the driver reports: peak DRAM bandwidth
+/// (bytes/s, 2 transfers per memory clock x the bus width) and peak dense
+/// bf16/f16 tensor-core FLOP/s (SMs x peak clock x the FLOPs an SM of that
+/// compute capability does per clock: 2048 on 8.0, 1024 on 8.6 and 8.9,
+/// 4096 on 9.0, 8192 on 10.x; 0 where mlagen does not know it). These are
+/// datasheet-style peaks; sustained figures are lower.
+struct GpuRoofline {
+  double bytesPerSecond = 0, flopsPerSecond = 0;
+};
+GpuRoofline rooflineOf(const GpuInfo &gpu);
 
 /// GPU `device` (a CUDA ordinal: CUDA_VISIBLE_DEVICES applies), or why
 /// there is none: no CUDA driver (libcuda.so.1 missing or too old;
