@@ -162,7 +162,8 @@ printPrefillKernel(MhaAttentionOp op, CudaTilingAttr tiling, StringRef name);
 /// output_projection): y = x W^T, a warp per output column.
 FailureOr<KernelSource> printLinearKernel(Operation *op, CudaTilingAttr tiling,
                                           StringRef name);
-/// The RMSNorm after compress_query / compress_kv, in place.
+/// The RMSNorm after compress_query / compress_kv: the f32 pre-norm scratch
+/// in, the normalized latent out in the storage type.
 FailureOr<KernelSource> printRmsNormKernel(Operation *op, CudaTilingAttr tiling,
                                            StringRef name);
 FailureOr<KernelSource> printRopeKernel(RopeOp op, CudaTilingAttr tiling,

@@ -26,6 +26,7 @@ llvm::Expected<BoundLaunch> mlagen::bindLaunch(
                                kernel.params.size(), BoundLaunch::kMaxParams));
   BoundLaunch bound;
   bound.kernel = index;
+  bound.slotCount = slotCount;
   auto slotFor = [&](llvm::StringRef name,
                      llvm::StringRef type) -> llvm::Expected<unsigned> {
     std::optional<unsigned> slot = slotOf(name);
@@ -65,9 +66,21 @@ llvm::Expected<BoundLaunch> mlagen::bindLaunch(
   return bound;
 }
 
+/// A table of another size than the binding's is the caller's bug.
+static llvm::Error checkTable(const KernelLaunch &kernel, unsigned slotCount,
+                              llvm::ArrayRef<uint64_t> slots) {
+  if (slots.size() == slotCount)
+    return llvm::Error::success();
+  return error(kernel, llvm::formatv("internal error: a table of {0} slots, "
+                                     "bound to one of {1}",
+                                     slots.size(), slotCount));
+}
+
 llvm::Error BoundLaunch::gridFor(const KernelLaunch &kernel,
                                  llvm::ArrayRef<uint64_t> slots,
                                  std::array<unsigned, 3> &grid) const {
+  if (llvm::Error e = checkTable(kernel, slotCount, slots))
+    return e;
   for (size_t i = 0; i < 3; ++i) {
     const LaunchDim &dim = kernel.grid[i];
     int64_t count = dim.count;
@@ -75,7 +88,7 @@ llvm::Error BoundLaunch::gridFor(const KernelLaunch &kernel,
       count = int64_t(slots[*countSlots[i]]);
     if (count < 0)
       return error(kernel, llvm::formatv("grid count {0} is negative", count));
-    int64_t blocks = (count + dim.perBlock - 1) / dim.perBlock;
+    int64_t blocks = count / dim.perBlock + (count % dim.perBlock != 0);
     if (blocks > (i == 0 ? INT32_MAX : 65535))
       return error(kernel,
                    llvm::formatv("grid count {0} needs {1} CTAs in dimension "
@@ -86,17 +99,25 @@ llvm::Error BoundLaunch::gridFor(const KernelLaunch &kernel,
   return llvm::Error::success();
 }
 
-llvm::Error BoundLaunch::intsFor(const KernelLaunch &kernel,
-                                 llvm::ArrayRef<uint64_t> slots,
-                                 std::array<int, kMaxParams> &ints) const {
+llvm::Error BoundLaunch::valuesFor(const KernelLaunch &kernel,
+                                   llvm::ArrayRef<uint64_t> slots,
+                                   std::array<int, kMaxParams> &ints) const {
+  if (llvm::Error e = checkTable(kernel, slotCount, slots))
+    return e;
   for (auto [i, param] : llvm::enumerate(params)) {
+    uint64_t value = slots[param.slot];
+    llvm::StringRef name = kernel.params[i].name;
+    if (param.kind == Kind::TensorMap && value == 0)
+      return error(kernel, "no TMA descriptor for parameter '" + name + "'");
     if (param.kind != Kind::Int)
       continue;
-    int64_t value = int64_t(slots[param.slot]);
-    if (value < 0 || value > std::numeric_limits<int>::max())
+    if (int64_t(value) < 0)
+      return error(kernel, llvm::formatv("parameter '{0}' = {1} is negative",
+                                         name, int64_t(value)));
+    if (value > uint64_t(std::numeric_limits<int>::max()))
       return error(kernel, llvm::formatv("parameter '{0}' = {1} does not fit "
                                          "an int",
-                                         kernel.params[i].name, value));
+                                         name, value));
     ints[i] = int(value);
   }
   return llvm::Error::success();

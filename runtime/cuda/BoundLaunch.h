@@ -26,8 +26,8 @@ struct BoundLaunch {
   /// How a parameter's slot value is passed.
   enum class Kind : uint8_t {
     Pointer,   // a device address, passed as it is
-    Int,       // passed as a 32-bit int; must fit one
-    TensorMap, // the host address of a CUtensorMap, passed by value
+    Int,       // passed as a 32-bit int: in [0, INT_MAX]
+    TensorMap, // the host address of a CUtensorMap (not null), passed by value
   };
   struct Param {
     Kind kind;
@@ -36,7 +36,8 @@ struct BoundLaunch {
   /// Parameters a kernel may take; more is a binding error.
   static constexpr size_t kMaxParams = 32;
 
-  size_t kernel = 0; // index in the unit's kernels
+  size_t kernel = 0;      // index in the unit's kernels
+  unsigned slotCount = 0; // of the table it was bound to
   llvm::SmallVector<Param, 16> params;
   /// Per grid dimension, the slot of its count, or none for its constant.
   std::array<std::optional<unsigned>, 3> countSlots;
@@ -46,11 +47,12 @@ struct BoundLaunch {
   llvm::Error gridFor(const KernelLaunch &kernel,
                       llvm::ArrayRef<uint64_t> slots,
                       std::array<unsigned, 3> &grid) const;
-  /// Each Int parameter's value as an int (`ints[i]` for parameter i);
-  /// fails naming one that does not fit.
-  llvm::Error intsFor(const KernelLaunch &kernel,
-                      llvm::ArrayRef<uint64_t> slots,
-                      std::array<int, kMaxParams> &ints) const;
+  /// Checks each parameter's value and puts each Int's in `ints[i]` (i the
+  /// parameter); fails naming an int that is negative or too large, or a
+  /// null TMA descriptor.
+  llvm::Error valuesFor(const KernelLaunch &kernel,
+                        llvm::ArrayRef<uint64_t> slots,
+                        std::array<int, kMaxParams> &ints) const;
 };
 
 /// Binds kernel `index` of a unit: `slotOf` gives each parameter name's

@@ -18,31 +18,53 @@ using namespace mlagen;
 struct GpuPagedCache::State {
   PageTable table;
   int64_t rowBytes = 0; // of the engine that allocated it
-  int device = 0;       // the GPU its memory is on
+  StorageType storage = StorageType::BF16;
+  int device = 0; // the GPU its memory is on
   DeviceMemory rows, blockTable, lengths, appendStarts;
   uint64_t uploadedVersion = ~uint64_t(0);
   int64_t uploadedNewTokens = 0;
-  std::optional<CUtensorMap> tensorMap; // for the wgmma kernel's TMA loads
+  /// For kernels that load the cache by TMA (wgmma): the descriptor and
+  /// the layout it was encoded for.
+  std::optional<CUtensorMap> tensorMap;
+  std::optional<TensorMapDescription> mapLayout;
 
-  /// Whether an engine of `options` can use it: a cache another engine
-  /// allocated may be on another GPU, or have rows of another layout
-  /// (another config or storage).
-  llvm::Error checkFor(llvm::StringRef call,
-                       const EngineOptions &options) const {
+  /// Whether an engine of `options` whose kernels read the cache through
+  /// `map` (if any) can use it: a cache another engine allocated may be on
+  /// another GPU, have rows of another layout (another config or storage),
+  /// or have no TMA descriptor, or one with other boxes (another kernel
+  /// family or tiling).
+  llvm::Error checkFor(llvm::StringRef call, const EngineOptions &options,
+                       const std::optional<TensorMapDescription> &map) const {
+    auto error = [&](const llvm::Twine &message) {
+      return llvm::createStringError((call + ": " + message).str());
+    };
     if (device != options.device)
-      return llvm::createStringError(
-          llvm::formatv("{0}: the cache is on GPU {1}, the engine's kernels "
-                        "on GPU {2}",
-                        call, device, options.device)
-              .str());
-    int64_t expected = options.config.rowWidth() * sizeOf(options.storage);
-    if (rowBytes == expected)
+      return error(llvm::formatv("the cache is on GPU {0}, the engine's "
+                                 "kernels on GPU {1}",
+                                 device, options.device));
+    int64_t width = options.config.rowWidth();
+    if (storage != options.storage ||
+        rowBytes != width * int64_t(sizeOf(storage)))
+      return error(llvm::formatv("the cache holds {0} rows of {1} values, the "
+                                 "engine's kernels read {2} rows of {3} "
+                                 "(another config or storage)",
+                                 toString(storage),
+                                 rowBytes / int64_t(sizeOf(storage)),
+                                 toString(options.storage), width));
+    if (!map)
       return llvm::Error::success();
-    return llvm::createStringError(
-        llvm::formatv("{0}: the cache holds rows of {1} bytes, the engine's "
-                      "kernels read rows of {2} (another config or storage)",
-                      call, rowBytes, expected)
-            .str());
+    if (!mapLayout)
+      return error("the engine's kernels load the cache by TMA, and the "
+                   "engine that allocated it made no descriptor (allocate "
+                   "the cache with this engine)");
+    if (mapLayout->box != map->box || mapLayout->columns != map->columns ||
+        mapLayout->rowStrideBytes != map->rowStrideBytes ||
+        mapLayout->element != map->element)
+      return error(llvm::formatv(
+          "the cache's TMA descriptor loads boxes of {0} x {1}, the engine's "
+          "kernels {2} x {3} (allocate the cache with this engine)",
+          mapLayout->box[0], mapLayout->box[1], map->box[0], map->box[1]));
+    return llvm::Error::success();
   }
 
   /// Fills the slots of the cache's memory and table.
@@ -109,6 +131,8 @@ struct Engine::State {
   CudaUnit unit;
   std::unique_ptr<GpuModule> module;
   EngineLaunches launches;
+  /// How the decode kernels load the cache by TMA, if they do.
+  std::optional<TensorMapDescription> cacheMap;
   DeviceMemory partialOut, partialLse; // the split-KV workspace
   int64_t splits = 1;
 };
@@ -209,6 +233,10 @@ Engine::create(const EngineOptions &options) {
   if (!launches)
     return launches.takeError();
   state->launches = std::move(*launches);
+  for (const BoundLaunch &launch : state->launches.decode)
+    for (const LaunchParam &p : state->unit.kernels[launch.kernel].params)
+      if (p.tensorMap)
+        state->cacheMap = p.tensorMap;
 
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
   llvm::Expected<CompileResult> compiled =
@@ -248,9 +276,11 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
   if (!table)
     return table.takeError();
   auto cache = std::make_unique<GpuPagedCache::State>(
-      GpuPagedCache::State{std::move(*table), 0, o.device, {}, {}, {}, {}});
+      GpuPagedCache::State{std::move(*table)});
   int64_t rowBytes = o.config.rowWidth() * sizeOf(o.storage);
   cache->rowBytes = rowBytes;
+  cache->storage = o.storage;
+  cache->device = o.device;
   auto allocate = [&](int64_t bytes, DeviceMemory &into) -> llvm::Error {
     llvm::Expected<DeviceMemory> memory =
         DeviceMemory::allocate(bytes, o.device);
@@ -267,22 +297,21 @@ Engine::allocateCache(int64_t pages, int64_t slots, int64_t width) {
     return std::move(e);
   if (llvm::Error e = allocate(slots * 4, cache->appendStarts))
     return std::move(e);
-  for (const KernelLaunch &k : state->module->kernels())
-    for (const LaunchParam &p : k.params)
-      if (p.tensorMap && !cache->tensorMap) {
-        llvm::Expected<CUtensorMap> map = encodeTensorMap(
-            *p.tensorMap, cache->rows.address(), pages * o.pageSize, o.device);
-        if (!map)
-          return map.takeError();
-        cache->tensorMap = *map;
-      }
+  if (state->cacheMap) {
+    llvm::Expected<CUtensorMap> map = encodeTensorMap(
+        *state->cacheMap, cache->rows.address(), pages * o.pageSize, o.device);
+    if (!map)
+      return map.takeError();
+    cache->tensorMap = *map;
+    cache->mapLayout = state->cacheMap;
+  }
   return std::unique_ptr<GpuPagedCache>(new GpuPagedCache(std::move(cache)));
 }
 
 llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
-  if (llvm::Error e = c.checkFor("append", state->options))
+  if (llvm::Error e = c.checkFor("append", state->options, std::nullopt))
     return e;
   if (llvm::Error e = checkAppend(state->options, c.table, cache.uploaded(), b))
     return e;
@@ -307,7 +336,7 @@ llvm::Error Engine::append(GpuPagedCache &cache, const AppendBuffers &b,
 llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
                            GpuStream stream) {
   const GpuPagedCache::State &c = *cache.state;
-  if (llvm::Error e = c.checkFor("decode", state->options))
+  if (llvm::Error e = c.checkFor("decode", state->options, state->cacheMap))
     return e;
   if (llvm::Error e = checkDecode(state->options, state->splits, c.table,
                                   cache.uploaded(), b))

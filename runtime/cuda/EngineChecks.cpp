@@ -155,6 +155,10 @@ llvm::Error Engine::checkDecode(const EngineOptions &o, int64_t splits,
     if (llvm::Error e = checkTensor("decode", t.name, t.tensor, t.type, t.shape,
                                     t.alignment))
       return e;
+  if (!b.workspace && b.workspaceBytes)
+    return error(llvm::formatv("decode: workspaceBytes {0} given without a "
+                               "workspace",
+                               b.workspaceBytes));
   if (!b.workspace)
     return llvm::Error::success();
   if (b.workspace % 16)

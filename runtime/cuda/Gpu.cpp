@@ -32,7 +32,7 @@ std::string mlagen::archForCapability(int major, int minor) {
   return llvm::formatv("sm_{0}{1}{2}", major, minor, archSpecific ? "a" : "");
 }
 
-llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
+llvm::Expected<GpuInfo> mlagen::findGpu(int device) {
 #ifndef MLAGEN_HAVE_CUDA
   return llvm::createStringError("this build has no CUDA toolkit: no GPU "
                                  "back end");
@@ -44,20 +44,20 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
   int count = 0;
   if (llvm::Error e = cu.check(cu.cuDeviceGetCount(&count), "cuDeviceGetCount"))
     return std::move(e);
-  if (ordinal < 0 || ordinal >= count)
+  if (device < 0 || device >= count)
     return llvm::createStringError(
         llvm::formatv("GPU {0} asked for; the driver finds {1} (ordinals 0 to "
                       "{2})",
-                      ordinal, count, count - 1)
+                      device, count, count - 1)
             .str());
-  CUdevice device;
-  if (llvm::Error e = cu.check(cu.cuDeviceGet(&device, ordinal), "cuDeviceGet"))
+  CUdevice handle;
+  if (llvm::Error e = cu.check(cu.cuDeviceGet(&handle, device), "cuDeviceGet"))
     return std::move(e);
   GpuInfo info;
-  info.device = ordinal;
+  info.device = device;
   char name[256] = {};
   int shared = 0, clock = 0, memoryClock = 0, busBits = 0;
-  if (llvm::Error e = cu.check(cu.cuDeviceGetName(name, sizeof name, device),
+  if (llvm::Error e = cu.check(cu.cuDeviceGetName(name, sizeof name, handle),
                                "cuDeviceGetName"))
     return std::move(e);
   struct {
@@ -73,7 +73,7 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
       {CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, &busBits}};
   for (auto &query : queries)
     if (llvm::Error e = cu.check(
-            cu.cuDeviceGetAttribute(query.value, query.attribute, device),
+            cu.cuDeviceGetAttribute(query.value, query.attribute, handle),
             "cuDeviceGetAttribute"))
       return std::move(e);
   info.name = name;
@@ -86,7 +86,7 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int ordinal) {
     return llvm::createStringError(
         llvm::formatv("GPU {0} ({1}) is compute capability {2}.{3}; mlagen's "
                       "kernels need 8.0 or later",
-                      ordinal, info.name, info.major, info.minor)
+                      device, info.name, info.major, info.minor)
             .str());
   return info;
 #endif

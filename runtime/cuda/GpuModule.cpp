@@ -174,48 +174,6 @@ GpuModule::~GpuModule() {
   cu->cuModuleUnload(module);
 }
 
-llvm::Error GpuModule::launch(size_t index, const KernelArgs &args,
-                              CUstream stream) const {
-  // Parameter i's value goes to slot i (a grid counts one of them).
-  const KernelLaunch &k = launches[index];
-  auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
-    for (auto [i, p] : llvm::enumerate(k.params))
-      if (p.name == name)
-        return unsigned(i);
-    return std::nullopt;
-  };
-  llvm::Expected<BoundLaunch> bound =
-      bindLaunch(k, index, unsigned(k.params.size()), slotOf);
-  if (!bound)
-    return bound.takeError();
-  std::vector<uint64_t> slots(k.params.size());
-  for (auto [i, p] : llvm::enumerate(k.params)) {
-    auto missing = [&]() {
-      return llvm::createStringError(
-          llvm::formatv("{0}: no value for parameter '{1}' ({2})", k.name,
-                        p.name, p.type)
-              .str());
-    };
-    if (p.tensorMap) {
-      auto found = args.tensorMaps.find(p.name);
-      if (found == args.tensorMaps.end())
-        return missing();
-      slots[i] = reinterpret_cast<uintptr_t>(&found->second);
-    } else if (p.isPointer()) {
-      auto found = args.pointers.find(p.name);
-      if (found == args.pointers.end())
-        return missing();
-      slots[i] = found->second;
-    } else {
-      auto found = args.ints.find(p.name);
-      if (found == args.ints.end())
-        return missing();
-      slots[i] = uint64_t(found->second);
-    }
-  }
-  return launch(*bound, slots, stream);
-}
-
 llvm::Error GpuModule::launch(const BoundLaunch &bound,
                               llvm::ArrayRef<uint64_t> slots,
                               CUstream stream) const {
@@ -224,7 +182,7 @@ llvm::Error GpuModule::launch(const BoundLaunch &bound,
   if (llvm::Error e = bound.gridFor(k, slots, grid))
     return e;
   std::array<int, BoundLaunch::kMaxParams> ints;
-  if (llvm::Error e = bound.intsFor(k, slots, ints))
+  if (llvm::Error e = bound.valuesFor(k, slots, ints))
     return e;
   // cuLaunchKernel reads each argument through a pointer to it.
   std::array<void *, BoundLaunch::kMaxParams> values;

@@ -3,9 +3,9 @@
 // The driver-level pieces the GPU runners share: a GPU's primary context
 // (made current around each call), device memory that frees itself, a
 // loaded cubin whose kernels are launched from their launch description
-// (arguments by parameter name, or bound once to value slots; grid from the
-// int parameters; dynamic shared memory opted into once), and TMA
-// descriptors encoded from a description.
+// (parameters bound once to value slots, grid from the int parameters,
+// dynamic shared memory opted into once), and TMA descriptors encoded from
+// a description.
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,13 +72,6 @@ private:
   int device = 0;
 };
 
-/// The values a launch binds to its parameters, by name.
-struct KernelArgs {
-  llvm::StringMap<CUdeviceptr> pointers;
-  llvm::StringMap<int64_t> ints;
-  llvm::StringMap<CUtensorMap> tensorMaps;
-};
-
 class GpuModule {
 public:
   /// Loads `cubin` on `gpu` and finds each kernel of `kernels`; opts each
@@ -90,12 +83,9 @@ public:
 
   const std::vector<KernelLaunch> &kernels() const { return launches; }
 
-  /// Launches kernel `index` on `stream`; every parameter must have a
-  /// value in `args` (an error names the one that does not).
-  llvm::Error launch(size_t index, const KernelArgs &args,
-                     CUstream stream = nullptr) const;
-  /// Launches `bound`'s kernel with `slots`' values: no lookup, no host
-  /// allocation, no synchronisation (CUDA graph capture takes it).
+  /// Launches `bound`'s kernel on `stream` with `slots`' values, checked
+  /// first (an error names the bad one): no lookup, no host allocation, no
+  /// synchronisation (CUDA graph capture takes it).
   llvm::Error launch(const BoundLaunch &bound, llvm::ArrayRef<uint64_t> slots,
                      CUstream stream) const;
 

@@ -16,7 +16,13 @@ struct GpuStepRunner::State {
   CompileResult compiled;
   std::unique_ptr<GpuModule> module;
   std::vector<DeviceMemory> buffers; // the plan's, by index
-  std::vector<KernelArgs> launches;  // each planned launch's arguments
+  /// Each planned launch, bound once: parameter i reads slot i.
+  struct Launch {
+    BoundLaunch bound;
+    std::vector<uint64_t> slots;
+  };
+  std::vector<Launch> launches;
+  std::vector<std::unique_ptr<CUtensorMap>> maps; // the slots point at them
 };
 
 namespace {
@@ -159,37 +165,49 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
       return std::move(e);
   }
 
-  // Each launch's arguments, TMA descriptors encoded once.
+  // Each launch bound once, its values in its slots; TMA descriptors
+  // encoded once.
   for (const PlannedLaunch &launch : plan.launches) {
     const KernelLaunch &kernel = kernelOf(state->unit, launch);
-    KernelArgs args;
+    auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
+      for (auto [i, param] : llvm::enumerate(launch.params))
+        if (param.name == name)
+          return unsigned(i);
+      return std::nullopt;
+    };
+    llvm::Expected<BoundLaunch> bound = bindLaunch(
+        kernel, launch.kernel, unsigned(launch.params.size()), slotOf);
+    if (!bound)
+      return bound.takeError();
+    std::vector<uint64_t> slots;
     for (auto [i, param] : llvm::enumerate(launch.params)) {
       const LaunchParam &described = kernel.params[i];
       if (described.isInt()) {
-        args.ints[param.name] = param.count;
+        slots.push_back(uint64_t(param.count));
         continue;
       }
       const DeviceMemory &memory = state->buffers[param.buffer];
-      if (described.tensorMap) {
-        int64_t rows = memory.size() / described.tensorMap->rowStrideBytes;
-        llvm::Expected<CUtensorMap> map = encodeTensorMap(
-            *described.tensorMap, memory.address(), rows, gpu.device);
-        if (!map)
-          return map.takeError();
-        args.tensorMaps[param.name] = *map;
-      } else {
-        args.pointers[param.name] = memory.address();
+      if (!described.tensorMap) {
+        slots.push_back(memory.address());
+        continue;
       }
+      int64_t rows = memory.size() / described.tensorMap->rowStrideBytes;
+      llvm::Expected<CUtensorMap> map = encodeTensorMap(
+          *described.tensorMap, memory.address(), rows, gpu.device);
+      if (!map)
+        return map.takeError();
+      state->maps.push_back(std::make_unique<CUtensorMap>(*map));
+      slots.push_back(reinterpret_cast<uintptr_t>(state->maps.back().get()));
     }
-    state->launches.push_back(std::move(args));
+    state->launches.push_back({std::move(*bound), std::move(slots)});
   }
   return std::unique_ptr<GpuStepRunner>(new GpuStepRunner(std::move(state)));
 }
 
 llvm::Error GpuStepRunner::run() {
-  const FunctionPlan &plan = *state->unit.plan;
-  for (auto [launch, args] : llvm::zip(plan.launches, state->launches))
-    if (llvm::Error e = state->module->launch(launch.kernel, args))
+  for (const State::Launch &launch : state->launches)
+    if (llvm::Error e =
+            state->module->launch(launch.bound, launch.slots, nullptr))
       return e;
   llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(state->device);
   if (!scope)

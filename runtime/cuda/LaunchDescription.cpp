@@ -79,28 +79,6 @@ bool fromJSON(const json::Value &value, KernelLaunch &kernel, json::Path path) {
 
 } // namespace mlagen
 
-llvm::Expected<std::array<unsigned, 3>>
-KernelLaunch::gridFor(const llvm::StringMap<int64_t> &ints) const {
-  std::array<unsigned, 3> blocks;
-  for (auto [i, dim] : llvm::enumerate(grid)) {
-    int64_t count = dim.count;
-    if (!dim.countParam.empty()) {
-      auto found = ints.find(dim.countParam);
-      if (found == ints.end())
-        return llvm::createStringError(
-            llvm::formatv("{0}: no value for the grid's count parameter '{1}'",
-                          name, dim.countParam)
-                .str());
-      count = found->second;
-    }
-    if (count < 0)
-      return llvm::createStringError(
-          llvm::formatv("{0}: grid count {1} is negative", name, count).str());
-    blocks[i] = unsigned((count + dim.perBlock - 1) / dim.perBlock);
-  }
-  return blocks;
-}
-
 llvm::Expected<std::vector<KernelLaunch>>
 mlagen::parseLaunchDescription(llvm::StringRef source) {
   constexpr llvm::StringLiteral kOpen = "/* mlagen-launch\n";

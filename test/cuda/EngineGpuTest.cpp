@@ -186,7 +186,8 @@ DecodeBuffers decodeBuffers(const EngineSetup &s, const Device &q,
 /// The decode's output and LSE checked against the reference over the
 /// mirror of the cache and its page table.
 void expectMatchesReference(const EngineSetup &s, const Device &out,
-                            const Device &lse) {
+                            const Device &lse,
+                            const std::vector<float> *qLatent = nullptr) {
   const Problem &p = s.problem;
   size_t rows = p.shape.batch() * p.shape.queryTokens * p.config.heads;
   StorageBuffer gpuOut(p.shape.storage, rows * p.config.kvLoraRank);
@@ -199,8 +200,8 @@ void expectMatchesReference(const EngineSetup &s, const Device &out,
       cudaMemcpy(gpuLse.data(), lse.pointer, rows * 4, cudaMemcpyDeviceToHost),
       cudaSuccess);
   llvm::Expected<reference::AttentionResult> expected =
-      reference::latentAttention(p.config, p.qLatent, p.qRope,
-                                 p.shape.queryTokens, s.mirror,
+      reference::latentAttention(p.config, qLatent ? *qLatent : p.qLatent,
+                                 p.qRope, p.shape.queryTokens, s.mirror,
                                  s.table(p.shape.batch()), /*causal=*/true);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
   ErrorStats outStats = compare(gpuOut.values(), expected->out);
@@ -364,7 +365,8 @@ TEST(EngineGraph, ReplaysWithNewLengths) {
 TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   SKIP_WITHOUT_GPU();
   Case c{"deepseek-v3", 0, 2, 64, StorageType::BF16, /*splits=*/4};
-  std::optional<EngineSetup> s = makeSetup(c, {1, 64, 300, 1000}, 4);
+  // 4 sequences of an engine for 6: the workspace holds the call's rows.
+  std::optional<EngineSetup> s = makeSetup(c, {1, 64, 300, 1000}, 6);
   ASSERT_TRUE(s);
   const Problem &p = s->problem;
   int64_t batch = p.shape.batch();
@@ -372,10 +374,17 @@ TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   int64_t workspaceBytes = s->engine->workspaceBytes(batch);
   ASSERT_EQ(workspaceBytes, 4 * batch * 2 * 128 * (512 + 1) * 4);
   size_t rows = batch * c.queryTokens * p.config.heads;
-  Device q = toDevice(c.storage, p.qLatent), qr = toDevice(c.storage, p.qRope);
-  // Two decodes of the same step on two streams at once, each with its
-  // own workspace and outputs: both match the reference.
-  std::vector<Device> outs, lses, workspaces;
+  // Two different decodes of the cache (the second with the queries'
+  // latent parts negated, exact in bf16) on two streams at once, each with
+  // its own workspace and outputs: were a workspace shared, one would see
+  // the other's partial results.
+  std::vector<float> negated = p.qLatent;
+  for (float &x : negated)
+    x = -x;
+  std::vector<Device> queries, outs, lses, workspaces;
+  queries.push_back(toDevice(c.storage, p.qLatent));
+  queries.push_back(toDevice(c.storage, negated));
+  Device qr = toDevice(c.storage, p.qRope);
   std::vector<cudaStream_t> streams(2);
   for (cudaStream_t &stream : streams) {
     ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
@@ -386,7 +395,8 @@ TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   }
   for (int repeat = 0; repeat < 3; ++repeat)
     for (size_t i = 0; i < streams.size(); ++i) {
-      DecodeBuffers buffers = decodeBuffers(*s, q, qr, outs[i], lses[i]);
+      DecodeBuffers buffers =
+          decodeBuffers(*s, queries[i], qr, outs[i], lses[i]);
       buffers.workspace = workspaces[i].address();
       buffers.workspaceBytes = workspaceBytes;
       ASSERT_EQ(errorOf(s->engine->decode(*s->cache, buffers, streams[i])),
@@ -395,9 +405,46 @@ TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   for (size_t i = 0; i < streams.size(); ++i) {
     SCOPED_TRACE("stream " + std::to_string(i));
-    expectMatchesReference(*s, outs[i], lses[i]);
+    expectMatchesReference(*s, outs[i], lses[i], i ? &negated : nullptr);
     cudaStreamDestroy(streams[i]);
   }
+}
+
+TEST(EngineCache, AnotherEnginesCacheIsCheckedBeforeAnyLaunch) {
+  SKIP_WITHOUT_GPU();
+  // V2-Lite's 16 heads: 1 query token makes 16 rows (mma_sync), 4 make 64
+  // (wgmma with TMA loads on sm_90a, mma_sync elsewhere).
+  Case one{"deepseek-v2-lite", 0, 1, 64, StorageType::BF16};
+  std::optional<EngineSetup> s = makeSetup(one, {5, 70}, 2);
+  ASSERT_TRUE(s);
+  EngineOptions options = s->engine->options();
+  options.queryTokens = 4;
+  llvm::Expected<std::unique_ptr<Engine>> four = Engine::create(options);
+  ASSERT_TRUE(bool(four)) << llvm::toString(four.takeError());
+  ASSERT_EQ(errorOf(s->cache->upload(4)), "no error");
+  int64_t rows = 2 * 4 * 16;
+  Device q(rows * 512 * 2), qr(rows * 64 * 2), out(rows * 512 * 2),
+      lse(rows * 4);
+  ElementType t = ElementType::BF16;
+  DecodeBuffers buffers{{q.address(), t, {2, 4, 16, 512}},
+                        {qr.address(), t, {2, 4, 16, 64}},
+                        {out.address(), t, {2, 4, 16, 512}},
+                        {lse.address(), ElementType::F32, {2, 4, 16}}};
+  std::string decoded = errorOf((*four)->decode(*s->cache, buffers, nullptr));
+  if ((*four)->gpu().arch == "sm_90a")
+    EXPECT_EQ(decoded, "decode: the engine's kernels load the cache by TMA, "
+                       "and the engine that allocated it made no descriptor "
+                       "(allocate the cache with this engine)");
+  else
+    EXPECT_EQ(decoded, "no error");
+  // An engine of another storage type reads rows of another layout.
+  options.storage = StorageType::F16;
+  llvm::Expected<std::unique_ptr<Engine>> f16 = Engine::create(options);
+  ASSERT_TRUE(bool(f16)) << llvm::toString(f16.takeError());
+  EXPECT_EQ(errorOf((*f16)->decode(*s->cache, buffers, nullptr)),
+            "decode: the cache holds bf16 rows of 576 values, the engine's "
+            "kernels read f16 rows of 576 (another config or storage)");
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
 /// Causal MHA attention in double precision: the prefill's definition.

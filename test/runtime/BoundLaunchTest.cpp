@@ -2,9 +2,10 @@
 //
 // Binding, without a GPU: each parameter resolves to its slot and kind, a
 // grid count to its slot; a name with no slot, a slot out of the table, a
-// type the runtime cannot pass and too many parameters fail naming the
-// kernel and parameter; grids and ints read from the slots, rejecting
-// negative counts, grids too large and ints that do not fit.
+// type the runtime cannot pass and more than 32 parameters fail naming the
+// kernel and parameter; grids and values read from the slots, rejecting
+// negative counts, grids too large, negative ints and ints that do not
+// fit, a null TMA descriptor and a table of the wrong size.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +39,9 @@ KernelLaunch kernel() {
   return k;
 }
 
+/// Stands for the host address of a TMA descriptor (never read here).
+constexpr uint64_t kMap = 0x7000;
+
 std::optional<unsigned> slotOf(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<unsigned>>(name)
       .Case("out", 2)
@@ -60,13 +64,24 @@ TEST(BoundLaunch, ResolvesParametersAndGridCounts) {
   EXPECT_EQ(bound->countSlots[0], std::optional<unsigned>(1));
   EXPECT_FALSE(bound->countSlots[1]);
 
-  std::vector<uint64_t> slots = {0, 10, 0x1000};
+  std::vector<uint64_t> slots = {kMap, 10, 0x1000};
   std::array<unsigned, 3> grid;
   ASSERT_EQ(errorOf(bound->gridFor(kernel(), slots, grid)), "no error");
   EXPECT_EQ(grid, (std::array<unsigned, 3>{3, 3, 1}));
   std::array<int, BoundLaunch::kMaxParams> ints;
-  ASSERT_EQ(errorOf(bound->intsFor(kernel(), slots, ints)), "no error");
+  ASSERT_EQ(errorOf(bound->valuesFor(kernel(), slots, ints)), "no error");
   EXPECT_EQ(ints[2], 10);
+
+  std::vector<uint64_t> noMap = {0, 10, 0x1000};
+  EXPECT_EQ(errorOf(bound->valuesFor(kernel(), noMap, ints)),
+            "mla_combine_0: no TMA descriptor for parameter 'map'");
+  std::vector<uint64_t> short_ = {kMap, 10};
+  EXPECT_EQ(errorOf(bound->valuesFor(kernel(), short_, ints)),
+            "mla_combine_0: internal error: a table of 2 slots, bound to one "
+            "of 3");
+  EXPECT_EQ(errorOf(bound->gridFor(kernel(), short_, grid)),
+            "mla_combine_0: internal error: a table of 2 slots, bound to one "
+            "of 3");
 }
 
 TEST(BoundLaunch, BindingErrorsNameTheParameter) {
@@ -83,6 +98,9 @@ TEST(BoundLaunch, BindingErrorsNameTheParameter) {
   EXPECT_EQ(errorOf(bindLaunch(odd, 0, 3, slotOf).takeError()),
             "mla_combine_0: parameter 'rows' has type 'float', which the "
             "runtime cannot pass");
+  KernelLaunch most = kernel();
+  most.params.resize(BoundLaunch::kMaxParams, most.params[0]);
+  EXPECT_TRUE(bool(bindLaunch(most, 0, 3, slotOf)));
   KernelLaunch many = kernel();
   many.params.resize(BoundLaunch::kMaxParams + 1, many.params[0]);
   EXPECT_EQ(errorOf(bindLaunch(many, 0, 3, slotOf).takeError()),
@@ -95,16 +113,20 @@ TEST(BoundLaunch, RejectsCountsAndIntsOutOfRange) {
   ASSERT_TRUE(bool(bound)) << llvm::toString(bound.takeError());
   std::array<unsigned, 3> grid;
   std::array<int, BoundLaunch::kMaxParams> ints;
-  std::vector<uint64_t> negative = {0, uint64_t(-5), 0x1000};
+  std::vector<uint64_t> negative = {kMap, uint64_t(-5), 0x1000};
   EXPECT_EQ(errorOf(bound->gridFor(kernel(), negative, grid)),
             "mla_combine_0: grid count -5 is negative");
-  EXPECT_EQ(errorOf(bound->intsFor(kernel(), negative, ints)),
-            "mla_combine_0: parameter 'rows' = -5 does not fit an int");
-  std::vector<uint64_t> huge = {0, uint64_t(1) << 40, 0x1000};
+  EXPECT_EQ(errorOf(bound->valuesFor(kernel(), negative, ints)),
+            "mla_combine_0: parameter 'rows' = -5 is negative");
+  std::vector<uint64_t> huge = {kMap, uint64_t(1) << 40, 0x1000};
   EXPECT_EQ(errorOf(bound->gridFor(kernel(), huge, grid)),
             "mla_combine_0: grid count 1099511627776 needs 274877906944 CTAs "
             "in dimension 0, more than a grid takes");
-  EXPECT_EQ(errorOf(bound->intsFor(kernel(), huge, ints)),
+  std::vector<uint64_t> largest = {kMap, uint64_t(INT64_MAX), 0x1000};
+  EXPECT_EQ(errorOf(bound->gridFor(kernel(), largest, grid)),
+            "mla_combine_0: grid count 9223372036854775807 needs "
+            "2305843009213693952 CTAs in dimension 0, more than a grid takes");
+  EXPECT_EQ(errorOf(bound->valuesFor(kernel(), huge, ints)),
             "mla_combine_0: parameter 'rows' = 1099511627776 does not fit an "
             "int");
 }

@@ -154,6 +154,17 @@ TEST(EngineChecks, Decode) {
   workspace.workspace = 0x5008;
   EXPECT_EQ(errorOf(Engine::checkDecode(o, 4, *table, true, workspace)),
             "decode: workspace (0x5008) is not 16-byte aligned");
+  workspace.workspace = 0;
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 4, *table, true, workspace)),
+            llvm::formatv("decode: workspaceBytes {0} given without a "
+                          "workspace",
+                          needed - 4)
+                .str());
+  DecodeBuffers rank = b;
+  rank.out.shape = {2, 2, 128 * 512};
+  EXPECT_EQ(errorOf(Engine::checkDecode(o, 1, *table, true, rank)),
+            "decode: out is [2, 2, 65536] bf16; expected [2, 2, 128, 512] "
+            "bf16");
 
   llvm::Expected<PageTable> other = PageTable::create(64, 16, 3, 16);
   ASSERT_TRUE(bool(other));

@@ -11,6 +11,7 @@
 
 #include "dialect/MlaDialect.h"
 #include "mlagen/CudaUnit.h"
+#include "runtime/cuda/BoundLaunch.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -52,6 +53,29 @@ const LaunchParam *param(const KernelLaunch &k, llvm::StringRef name) {
   return nullptr;
 }
 
+/// The grid of `k` for the int parameter values `ints` (the others 0),
+/// through a binding of each parameter to a slot of its own.
+llvm::Expected<std::array<unsigned, 3>>
+gridOf(const KernelLaunch &k, const llvm::StringMap<int64_t> &ints) {
+  auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
+    for (auto [i, p] : llvm::enumerate(k.params))
+      if (p.name == name)
+        return unsigned(i);
+    return std::nullopt;
+  };
+  llvm::Expected<BoundLaunch> bound =
+      bindLaunch(k, 0, unsigned(k.params.size()), slotOf);
+  if (!bound)
+    return bound.takeError();
+  std::vector<uint64_t> slots(k.params.size());
+  for (auto [i, p] : llvm::enumerate(k.params))
+    slots[i] = uint64_t(ints.lookup(p.name));
+  std::array<unsigned, 3> grid;
+  if (llvm::Error e = bound->gridFor(k, slots, grid))
+    return std::move(e);
+  return grid;
+}
+
 TEST(LaunchDescription, ReadsTheWgmmaAttentionAndTheCombine) {
   CudaUnitOptions options;
   options.arch = "sm_90a";
@@ -78,8 +102,8 @@ TEST(LaunchDescription, ReadsTheWgmmaAttentionAndTheCombine) {
   ASSERT_TRUE(param(attention, "block_table"));
   EXPECT_TRUE(param(attention, "block_table")->isPointer());
   EXPECT_TRUE(param(attention, "table_width")->isInt());
-  llvm::StringMap<int64_t> ints = {{"batch", 4}, {"table_width", 9}};
-  llvm::Expected<std::array<unsigned, 3>> grid = attention.gridFor(ints);
+  llvm::Expected<std::array<unsigned, 3>> grid =
+      gridOf(attention, {{"batch", 4}, {"table_width", 9}});
   ASSERT_TRUE(bool(grid)) << llvm::toString(grid.takeError());
   EXPECT_EQ(*grid, (std::array<unsigned, 3>{4, 4, 4}));
 
@@ -88,15 +112,10 @@ TEST(LaunchDescription, ReadsTheWgmmaAttentionAndTheCombine) {
   EXPECT_EQ(combine.grid[0].countParam, "rows");
   EXPECT_EQ(combine.grid[1].count, 1);
   EXPECT_EQ(combine.grid[2].count, 1);
-  grid = combine.gridFor({{"rows", 1024}});
+  grid = gridOf(combine, {{"rows", 1024}});
   ASSERT_TRUE(bool(grid));
   EXPECT_EQ((*grid)[0], 1024u / combine.grid[0].perBlock);
-  grid = combine.gridFor({});
-  ASSERT_FALSE(bool(grid));
-  EXPECT_EQ(llvm::toString(grid.takeError()),
-            "mla_kernel_1_combine: no value for the grid's count parameter "
-            "'rows'");
-  grid = combine.gridFor({{"rows", -1}});
+  grid = gridOf(combine, {{"rows", -1}});
   ASSERT_FALSE(bool(grid));
   EXPECT_EQ(llvm::toString(grid.takeError()),
             "mla_kernel_1_combine: grid count -1 is negative");

@@ -2,7 +2,8 @@
 //
 // How to run the kernels generated for one function: the device buffers it
 // needs (its arguments, the tensors its kernels produce, the values index
-// arithmetic computes), and for each kernel in launch order the buffer each
+// arithmetic computes, f32 scratch two kernels of one op pass a value
+// through), and for each kernel in launch order the buffer each
 // pointer parameter takes and the value of each int parameter. Made from
 // the IR the kernels were printed from (static shapes), so a runtime holding
 // it launches any function the printer takes.
@@ -19,6 +20,9 @@
 
 namespace mlagen {
 
+/// A buffer to allocate: an argument (uploaded), one a non-kernel op
+/// computes (filled by the runner), or one kernels write first (a result
+/// or scratch: argument -1, computedBy empty).
 struct PlannedBuffer {
   std::string name; // for messages: "argument 2", "c_kv of mla.compress_kv"
   int64_t bytes = 0;

@@ -51,11 +51,6 @@ struct KernelLaunch {
   std::vector<LaunchParam> params;
   std::array<LaunchDim, 3> grid;
   int64_t block = 0, dynamicSharedBytes = 0;
-
-  /// The grid for these int parameter values; fails naming a missing or
-  /// negative count.
-  llvm::Expected<std::array<unsigned, 3>>
-  gridFor(const llvm::StringMap<int64_t> &ints) const;
 };
 
 /// The kernels of a generated translation unit, from its closing launch
