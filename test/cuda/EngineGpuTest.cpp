@@ -12,7 +12,8 @@
 //     after the lengths grow and upload() runs, replays over the new ones;
 //   - split decodes on two streams at once, each with its own workspace,
 //     both match;
-//   - prefill (MHA form, causal) matches a double-precision definition;
+//   - prefill (MHA form, causal; bf16 and f16) matches a double-precision
+//     definition;
 //   - an engine is made on the GPU its options name, and an ordinal beyond
 //     the GPUs is an error naming it.
 //
@@ -503,13 +504,16 @@ std::vector<float> values(size_t count, int seed) {
   return result;
 }
 
-TEST(EnginePrefill, MatchesTheReference) {
+class EnginePrefill : public ::testing::TestWithParam<StorageType> {};
+
+TEST_P(EnginePrefill, MatchesTheReference) {
   SKIP_WITHOUT_GPU();
   llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
   ASSERT_TRUE(bool(config));
   const LayerConfig &c = *config;
   EngineOptions options;
   options.config = c;
+  options.storage = GetParam();
   llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(options);
   ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
   // Lengths: empty, shorter than the prompt, a tile boundary, the longest.
@@ -563,6 +567,12 @@ TEST(EnginePrefill, MatchesTheReference) {
   EXPECT_LE(lseStats.maxAbs,
             kLseTolerance * std::max(1.0, lseStats.maxExpected));
 }
+
+INSTANTIATE_TEST_SUITE_P(Storage, EnginePrefill,
+                         ::testing::Values(StorageType::BF16, StorageType::F16),
+                         [](const ::testing::TestParamInfo<StorageType> &info) {
+                           return toString(info.param).str();
+                         });
 
 TEST(EngineDevice, AnOrdinalBeyondTheGpusIsNamed) {
   SKIP_WITHOUT_GPU();
