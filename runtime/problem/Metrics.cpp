@@ -133,3 +133,16 @@ void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
                        humanBytes(total).c_str(), row.elements / mla);
   }
 }
+
+void mlagen::printErrorStats(llvm::raw_ostream &os, llvm::StringRef what,
+                             const ErrorStats &stats) {
+  os << llvm::format("  %-6s max abs err %.3e  max rel err %.3e  "
+                     "cosine %.8f  (max |ref| %.3e",
+                     what.str().c_str(), stats.maxAbs, stats.maxRel,
+                     stats.cosine, stats.maxExpected);
+  if (stats.nans || stats.mismatchedInfinities)
+    os << llvm::format(", %lld NaN, %lld mismatched infinities",
+                       (long long)stats.nans,
+                       (long long)stats.mismatchedInfinities);
+  os << ")\n";
+}

@@ -49,15 +49,3 @@ double mlagen::printTimes(llvm::StringRef what, llvm::ArrayRef<double> sorted) {
                          sorted.front() * 1e3, sorted.back() * 1e3);
   return median;
 }
-
-void mlagen::printErrorStats(llvm::StringRef what, const ErrorStats &stats) {
-  outs() << llvm::format("  %-6s max abs err %.3e  max rel err %.3e  "
-                         "cosine %.8f  (max |ref| %.3e",
-                         what.str().c_str(), stats.maxAbs, stats.maxRel,
-                         stats.cosine, stats.maxExpected);
-  if (stats.nans || stats.mismatchedInfinities)
-    outs() << llvm::format(", %lld NaN, %lld mismatched infinities",
-                           (long long)stats.nans,
-                           (long long)stats.mismatchedInfinities);
-  outs() << ")\n";
-}

@@ -34,9 +34,6 @@ timeRuns(int64_t warmup, int64_t iterations,
 /// "time per <what>: <median> ms (median of N; min, max)"; the median.
 double printTimes(llvm::StringRef what, llvm::ArrayRef<double> sorted);
 
-/// "  <what> max abs err ... cosine ... (max |ref| ...)".
-void printErrorStats(llvm::StringRef what, const ErrorStats &stats);
-
 } // namespace mlagen
 
 #endif // MLAGEN_TOOLS_MLA_RUN_REPORT_H

@@ -171,7 +171,7 @@ bool compareResults(const std::vector<FunctionValue> &actual,
     }
     std::vector<double> reference(e.floats.begin(), e.floats.end());
     ErrorStats stats = compare(a.floats, reference);
-    printErrorStats(a.name, stats);
+    printErrorStats(outs(), a.name, stats);
     ok &= withinTolerance(stats, layerTolerance(a.storage));
   }
   return ok;

@@ -36,6 +36,10 @@ constexpr double kLseTolerance = 1e-4;
 
 bool withinTolerance(const ErrorStats &stats, Tolerance tolerance);
 
+/// "  <what> max abs err ... cosine ... (max |ref| ...)" on `os`.
+void printErrorStats(llvm::raw_ostream &os, llvm::StringRef what,
+                     const ErrorStats &stats);
+
 /// Work of a decode call as peers count it (MLA.md section 5), for the
 /// attention part: FLOPs = 2 s_q SL H (d_c + d_r + d_c); bytes = (SL (d_c +
 /// d_r) + b s_q H (d_c + d_r) + b s_q H d_c) * element size.

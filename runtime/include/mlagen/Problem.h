@@ -15,6 +15,7 @@
 #include "mlagen/Reference.h"
 #include "mlagen/StorageType.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlagen {
 
@@ -55,6 +56,12 @@ struct Problem {
 struct StepResult {
   std::vector<float> out, lse, cache;
 };
+
+/// `result` against the reference (double accumulation): out and LSE
+/// (attention), or out and the cache after the append (layer), each
+/// within its tolerance (Metrics.h). Prints each comparison to `log`.
+llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result,
+                                llvm::raw_ostream &log);
 
 /// Checks that `shape` fits `config`: sizes in range, lengths >= 0 (an
 /// empty sequence is allowed), enough pages for every sequence.
