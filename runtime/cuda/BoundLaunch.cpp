@@ -66,6 +66,17 @@ llvm::Expected<BoundLaunch> mlagen::bindLaunch(
   return bound;
 }
 
+llvm::Expected<BoundLaunch> mlagen::bindInOrder(const KernelLaunch &kernel,
+                                                size_t index) {
+  auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
+    for (auto [i, p] : llvm::enumerate(kernel.params))
+      if (p.name == name)
+        return unsigned(i);
+    return std::nullopt;
+  };
+  return bindLaunch(kernel, index, unsigned(kernel.params.size()), slotOf);
+}
+
 /// A table of another size than the binding's is the caller's bug.
 static llvm::Error checkTable(const KernelLaunch &kernel, unsigned slotCount,
                               llvm::ArrayRef<uint64_t> slots) {

@@ -62,6 +62,11 @@ llvm::Expected<BoundLaunch>
 bindLaunch(const KernelLaunch &kernel, size_t index, unsigned slotCount,
            llvm::function_ref<std::optional<unsigned>(llvm::StringRef)> slotOf);
 
+/// Binds kernel `index` with parameter i reading slot i (a table with a
+/// value per parameter, in order: what a FunctionPlan's launch gives).
+llvm::Expected<BoundLaunch> bindInOrder(const KernelLaunch &kernel,
+                                        size_t index);
+
 } // namespace mlagen
 
 #endif // MLAGEN_RUNTIME_CUDA_BOUNDLAUNCH_H

@@ -2,6 +2,7 @@
 
 #include "mlagen/GpuStepRunner.h"
 #include "GpuModule.h"
+#include "StepBuffers.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/StorageBuffer.h"
 
@@ -26,61 +27,6 @@ struct GpuStepRunner::State {
 };
 
 namespace {
-
-/// The host values of the step function's arguments, in order, as bytes
-/// (buildStepModule's signatures).
-std::vector<std::vector<char>> argumentBytes(const Problem &p) {
-  auto storage = [&](const std::vector<float> &values) {
-    StorageBuffer buffer(p.shape.storage, values);
-    const char *bytes = static_cast<const char *>(buffer.data());
-    return std::vector<char>(bytes,
-                             bytes + values.size() * sizeOf(p.shape.storage));
-  };
-  auto ints = [](const std::vector<int32_t> &values) {
-    const char *bytes = reinterpret_cast<const char *>(values.data());
-    return std::vector<char>(bytes, bytes + values.size() * 4);
-  };
-  if (p.shape.mode == RunMode::Attention)
-    return {storage(p.qLatent), storage(p.qRope), storage(p.cache.rows),
-            ints(p.table.blockTable), ints(p.table.seqLens)};
-  const reference::LayerWeights &w = p.weights;
-  std::vector<std::vector<char>> args = {
-      storage(p.hidden), storage(p.cache.rows), ints(p.table.blockTable),
-      ints(p.table.seqLens)};
-  if (p.config.hasQueryCompression()) {
-    args.push_back(storage(w.wDq));
-    args.push_back(storage(w.qNorm));
-  }
-  for (const std::vector<float> *weight :
-       {&w.wUq, &w.wDkv, &w.kvNorm, &w.wUk, &w.wUv, &w.wO})
-    args.push_back(storage(*weight));
-  return args;
-}
-
-/// The host value of a buffer the step's index arithmetic makes, known by
-/// the parameter that reads it: RoPE positions (lengths + k) or the
-/// lengths the attention sees after the append (lengths + S).
-llvm::Expected<std::vector<int32_t>>
-computed(const Problem &p, llvm::StringRef role, const PlannedBuffer &buffer) {
-  int64_t s = p.shape.queryTokens;
-  std::vector<int32_t> values;
-  if (role == "positions") {
-    for (int32_t length : p.table.seqLens)
-      for (int64_t k = 0; k < s; ++k)
-        values.push_back(int32_t(length + k));
-  } else if (role == "seq_lens") {
-    for (int32_t length : p.table.seqLens)
-      values.push_back(int32_t(length + s));
-  } else {
-    return llvm::createStringError(
-        "the GPU runner cannot compute " + buffer.name + " (made by " +
-        buffer.computedBy + ", read as '" + role + "') on the host");
-  }
-  if (int64_t(values.size() * 4) != buffer.bytes)
-    return llvm::createStringError("the GPU runner's " + role.str() +
-                                   " do not fit " + buffer.name);
-  return values;
-}
 
 const KernelLaunch &kernelOf(const CudaUnit &unit, const PlannedLaunch &l) {
   return unit.kernels[l.kernel];
@@ -130,53 +76,26 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
     return loaded.takeError();
   state->module = std::move(*loaded);
 
-  // Every buffer of the plan; arguments uploaded, computed ones filled.
-  std::vector<std::vector<char>> arguments = argumentBytes(p);
-  for (const PlannedBuffer &buffer : plan.buffers) {
+  // Every buffer of the plan, with the bytes it starts with.
+  llvm::Expected<std::vector<std::vector<char>>> initial =
+      stepBufferBytes(p, plan);
+  if (!initial)
+    return initial.takeError();
+  for (auto [buffer, bytes] : llvm::zip(plan.buffers, *initial)) {
     llvm::Expected<DeviceMemory> memory =
         DeviceMemory::allocate(buffer.bytes, gpu.device);
     if (!memory)
       return memory.takeError();
-    state->buffers.push_back(std::move(*memory));
-    DeviceMemory &device = state->buffers.back();
-    if (buffer.argument >= 0) {
-      if (size_t(buffer.argument) >= arguments.size() ||
-          int64_t(arguments[buffer.argument].size()) != buffer.bytes)
-        return llvm::createStringError(
-            "internal error: the problem has no value for " + buffer.name);
-      if (llvm::Error e =
-              device.upload(arguments[buffer.argument].data(), buffer.bytes))
-        return std::move(e);
-    }
-  }
-  for (auto [index, buffer] : llvm::enumerate(plan.buffers)) {
-    if (buffer.computedBy.empty())
-      continue;
-    std::string role;
-    for (const PlannedLaunch &launch : plan.launches)
-      for (const PlannedParam &param : launch.params)
-        if (param.buffer == int(index))
-          role = param.name;
-    llvm::Expected<std::vector<int32_t>> values = computed(p, role, buffer);
-    if (!values)
-      return values.takeError();
-    if (llvm::Error e =
-            state->buffers[index].upload(values->data(), buffer.bytes))
+    if (llvm::Error e = memory->upload(bytes.data(), bytes.size()))
       return std::move(e);
+    state->buffers.push_back(std::move(*memory));
   }
 
   // Each launch bound once, its values in its slots; TMA descriptors
   // encoded once.
   for (const PlannedLaunch &launch : plan.launches) {
     const KernelLaunch &kernel = kernelOf(state->unit, launch);
-    auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
-      for (auto [i, param] : llvm::enumerate(launch.params))
-        if (param.name == name)
-          return unsigned(i);
-      return std::nullopt;
-    };
-    llvm::Expected<BoundLaunch> bound = bindLaunch(
-        kernel, launch.kernel, unsigned(launch.params.size()), slotOf);
+    llvm::Expected<BoundLaunch> bound = bindInOrder(kernel, launch.kernel);
     if (!bound)
       return bound.takeError();
     std::vector<uint64_t> slots;
@@ -217,33 +136,10 @@ llvm::Error GpuStepRunner::run() {
 }
 
 llvm::Expected<StepResult> GpuStepRunner::result() const {
-  const Problem &p = *state->problem;
-  const FunctionPlan &plan = *state->unit.plan;
-  if (plan.results.size() != 2)
-    return llvm::createStringError("internal error: the step has " +
-                                   std::to_string(plan.results.size()) +
-                                   " results, not 2");
-  auto download = [&](int buffer,
-                      StorageType type) -> llvm::Expected<std::vector<float>> {
-    const DeviceMemory &memory = state->buffers[buffer];
-    StorageBuffer values(type, memory.size() / sizeOf(type));
-    if (llvm::Error e = memory.download(values.data(), memory.size()))
-      return std::move(e);
-    return values.values();
-  };
-  StepResult result;
-  llvm::Expected<std::vector<float>> out =
-      download(plan.results[0], p.shape.storage);
-  if (!out)
-    return out.takeError();
-  result.out = std::move(*out);
-  bool attention = p.shape.mode == RunMode::Attention;
-  llvm::Expected<std::vector<float>> second =
-      download(plan.results[1], attention ? StorageType::F32 : p.shape.storage);
-  if (!second)
-    return second.takeError();
-  (attention ? result.lse : result.cache) = std::move(*second);
-  return result;
+  return stepResult(*state->problem, *state->unit.plan,
+                    [&](int buffer, void *into, size_t bytes) {
+                      return state->buffers[buffer].download(into, bytes);
+                    });
 }
 
 const CudaUnit &GpuStepRunner::unit() const { return state->unit; }

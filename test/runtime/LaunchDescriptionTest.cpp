@@ -57,14 +57,7 @@ const LaunchParam *param(const KernelLaunch &k, llvm::StringRef name) {
 /// through a binding of each parameter to a slot of its own.
 llvm::Expected<std::array<unsigned, 3>>
 gridOf(const KernelLaunch &k, const llvm::StringMap<int64_t> &ints) {
-  auto slotOf = [&](llvm::StringRef name) -> std::optional<unsigned> {
-    for (auto [i, p] : llvm::enumerate(k.params))
-      if (p.name == name)
-        return unsigned(i);
-    return std::nullopt;
-  };
-  llvm::Expected<BoundLaunch> bound =
-      bindLaunch(k, 0, unsigned(k.params.size()), slotOf);
+  llvm::Expected<BoundLaunch> bound = bindInOrder(k, 0);
   if (!bound)
     return bound.takeError();
   std::vector<uint64_t> slots(k.params.size());
