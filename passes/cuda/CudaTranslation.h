@@ -28,6 +28,11 @@ FailureOr<std::vector<KernelSource>> generateCudaKernels(ModuleOp module);
 /// description.
 void printTranslationUnit(ArrayRef<KernelSource> kernels, raw_ostream &os);
 
+/// The device primitives every unit starts with (Primitives.cuh), and the
+/// Hopper ones units with a wgmma kernel add (HopperPrimitives.cuh).
+StringRef cudaPrimitives();
+StringRef cudaHopperPrimitives();
+
 /// generateCudaKernels, then printTranslationUnit.
 LogicalResult translateToCuda(ModuleOp module, raw_ostream &os);
 

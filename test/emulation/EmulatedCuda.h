@@ -222,7 +222,9 @@ inline float fromF16(unsigned short bits) {
   return (float)h;
 }
 
-inline float fromBf16(unsigned short bits) { return bitsFloat(unsigned(bits) << 16); }
+inline float fromBf16(unsigned short bits) {
+  return bitsFloat(unsigned(bits) << 16);
+}
 
 // ---- Tensor-core tiles -----------------------------------------------------
 
@@ -291,7 +293,8 @@ void ldmatrix(unsigned (&r)[Count], const void *row, bool transposed) {
 
 } // namespace mlagen_emu
 
-// ---- CUDA's vocabulary on the host -------------------------------------------
+// ---- CUDA's vocabulary on the host
+// -------------------------------------------
 
 #define __global__
 #define __device__
@@ -329,7 +332,8 @@ inline long long max(long long a, long long b) { return a > b ? a : b; }
 inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
 inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
 
-// ---- The device primitives (Primitives.cuh's), emulated ----------------------
+// ---- The device primitives (Primitives.cuh's), emulated
+// ----------------------
 
 typedef unsigned short mlagen_u16;
 

@@ -1,0 +1,51 @@
+//===- KernelEmulator.h - generated CUDA units run on the host --*- C++ -*-===//
+//
+// Checks the generated kernels' numbers where there is no GPU: a CUDA unit
+// for sm_80 (mma_sync, ldmatrix, cp.async, shuffles) is compiled with the
+// host C++ compiler against EmulatedCuda.h, loaded, and its kernels run
+// on the host from the launch description, with host memory for device
+// memory. Slow (one fiber per CUDA thread), so for small problems; the
+// Hopper family (wgmma, TMA, mbarriers) is not emulated.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_TEST_EMULATION_KERNELEMULATOR_H
+#define MLAGEN_TEST_EMULATION_KERNELEMULATOR_H
+
+#include "mlagen/CudaUnit.h"
+#include "mlagen/Problem.h"
+
+#include <memory>
+
+namespace mlagen {
+
+class EmulatedUnit {
+public:
+  /// Compiles and loads `unit`; fails for a unit with Hopper kernels, or
+  /// with the host compiler's output when it does not compile.
+  static llvm::Expected<std::unique_ptr<EmulatedUnit>>
+  compile(const CudaUnit &unit);
+  ~EmulatedUnit();
+
+  /// Runs kernel `index` to completion, parameter i taking slots[i] (a
+  /// host address for a pointer); the grid follows the int parameters.
+  llvm::Error launch(size_t index, llvm::ArrayRef<uint64_t> slots) const;
+
+private:
+  using Entry = void (*)(void **);
+  using Launcher = void (*)(Entry, void **, const unsigned *, unsigned);
+  EmulatedUnit() = default;
+
+  std::vector<KernelLaunch> kernels;
+  std::vector<Entry> entries;
+  Launcher launcher = nullptr;
+  void *library = nullptr;
+};
+
+/// A built-in step (attention or layer) run through the plan of its sm_80
+/// kernels (`unit`, generated with options.plan) on the host.
+llvm::Expected<StepResult> emulateStep(const Problem &p, const CudaUnit &unit);
+
+} // namespace mlagen
+
+#endif // MLAGEN_TEST_EMULATION_KERNELEMULATOR_H
