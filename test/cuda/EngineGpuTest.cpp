@@ -448,54 +448,6 @@ TEST(EngineCache, AnotherEnginesCacheIsCheckedBeforeAnyLaunch) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
-/// Causal MHA attention in double precision: the prefill's definition.
-void mhaReference(const LayerConfig &c, int64_t batch, int64_t tokens,
-                  int64_t keyTokens, const std::vector<int32_t> &lengths,
-                  const std::vector<float> &qNope,
-                  const std::vector<float> &qRope,
-                  const std::vector<float> &kNope,
-                  const std::vector<float> &kRope, const std::vector<float> &v,
-                  std::vector<double> &out, std::vector<double> &lse) {
-  int64_t h = c.heads, dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim;
-  int64_t dv = c.vHeadDim;
-  out.assign(batch * tokens * h * dv, 0.0);
-  lse.assign(batch * tokens * h, -INFINITY);
-  std::vector<double> scores(keyTokens);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t head = 0; head < h; ++head) {
-        int64_t visible = std::max<int64_t>(
-            0, std::min<int64_t>(lengths[b], lengths[b] - tokens + 1 + t));
-        if (visible == 0)
-          continue;
-        const float *qn = &qNope[((b * tokens + t) * h + head) * dn];
-        const float *qr = &qRope[((b * tokens + t) * h + head) * dr];
-        double max = -INFINITY;
-        for (int64_t j = 0; j < visible; ++j) {
-          const float *kn = &kNope[((b * keyTokens + j) * h + head) * dn];
-          const float *kr = &kRope[(b * keyTokens + j) * dr];
-          double dot = 0;
-          for (int64_t i = 0; i < dn; ++i)
-            dot += double(qn[i]) * kn[i];
-          for (int64_t i = 0; i < dr; ++i)
-            dot += double(qr[i]) * kr[i];
-          scores[j] = dot * c.softmaxScale();
-          max = std::max(max, scores[j]);
-        }
-        double sum = 0;
-        for (int64_t j = 0; j < visible; ++j)
-          sum += std::exp(scores[j] - max);
-        double *o = &out[((b * tokens + t) * h + head) * dv];
-        for (int64_t j = 0; j < visible; ++j) {
-          double p = std::exp(scores[j] - max) / sum;
-          const float *vj = &v[((b * keyTokens + j) * h + head) * dv];
-          for (int64_t i = 0; i < dv; ++i)
-            o[i] += p * vj[i];
-        }
-        lse[(b * tokens + t) * h + head] = max + std::log(sum);
-      }
-}
-
 /// Values exact in bf16 and f16, deterministic.
 std::vector<float> values(size_t count, int seed) {
   std::vector<float> result(count);
@@ -555,11 +507,11 @@ TEST_P(EnginePrefill, MatchesTheReference) {
   ASSERT_EQ(
       cudaMemcpy(gpuLse.data(), lse.pointer, rows * 4, cudaMemcpyDeviceToHost),
       cudaSuccess);
-  std::vector<double> expectedOut, expectedLse;
-  mhaReference(c, batch, tokens, keyTokens, lengths, qNope, qRope, kNope, kRope,
-               v, expectedOut, expectedLse);
-  ErrorStats outStats = compare(gpuOut.values(), expectedOut);
-  ErrorStats lseStats = compare(gpuLse, expectedLse);
+  llvm::Expected<reference::AttentionResult> expected = reference::mhaAttention(
+      c, batch, tokens, keyTokens, lengths, qNope, qRope, kNope, kRope, v);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ErrorStats outStats = compare(gpuOut.values(), expected->out);
+  ErrorStats lseStats = compare(gpuLse, expected->lse);
   EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(t)))
       << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine;
   EXPECT_EQ(lseStats.nans, 0);

@@ -14,6 +14,7 @@
 
 #include "mlagen/LayerConfig.h"
 #include "mlagen/StorageType.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 #include <cstdint>
 #include <vector>
@@ -121,6 +122,20 @@ llvm::Expected<std::vector<double>>
 decodeLayer(const LayerConfig &config, const LayerWeights &weights,
             const std::vector<float> &hidden, int64_t queryTokens,
             StorageType storage, PagedCache &cache, const SequenceTable &table);
+
+/// Causal MHA attention (mla.mha_attention, the prefill): per sequence b,
+/// `tokens` queries (the last of its lengths[b] keys, bottom-right causal;
+/// lengths clamped to [0, keyTokens]) over its first lengths[b] key rows.
+/// qNope [B, tokens, H, nope], qRope [B, tokens, H, rope] (rotated),
+/// kNope [B, keyTokens, H, nope], kRope [B, keyTokens, rope] (shared by
+/// the heads), v [B, keyTokens, H, v_head_dim]; out [B, tokens, H,
+/// v_head_dim]. Fails naming an array of the wrong size.
+llvm::Expected<AttentionResult>
+mhaAttention(const LayerConfig &config, int64_t batch, int64_t tokens,
+             int64_t keyTokens, llvm::ArrayRef<int32_t> lengths,
+             llvm::ArrayRef<float> qNope, llvm::ArrayRef<float> qRope,
+             llvm::ArrayRef<float> kNope, llvm::ArrayRef<float> kRope,
+             llvm::ArrayRef<float> v);
 
 /// Rotates `x` (dim values) in place as RoPE does at `position`.
 void applyRope(const RopeConfig &rope, double *x, int64_t dim,
