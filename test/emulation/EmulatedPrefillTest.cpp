@@ -2,9 +2,8 @@
 //
 // The prefill kernel (mla.mha_attention, mma_sync) of an engine's unit
 // run on the host (KernelEmulator) against the double-precision MHA
-// definition (reference::mhaAttention): DeepSeek-V2-Lite dims, 70 prompt
-// tokens over 200 key rows with lengths 0, shorter than the prompt, a
-// tile boundary and the longest; bf16 and f16.
+// definition (reference::mhaAttention), DeepSeek-V2-Lite dims: the default
+// tiling in bf16 and f16, and every sm_80 variant of the autotuner's space.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
+#include "passes/cuda/VariantSpace.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <gtest/gtest.h>
@@ -52,31 +52,18 @@ std::vector<float> values(size_t count, int seed) {
   return result;
 }
 
-class EmulatedPrefill : public ::testing::TestWithParam<StorageType> {};
-
-TEST_P(EmulatedPrefill, MatchesTheReference) {
-  StorageType storage = GetParam();
-  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
-  ASSERT_TRUE(bool(config));
-  const LayerConfig &c = *config;
-  mlir::DialectRegistry registry;
-  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(prefillModule(c, storage),
-                                              &context);
-  ASSERT_TRUE(module);
-  CudaUnitOptions options;
-  options.arch = "sm_80";
-  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
-  ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
-  ASSERT_EQ(unit->kernels.size(), 1u);
+/// The prefill of the one kernel of `unit` on `batch` sequences of
+/// `tokens` queries over `keyTokens` keys (`lengths` each), checked against
+/// reference::mhaAttention.
+void expectPrefillMatches(const CudaUnit &unit, const LayerConfig &c,
+                          StorageType storage, int64_t tokens,
+                          int64_t keyTokens,
+                          const std::vector<int32_t> &lengths) {
+  ASSERT_EQ(unit.kernels.size(), 1u);
   llvm::Expected<std::unique_ptr<EmulatedUnit>> emulated =
-      EmulatedUnit::compile(*unit);
+      EmulatedUnit::compile(unit);
   ASSERT_TRUE(bool(emulated)) << llvm::toString(emulated.takeError());
-
-  int64_t batch = 4, tokens = 70, keyTokens = 200, h = c.heads;
-  std::vector<int32_t> lengths = {0, 30, 64, 200};
+  int64_t batch = lengths.size(), h = c.heads;
   std::vector<float> qNope = values(batch * tokens * h * c.qkNopeHeadDim, 1),
                      qRope = values(batch * tokens * h * c.qkRopeHeadDim, 2),
                      kNope = values(batch * keyTokens * h * c.qkNopeHeadDim, 3),
@@ -96,7 +83,7 @@ TEST_P(EmulatedPrefill, MatchesTheReference) {
       {"tokens", uint64_t(tokens)},    {"key_tokens", uint64_t(keyTokens)},
       {"batch", uint64_t(batch)}};
   std::vector<uint64_t> slots;
-  for (const LaunchParam &param : unit->kernels[0].params) {
+  for (const LaunchParam &param : unit.kernels[0].params) {
     ASSERT_TRUE(named.count(param.name)) << param.name;
     slots.push_back(named[param.name]);
   }
@@ -114,6 +101,63 @@ TEST_P(EmulatedPrefill, MatchesTheReference) {
   EXPECT_EQ(lseStats.mismatchedInfinities, 0);
   EXPECT_LE(lseStats.maxAbs,
             kLseTolerance * std::max(1.0, lseStats.maxExpected));
+}
+
+/// The V2-Lite prefill module in `storage`, parsed into `context`.
+mlir::OwningOpRef<mlir::ModuleOp> parsePrefill(mlir::MLIRContext &context,
+                                               const LayerConfig &c,
+                                               StorageType storage) {
+  context.getOrLoadDialect<mlir::mla::MlaDialect>();
+  context.getOrLoadDialect<mlir::func::FuncDialect>();
+  return mlir::parseSourceString<mlir::ModuleOp>(prefillModule(c, storage),
+                                                 &context);
+}
+
+class EmulatedPrefill : public ::testing::TestWithParam<StorageType> {};
+
+// The default tiling: 70 prompt tokens over 200 key rows, lengths 0,
+// shorter than the prompt, a tile boundary and the longest.
+TEST_P(EmulatedPrefill, MatchesTheReference) {
+  StorageType storage = GetParam();
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parsePrefill(context, *config, storage);
+  ASSERT_TRUE(module);
+  CudaUnitOptions options;
+  options.arch = "sm_80";
+  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+  ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+  expectPrefillMatches(*unit, *config, storage, 70, 200, {0, 30, 64, 200});
+}
+
+// Every sm_80 variant of the autotuner's space (warps, keys per tile,
+// stages), on a smaller prompt: 20 tokens over 70 keys.
+TEST(EmulatedPrefill, EveryVariantMatchesTheReference) {
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parsePrefill(context, *config, StorageType::BF16);
+  ASSERT_TRUE(module);
+  mlir::Operation *op = nullptr;
+  module->walk([&](mlir::mla::MhaAttentionOp found) { op = found; });
+  ASSERT_TRUE(op);
+  std::vector<mlir::mla::CudaTilingAttr> space =
+      mlir::mla::cudaVariantSpace(op, "sm_80");
+  ASSERT_FALSE(space.empty());
+  for (mlir::mla::CudaTilingAttr tiling : space) {
+    SCOPED_TRACE(llvm::formatv("{0}", mlir::Attribute(tiling)).str());
+    op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
+    CudaUnitOptions options;
+    options.arch = "sm_80";
+    options.rewrite = false;
+    llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+    ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+    expectPrefillMatches(*unit, *config, StorageType::BF16, 20, 70,
+                         {0, 7, 33, 70});
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, EmulatedPrefill,

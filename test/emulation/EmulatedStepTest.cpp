@@ -7,13 +7,16 @@
 // query tokens; empty, short, page-boundary and longer sequences; bf16 and
 // f16) and whole layers (projections, RMSNorms, RoPE, the fused append,
 // absorptions, attention, output projection; with and without query
-// compression). The unemulated Hopper family is covered on a GPU only.
+// compression); then every sm_80 variant of the decode attention and the
+// combine. The unemulated Hopper family is covered on a GPU only.
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmulator.h"
+#include "dialect/MlaOps.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Presets.h"
+#include "passes/cuda/VariantSpace.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -116,5 +119,58 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
+
+// Every sm_80 variant of the autotuner's space for the split decode
+// attention (rows per CTA, warps, keys per tile, stages) and the combine
+// (warps): 16 heads x 2 query tokens over pages of 16, split in 2.
+TEST(EmulatedStep, EveryDecodeVariantMatchesTheReference) {
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+  ASSERT_TRUE(bool(config));
+  ProblemShape shape;
+  shape.queryTokens = 2;
+  shape.pageSize = 16;
+  shape.seqLens = {0, 1, 16, 50};
+  llvm::Expected<Problem> problem = makeRandomProblem(*config, shape, 9);
+  ASSERT_TRUE(bool(problem)) << llvm::toString(problem.takeError());
+  mlir::MLIRContext context;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      parseStepModule(*problem, context);
+  ASSERT_TRUE(bool(module)) << llvm::toString(module.takeError());
+  // Rewritten and tiled once; then each variant replaces one op's tiling.
+  CudaUnitOptions options;
+  options.arch = "sm_80";
+  options.splits = 2;
+  options.plan = true;
+  ASSERT_TRUE(bool(generateCudaUnit(**module, options)));
+  options.rewrite = false;
+  std::vector<mlir::Operation *> ops;
+  (*module)->walk([&](mlir::Operation *op) {
+    if (mlir::isa<mlir::mla::PartialLatentAttentionOp, mlir::mla::CombineOp>(
+            op))
+      ops.push_back(op);
+  });
+  ASSERT_EQ(ops.size(), 2u);
+  int variants = 0;
+  for (mlir::Operation *op : ops) {
+    mlir::Attribute chosen = op->getAttr(mlir::mla::kCudaTilingAttrName);
+    for (mlir::mla::CudaTilingAttr tiling :
+         mlir::mla::cudaVariantSpace(op, "sm_80")) {
+      SCOPED_TRACE(llvm::formatv("{0}", mlir::Attribute(tiling)).str());
+      op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
+      llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
+      ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+      llvm::Expected<StepResult> result = emulateStep(*problem, *unit);
+      ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+      std::string log;
+      llvm::raw_string_ostream os(log);
+      llvm::Expected<bool> ok = verifyStep(*problem, *result, os);
+      ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
+      EXPECT_TRUE(*ok) << log;
+      ++variants;
+    }
+    op->setAttr(mlir::mla::kCudaTilingAttrName, chosen);
+  }
+  EXPECT_GT(variants, 4);
+}
 
 } // namespace
