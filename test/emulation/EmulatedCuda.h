@@ -12,19 +12,28 @@
 // The tensor-core and copy instructions follow the PTX ISA's definitions:
 // mma.m16n8k16 (row.col, f32 accumulators) with its fragment layouts,
 // ldmatrix.m8n8 (x2, x4, .trans), cp.async with zero fill, and the
-// round-to-nearest-even conversions. Only what sm_80 units use is here (no
-// wgmma, TMA or mbarriers). A barrier no thread can pass (threads of a CTA
-// waiting at different barriers) aborts with a message naming the CTA.
+// round-to-nearest-even conversions; for the Hopper kernels, wgmma
+// m64nNk16 (A from a shared-memory descriptor or registers, B K-major or
+// N-major, 128-byte swizzle: the swizzle is applied to the computed byte
+// address, as the hardware does), TMA 2-D tile loads, and mbarriers with
+// transaction counts. Asynchronous operations complete when issued. A
+// barrier no thread can pass (threads of a CTA waiting at different
+// barriers, an mbarrier phase that never completes) aborts with a message
+// naming the CTA. What this cannot show: that the hardware reads a
+// descriptor's leading and stride byte offsets as this file does.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MLAGEN_TEST_EMULATION_EMULATEDCUDA_H
 #define MLAGEN_TEST_EMULATION_EMULATEDCUDA_H
 
+#include "EmulatedTensorMap.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <ucontext.h>
 #include <vector>
 
@@ -54,11 +63,22 @@ struct Cta {
   std::vector<unsigned> warpGeneration;
   std::vector<unsigned char> exchange;
   long idleResumes = 0; // resumes that found their barrier still closed
+  /// mbarriers, by shared-memory offset.
+  struct MBarrier {
+    int arrivals = 0, pending = 0;
+    long long transactionBytes = 0;
+    unsigned phase = 0; // completed phases
+  };
+  std::map<unsigned, MBarrier> mbarriers;
   void (*entry)(void **) = nullptr;
   void **args = nullptr;
 };
 
 inline Cta *cta = nullptr;
+
+/// Dynamic shared memory: a kernel's `extern __shared__` array is this
+/// buffer, and shared-memory addresses are offsets into it.
+alignas(1024) inline unsigned char dynamicShared[232448];
 
 inline Fiber &self() { return cta->fibers[cta->current]; }
 inline int linearThread() { return int(self().thread.x); }
@@ -162,6 +182,7 @@ inline void run(void (*entry)(void **), void **args, const unsigned grid[3],
         state.block = {x, y, z};
         state.live = int(threads);
         state.blockArrived = 0;
+        state.mbarriers.clear();
         state.warpLive.assign(warps, 0);
         state.warpArrived.assign(warps, 0);
         state.warpGeneration.assign(warps, 0);
@@ -291,6 +312,148 @@ void ldmatrix(unsigned (&r)[Count], const void *row, bool transposed) {
   });
 }
 
+// ---- Hopper: mbarriers, TMA, wgmma ------------------------------------------
+
+inline unsigned char *sharedAt(unsigned offset) {
+  return dynamicShared + offset;
+}
+
+/// The byte a 128-byte-swizzled access to `offset` reaches: the 16-byte
+/// piece (bits 4-6) XORed with the row within the 1024-byte atom (7-9).
+inline unsigned swizzled(unsigned offset) {
+  return offset ^ (((offset >> 7) & 7) << 4);
+}
+
+inline void completePhase(Cta::MBarrier &bar) {
+  if (bar.pending == 0 && bar.transactionBytes == 0) {
+    ++bar.phase;
+    bar.pending = bar.arrivals;
+  }
+}
+
+inline void mbarrierInit(unsigned offset, unsigned arrivals) {
+  cta->mbarriers[offset] = {int(arrivals), int(arrivals), 0, 0};
+}
+
+inline Cta::MBarrier &mbarrier(unsigned offset) {
+  auto found = cta->mbarriers.find(offset);
+  if (found == cta->mbarriers.end()) {
+    std::fprintf(stderr,
+                 "emulated CUDA: mbarrier at %u used before its "
+                 "init\n",
+                 offset);
+    std::abort();
+  }
+  return found->second;
+}
+
+inline void mbarrierExpectBytes(unsigned offset, unsigned bytes) {
+  Cta::MBarrier &bar = mbarrier(offset);
+  bar.transactionBytes += bytes;
+  --bar.pending;
+  completePhase(bar);
+}
+
+/// Waits until the phase of parity `parity` has completed.
+inline void mbarrierWait(unsigned offset, unsigned parity) {
+  while ((mbarrier(offset).phase & 1) == parity) {
+    if (++cta->idleResumes > 8 * long(cta->fibers.size()) + 64) {
+      std::fprintf(stderr,
+                   "emulated CUDA: deadlock in CTA (%u, %u, %u): an "
+                   "mbarrier phase never completes\n",
+                   cta->block.x, cta->block.y, cta->block.z);
+      std::abort();
+    }
+    yield();
+  }
+}
+
+/// The box at (column, row) of `map` to shared memory at `offset`,
+/// 128-byte swizzled, zero beyond the tensor; completes its bytes on `bar`.
+inline void tmaLoad2d(unsigned offset, const TensorMap *map, int column,
+                      int row, unsigned bar) {
+  int rowBytes = map->boxColumns * map->elementBytes;
+  for (int r = 0; r < map->boxRows; ++r)
+    for (int byte = 0; byte < rowBytes; ++byte) {
+      long long y = row + r, x = column + byte / map->elementBytes;
+      unsigned char value = 0;
+      if (y >= 0 && y < map->rows && x >= 0 && x < map->columns)
+        value = map->base[y * map->rowStrideBytes +
+                          (long long)column * map->elementBytes + byte];
+      *sharedAt(swizzled(offset + r * rowBytes + byte)) = value;
+    }
+  Cta::MBarrier &barrier = mbarrier(bar);
+  barrier.transactionBytes -= (long long)rowBytes * map->boxRows;
+  completePhase(barrier);
+}
+
+/// A wgmma shared-memory operand: element (outer, k) of a K-major matrix
+/// (outer: M of A, N of B; 8-row groups SBO apart), or (k, n) of an
+/// N-major one (64-column atoms LBO apart, 8-row groups of k SBO apart).
+struct Descriptor {
+  unsigned start, leading, stride;
+  explicit Descriptor(unsigned long long d)
+      : start(unsigned(d & 0x3fff) << 4),
+        leading(unsigned((d >> 16) & 0x3fff) << 4),
+        stride(unsigned((d >> 32) & 0x3fff) << 4) {}
+  unsigned short kMajor(int outer, int k) const {
+    unsigned offset = start + (outer / 8) * stride + (outer % 8) * 128 + k * 2;
+    unsigned short value;
+    std::memcpy(&value, sharedAt(swizzled(offset)), 2);
+    return value;
+  }
+  unsigned short nMajor(int k, int n) const {
+    unsigned offset = start + (n / 64) * leading + (k / 8) * stride +
+                      (k % 8) * 128 + (n % 64) * 2;
+    unsigned short value;
+    std::memcpy(&value, sharedAt(swizzled(offset)), 2);
+    return value;
+  }
+};
+
+/// wgmma.m64nNk16 for this thread's accumulators: its warp (of four in
+/// the warpgroup) owns rows 16 (warp % 4) .. + 15, laid out as
+/// mma.m16n8k16's D per 8 columns: d[4j + 2h + e] is row lane / 4 + 8h,
+/// column 8j + 2 (lane % 4) + e. A comes from `a` (a descriptor, K-major)
+/// or, when `registers`, from the warp's A fragments (mma.m16n8k16's A
+/// layout); B from `b`, K-major or (`transposedB`) N-major.
+template <int N, class ToFloat>
+void wgmma(float (&d)[N / 2], const unsigned *registers, unsigned long long a,
+           unsigned long long b, bool transposedB, int accumulate,
+           ToFloat toFloat) {
+  struct Fragments {
+    unsigned a[4];
+  } mine = {};
+  if (registers)
+    for (int i = 0; i < 4; ++i)
+      mine.a[i] = registers[i];
+  Descriptor aDesc(a), bDesc(b);
+  warpExchange(mine, [&](auto of) {
+    int rowBase = 16 * (warp() % 4), l = lane();
+    auto A = [&](int localRow, int k) {
+      if (!registers)
+        return toFloat(aDesc.kMajor(rowBase + localRow, k));
+      int group = localRow % 8, t = (k % 8) / 2;
+      int reg = (localRow >= 8 ? 1 : 0) + (k >= 8 ? 2 : 0);
+      return toFloat(half(of(group * 4 + t).a[reg], k % 2));
+    };
+    auto B = [&](int k, int n) {
+      return toFloat(transposedB ? bDesc.nMajor(k, n) : bDesc.kMajor(n, k));
+    };
+    for (int j = 0; j < N / 8; ++j)
+      for (int h = 0; h < 2; ++h)
+        for (int e = 0; e < 2; ++e) {
+          int localRow = l / 4 + 8 * h, column = 8 * j + 2 * (l % 4) + e;
+          float &out = d[4 * j + 2 * h + e];
+          float sum = accumulate ? out : 0.0f;
+          for (int k = 0; k < 16; ++k)
+            sum += A(localRow, k) * B(k, column);
+          out = sum;
+        }
+    return 0;
+  });
+}
+
 } // namespace mlagen_emu
 
 // ---- CUDA's vocabulary on the host
@@ -304,13 +467,11 @@ void ldmatrix(unsigned (&r)[Count], const void *row, bool transposed) {
 #define __restrict__
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
+#define __grid_constant__
 #define threadIdx (mlagen_emu::self().thread)
 #define blockIdx (mlagen_emu::cta->block)
 #define blockDim (mlagen_emu::cta->blockDim)
 #define gridDim (mlagen_emu::cta->grid)
-
-/// Dynamic shared memory (the kernels' `extern __shared__ ... shared[]`).
-alignas(128) unsigned char shared[232448];
 
 inline void __syncthreads() { mlagen_emu::syncthreads(); }
 inline void __syncwarp(unsigned = 0xffffffffu) { mlagen_emu::syncwarp(); }
@@ -403,6 +564,44 @@ inline unsigned mlagen_pack_f16(float low, float high) {
   return unsigned(mlagen_emu::toF16(low)) |
          (unsigned(mlagen_emu::toF16(high)) << 16);
 }
+
+// ---- The Hopper primitives (HopperPrimitives.cuh's), emulated
+// ----------------
+
+using mlagen_tensor_map = mlagen_emu::TensorMap;
+
+inline unsigned mlagen_smem_address(const void *p) {
+  return unsigned(static_cast<const unsigned char *>(p) -
+                  mlagen_emu::dynamicShared);
+}
+inline unsigned mlagen_swizzle_128b(int row, int piece) {
+  return row * 128 + ((piece ^ (row & 7)) << 4);
+}
+inline unsigned long long
+mlagen_wgmma_descriptor(unsigned address, unsigned leading, unsigned stride) {
+  return static_cast<unsigned long long>((address & 0x3FFFF) >> 4) |
+         static_cast<unsigned long long>((leading & 0x3FFFF) >> 4) << 16 |
+         static_cast<unsigned long long>((stride & 0x3FFFF) >> 4) << 32 |
+         1ull << 62;
+}
+inline void mlagen_fence_proxy_async() {}
+inline void mlagen_fence_mbarrier_init() {}
+inline void mlagen_mbarrier_init(unsigned bar, unsigned arrivals) {
+  mlagen_emu::mbarrierInit(bar, arrivals);
+}
+inline void mlagen_mbarrier_expect_bytes(unsigned bar, unsigned bytes) {
+  mlagen_emu::mbarrierExpectBytes(bar, bytes);
+}
+inline void mlagen_mbarrier_wait(unsigned bar, unsigned parity) {
+  mlagen_emu::mbarrierWait(bar, parity);
+}
+inline void mlagen_tma_load_2d(unsigned dst, const mlagen_tensor_map *map,
+                               int column, int row, unsigned bar) {
+  mlagen_emu::tmaLoad2d(dst, map, column, row, bar);
+}
+inline void mlagen_wgmma_fence() {}
+inline void mlagen_wgmma_commit() {}
+template <int Pending> inline void mlagen_wgmma_wait() {}
 
 /// The unit's kernels are called through mlagen_emu_run_<kernel>.
 extern "C" void mlagen_emu_launch(void (*entry)(void **), void **args,

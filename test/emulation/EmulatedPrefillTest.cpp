@@ -1,4 +1,4 @@
-//===- EmulatedPrefillTest.cpp - the sm_80 prefill kernel, no GPU ---------===//
+//===- EmulatedPrefillTest.cpp - the prefill kernel, no GPU ---------------===//
 //
 // The prefill kernel (mla.mha_attention, mma_sync) of an engine's unit
 // run on the host (KernelEmulator) against the double-precision MHA

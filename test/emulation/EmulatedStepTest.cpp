@@ -1,14 +1,15 @@
-//===- EmulatedStepTest.cpp - the sm_80 kernels' numbers, without a GPU ---===//
+//===- EmulatedStepTest.cpp - the kernels' numbers, no GPU ----------------===//
 //
-// The generated sm_80 kernels run on the host (KernelEmulator) through the
+// The generated kernels run on the host (KernelEmulator) through the
 // plan of a built-in step, checked against the double-precision reference
 // with mla-run --verify's tolerances: latent attention with mma_sync
 // (whole and split KV with the combine; pages of 1, 16 and 64; 1 to 4
 // query tokens; empty, short, page-boundary and longer sequences; bf16 and
 // f16) and whole layers (projections, RMSNorms, RoPE, the fused append,
 // absorptions, attention, output projection; with and without query
-// compression); then every sm_80 variant of the decode attention and the
-// combine. The unemulated Hopper family is covered on a GPU only.
+// compression); on sm_90a the wgmma kernel (TMA and cp.async loads) and a
+// layer around it; then every variant of the decode attention and the
+// combine for sm_80 and sm_90a.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +34,7 @@ struct Case {
   int queryTokens, pageSize, splits;
   StorageType storage;
   std::vector<int32_t> lengths;
+  const char *arch;
 };
 
 class EmulatedStep : public ::testing::TestWithParam<Case> {};
@@ -56,7 +58,7 @@ TEST_P(EmulatedStep, MatchesTheReference) {
       parseStepModule(*problem, context);
   ASSERT_TRUE(bool(module)) << llvm::toString(module.takeError());
   CudaUnitOptions options;
-  options.arch = "sm_80";
+  options.arch = c.arch;
   options.splits = c.splits;
   options.plan = true;
   llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
@@ -72,64 +74,61 @@ TEST_P(EmulatedStep, MatchesTheReference) {
 
 const std::vector<int32_t> kLengths = {0, 1, 15, 16, 40, 130};
 
+Case step(const char *name, const char *preset, int heads, RunMode mode,
+          int tokens, int pageSize, int splits, StorageType storage,
+          std::vector<int32_t> lengths, const char *arch = "sm_80") {
+  return {name,   preset,  heads,
+          mode,   tokens,  pageSize,
+          splits, storage, std::move(lengths),
+          arch};
+}
+
+constexpr RunMode kAttention = RunMode::Attention, kLayer = RunMode::Layer;
+constexpr StorageType kBf16 = StorageType::BF16, kF16 = StorageType::F16;
+
 INSTANTIATE_TEST_SUITE_P(
     Steps, EmulatedStep,
-    ::testing::Values(Case{"attention_v2lite_page16", "deepseek-v2-lite", 0,
-                           RunMode::Attention, 1, 16, 1, StorageType::BF16,
-                           kLengths},
-                      Case{"attention_v2lite_split_s2_f16", "deepseek-v2-lite",
-                           0, RunMode::Attention, 2, 16, 3, StorageType::F16,
-                           kLengths},
-                      Case{"attention_v3_heads8_page1_s4",
-                           "deepseek-v3",
-                           8,
-                           RunMode::Attention,
-                           4,
-                           1,
-                           2,
-                           StorageType::BF16,
-                           {0, 3, 70}},
-                      Case{"attention_v3_heads3_page64",
-                           "deepseek-v3",
-                           3,
-                           RunMode::Attention,
-                           2,
-                           64,
-                           1,
-                           StorageType::BF16,
-                           {1, 64, 65}},
-                      Case{"layer_v2lite",
-                           "deepseek-v2-lite",
-                           0,
-                           RunMode::Layer,
-                           1,
-                           16,
-                           1,
-                           StorageType::BF16,
-                           {0, 1, 16, 40}},
-                      Case{"layer_v3_heads4_f16",
-                           "deepseek-v3",
-                           4,
-                           RunMode::Layer,
-                           2,
-                           64,
-                           2,
-                           StorageType::F16,
-                           {0, 63, 64}}),
+    ::testing::Values(
+        step("attention_v2lite_page16", "deepseek-v2-lite", 0, kAttention, 1,
+             16, 1, kBf16, kLengths),
+        step("attention_v2lite_split_s2_f16", "deepseek-v2-lite", 0, kAttention,
+             2, 16, 3, kF16, kLengths),
+        step("attention_v3_heads8_page1_s4", "deepseek-v3", 8, kAttention, 4, 1,
+             2, kBf16, {0, 3, 70}),
+        step("attention_v3_heads3_page64", "deepseek-v3", 3, kAttention, 2, 64,
+             1, kBf16, {1, 64, 65}),
+        step("layer_v2lite", "deepseek-v2-lite", 0, kLayer, 1, 16, 1, kBf16,
+             {0, 1, 16, 40}),
+        step("layer_v3_heads4_f16", "deepseek-v3", 4, kLayer, 2, 64, 2, kF16,
+             {0, 63, 64}),
+        // sm_90a: 64 or more query rows take the wgmma kernel, loading the
+        // cache by TMA for pages of 8 keys or more, by cp.async below.
+        step("wgmma_v3_tma", "deepseek-v3", 0, kAttention, 1, 64, 1, kBf16,
+             {0, 1, 63, 64, 65, 130}, "sm_90a"),
+        step("wgmma_v3_cp_async_split", "deepseek-v3", 0, kAttention, 1, 4, 3,
+             kBf16, {0, 1, 15, 16, 40, 100}, "sm_90a"),
+        step("wgmma_v3_heads64_page16_f16", "deepseek-v3", 64, kAttention, 2,
+             16, 2, kF16, {1, 16, 33, 90}, "sm_90a"),
+        step("wgmma_layer_v2lite_s4", "deepseek-v2-lite", 0, kLayer, 4, 16, 1,
+             kBf16, {0, 5, 16, 40}, "sm_90a")),
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
 
-// Every sm_80 variant of the autotuner's space for the split decode
-// attention (rows per CTA, warps, keys per tile, stages) and the combine
-// (warps): 16 heads x 2 query tokens over pages of 16, split in 2.
-TEST(EmulatedStep, EveryDecodeVariantMatchesTheReference) {
-  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
+/// Every variant of the autotuner's space for `arch` of the split decode
+/// attention (rows per CTA, warps, keys per tile, stages, mma_sync or
+/// wgmma) and of the combine (warps), checked on one step of `preset`.
+void expectEveryDecodeVariantMatches(const char *preset, int heads, int tokens,
+                                     int pageSize, std::vector<int32_t> lengths,
+                                     const char *arch) {
+  llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
   ASSERT_TRUE(bool(config));
+  if (heads)
+    config->heads = heads;
   ProblemShape shape;
-  shape.queryTokens = 2;
-  shape.pageSize = 16;
-  shape.seqLens = {0, 1, 16, 50};
+  shape.queryTokens = tokens;
+  shape.pageSize = pageSize;
+  shape.seqLens = std::move(lengths);
   llvm::Expected<Problem> problem = makeRandomProblem(*config, shape, 9);
   ASSERT_TRUE(bool(problem)) << llvm::toString(problem.takeError());
   mlir::MLIRContext context;
@@ -138,7 +137,7 @@ TEST(EmulatedStep, EveryDecodeVariantMatchesTheReference) {
   ASSERT_TRUE(bool(module)) << llvm::toString(module.takeError());
   // Rewritten and tiled once; then each variant replaces one op's tiling.
   CudaUnitOptions options;
-  options.arch = "sm_80";
+  options.arch = arch;
   options.splits = 2;
   options.plan = true;
   ASSERT_TRUE(bool(generateCudaUnit(**module, options)));
@@ -154,7 +153,7 @@ TEST(EmulatedStep, EveryDecodeVariantMatchesTheReference) {
   for (mlir::Operation *op : ops) {
     mlir::Attribute chosen = op->getAttr(mlir::mla::kCudaTilingAttrName);
     for (mlir::mla::CudaTilingAttr tiling :
-         mlir::mla::cudaVariantSpace(op, "sm_80")) {
+         mlir::mla::cudaVariantSpace(op, arch)) {
       SCOPED_TRACE(llvm::formatv("{0}", mlir::Attribute(tiling)).str());
       op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
       llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
@@ -171,6 +170,19 @@ TEST(EmulatedStep, EveryDecodeVariantMatchesTheReference) {
     op->setAttr(mlir::mla::kCudaTilingAttrName, chosen);
   }
   EXPECT_GT(variants, 4);
+}
+
+// sm_80: 16 heads x 2 query tokens over pages of 16.
+TEST(EmulatedStep, EverySm80DecodeVariantMatchesTheReference) {
+  expectEveryDecodeVariantMatches("deepseek-v2-lite", 0, 2, 16, {0, 1, 16, 50},
+                                  "sm_80");
+}
+
+// sm_90a: DeepSeek-V3's 128 heads, pages of 64 (TMA for the wgmma
+// variants).
+TEST(EmulatedStep, EverySm90aDecodeVariantMatchesTheReference) {
+  expectEveryDecodeVariantMatches("deepseek-v3", 0, 1, 64, {1, 64, 100},
+                                  "sm_90a");
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 //===- KernelEmulator.cpp - generated CUDA units run on the host ----------===//
 
 #include "KernelEmulator.h"
+#include "EmulatedTensorMap.h"
 #include "passes/cuda/CudaTranslation.h"
 #include "runtime/cuda/BoundLaunch.h"
 #include "runtime/cuda/StepBuffers.h"
@@ -11,6 +12,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
@@ -26,26 +28,55 @@ llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(("emulation: " + message).str());
 }
 
-/// The unit as host C++: EmulatedCuda.h instead of the device primitives,
-/// __shared__ storage made static (CTAs run one after another), and an
-/// entry per kernel taking its arguments as an array of pointers.
+/// Each wgmma wrapper of `source` (inline PTX, WgmmaWrapper.cpp) replaced
+/// by a call of the emulated wgmma of its shape.
+void replaceWgmmaWrappers(std::string &source) {
+  llvm::Regex wrapper("__device__ __forceinline__ void "
+                      "(mlagen_wgmma_m64n([0-9]+)k16_(ss|rs)(_tb)?_(bf16|f16))"
+                      "\\(");
+  llvm::SmallVector<llvm::StringRef> match;
+  while (wrapper.match(source, &match)) {
+    size_t start = match[0].data() - source.data();
+    size_t end = source.find("\n}\n", start) + 3;
+    bool registers = match[3] == "rs";
+    std::string emulated = llvm::formatv(
+        "inline void {0}(float (&d)[{1} / 2], {2}, unsigned long long b, "
+        "int accumulate) {{\n  mlagen_emu::wgmma<{1}>(d, {3}, b, {4}, "
+        "accumulate, mlagen_emu::from{5});\n}\n",
+        match[1], match[2],
+        registers ? "const unsigned (&a)[4]" : "unsigned long long a",
+        registers ? "a, 0" : "nullptr, a", match[4].empty() ? "false" : "true",
+        match[5] == "bf16" ? "Bf16" : "F16");
+    source.replace(start, end - start, emulated);
+  }
+}
+
+/// The unit as host C++: EmulatedCuda.h instead of the device primitives
+/// and wgmma wrappers, dynamic shared memory its buffer, other __shared__
+/// storage made static (CTAs run one after another), and an entry per
+/// kernel taking its arguments as an array of pointers.
 llvm::Expected<std::string> hostSource(const CudaUnit &unit) {
   std::string source = unit.source;
-  llvm::StringRef primitives = mlir::mla::cudaPrimitives();
-  size_t at = source.find(primitives.str());
-  if (at == std::string::npos)
-    return error("the unit does not start with the device primitives");
-  source.replace(at, primitives.size(), "");
-  if (source.find(mlir::mla::cudaHopperPrimitives().str()) != std::string::npos)
-    return error("the unit has Hopper kernels (wgmma, TMA), which are not "
-                 "emulated");
-  auto replaceAll = [&](llvm::StringRef from, llvm::StringRef to) {
-    for (size_t i = source.find(from.str()); i != std::string::npos;
-         i = source.find(from.str(), i + to.size()))
-      source.replace(i, from.size(), to.str());
-  };
-  replaceAll("extern __shared__", "extern");
-  replaceAll("__shared__", "static");
+  for (llvm::StringRef primitives :
+       {mlir::mla::cudaPrimitives(), mlir::mla::cudaHopperPrimitives()}) {
+    size_t at = source.find(primitives.str());
+    if (at != std::string::npos)
+      source.replace(at, primitives.size(), "");
+    else if (primitives == mlir::mla::cudaPrimitives())
+      return error("the unit does not start with the device primitives");
+  }
+  replaceWgmmaWrappers(source);
+  llvm::Regex dynamicShared("extern __shared__[^;]* ([A-Za-z_0-9]+)\\[\\];");
+  llvm::SmallVector<llvm::StringRef> match;
+  while (dynamicShared.match(source, &match)) {
+    size_t start = match[0].data() - source.data(), size = match[0].size();
+    source.replace(start, size,
+                   "unsigned char *" + match[1].str() +
+                       " = mlagen_emu::dynamicShared;");
+  }
+  for (size_t i = source.find("__shared__"); i != std::string::npos;
+       i = source.find("__shared__", i))
+    source.replace(i, 10, "static");
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "#include \"EmulatedCuda.h\"\n" << source << "\n";
@@ -54,12 +85,9 @@ llvm::Expected<std::string> hostSource(const CudaUnit &unit) {
       return error(kernel.name + " needs more shared memory than emulated");
     os << "extern \"C\" void mlagen_emu_entry_" << index
        << "(void **args) {\n  " << kernel.name << "(";
-    for (auto [i, param] : llvm::enumerate(kernel.params)) {
-      if (param.tensorMap)
-        return error(kernel.name + " takes a TMA descriptor");
+    for (auto [i, param] : llvm::enumerate(kernel.params))
       os << (i ? ",\n      " : "") << "*static_cast<" << param.type
          << " *>(args[" << i << "])";
-    }
     os << ");\n}\n";
   }
   return text;
@@ -148,12 +176,22 @@ llvm::Error EmulatedUnit::launch(size_t index,
   std::array<int, BoundLaunch::kMaxParams> ints;
   if (llvm::Error e = bound->valuesFor(kernel, slots, ints))
     return e;
+  // An entry reads each argument through a pointer to it; a TMA
+  // descriptor's slot holds its address already.
   std::vector<uint64_t> pointers(slots.begin(), slots.end());
   std::vector<void *> args;
   for (auto [i, param] : llvm::enumerate(bound->params))
-    args.push_back(param.kind == BoundLaunch::Kind::Int
-                       ? static_cast<void *>(&ints[i])
-                       : static_cast<void *>(&pointers[i]));
+    switch (param.kind) {
+    case BoundLaunch::Kind::Int:
+      args.push_back(&ints[i]);
+      break;
+    case BoundLaunch::Kind::Pointer:
+      args.push_back(&pointers[i]);
+      break;
+    case BoundLaunch::Kind::TensorMap:
+      args.push_back(reinterpret_cast<void *>(uintptr_t(slots[i])));
+      break;
+    }
   if (grid[0] && grid[1] && grid[2])
     launcher(entries[index], args.data(), grid.data(), unsigned(kernel.block));
   return llvm::Error::success();
@@ -178,12 +216,32 @@ llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
     buffers.emplace_back((buffer.bytes + 7) / 8 + 2, 0);
     std::memcpy(buffers.back().data(), bytes.data(), bytes.size());
   }
+  // TMA descriptors over the buffers they load from.
+  std::vector<std::unique_ptr<mlagen_emu::TensorMap>> maps;
+  auto tensorMap = [&](const TensorMapDescription &d, int buffer) {
+    auto map = std::make_unique<mlagen_emu::TensorMap>();
+    map->base = reinterpret_cast<const unsigned char *>(buffers[buffer].data());
+    map->columns = d.columns;
+    map->rows = plan.buffers[buffer].bytes / d.rowStrideBytes;
+    map->rowStrideBytes = d.rowStrideBytes;
+    map->elementBytes = 2; // bf16 or f16
+    map->boxColumns = int(d.box[0]);
+    map->boxRows = int(d.box[1]);
+    maps.push_back(std::move(map));
+    return uint64_t(reinterpret_cast<uintptr_t>(maps.back().get()));
+  };
   for (const PlannedLaunch &launch : plan.launches) {
+    const KernelLaunch &kernel = unit.kernels[launch.kernel];
     std::vector<uint64_t> slots;
-    for (const PlannedParam &param : launch.params)
-      slots.push_back(param.buffer >= 0 ? reinterpret_cast<uintptr_t>(
-                                              buffers[param.buffer].data())
-                                        : uint64_t(param.count));
+    for (auto [i, param] : llvm::enumerate(launch.params)) {
+      if (param.buffer < 0)
+        slots.push_back(uint64_t(param.count));
+      else if (kernel.params[i].tensorMap)
+        slots.push_back(tensorMap(*kernel.params[i].tensorMap, param.buffer));
+      else
+        slots.push_back(
+            reinterpret_cast<uintptr_t>(buffers[param.buffer].data()));
+    }
     if (llvm::Error e = (*emulated)->launch(launch.kernel, slots))
       return std::move(e);
   }

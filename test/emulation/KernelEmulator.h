@@ -1,11 +1,12 @@
 //===- KernelEmulator.h - generated CUDA units run on the host --*- C++ -*-===//
 //
 // Checks the generated kernels' numbers where there is no GPU: a CUDA unit
-// for sm_80 (mma_sync, ldmatrix, cp.async, shuffles) is compiled with the
-// host C++ compiler against EmulatedCuda.h, loaded, and its kernels run
-// on the host from the launch description, with host memory for device
-// memory. Slow (one fiber per CUDA thread), so for small problems; the
-// Hopper family (wgmma, TMA, mbarriers) is not emulated.
+// (sm_80: mma_sync, ldmatrix, cp.async, shuffles; sm_90a: also wgmma, TMA
+// and mbarriers) is compiled with the host C++ compiler against
+// EmulatedCuda.h, loaded, and its kernels run on the host from the launch
+// description, with host memory for device memory and EmulatedTensorMap
+// for TMA descriptors. Slow (one fiber per CUDA thread), so for small
+// problems.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,14 +22,15 @@ namespace mlagen {
 
 class EmulatedUnit {
 public:
-  /// Compiles and loads `unit`; fails for a unit with Hopper kernels, or
-  /// with the host compiler's output when it does not compile.
+  /// Compiles and loads `unit`; fails with the host compiler's output when
+  /// it does not compile.
   static llvm::Expected<std::unique_ptr<EmulatedUnit>>
   compile(const CudaUnit &unit);
   ~EmulatedUnit();
 
   /// Runs kernel `index` to completion, parameter i taking slots[i] (a
-  /// host address for a pointer); the grid follows the int parameters.
+  /// host address for a pointer, the address of an EmulatedTensorMap for a
+  /// TMA descriptor); the grid follows the int parameters.
   llvm::Error launch(size_t index, llvm::ArrayRef<uint64_t> slots) const;
 
 private:
@@ -42,7 +44,7 @@ private:
   void *library = nullptr;
 };
 
-/// A built-in step (attention or layer) run through the plan of its sm_80
+/// A built-in step (attention or layer) run through the plan of its
 /// kernels (`unit`, generated with options.plan) on the host.
 llvm::Expected<StepResult> emulateStep(const Problem &p, const CudaUnit &unit);
 
