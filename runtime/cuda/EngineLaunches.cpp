@@ -82,8 +82,85 @@ mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
   if (split != combine.has_value())
     return error(split ? "a split attention kernel without its combine"
                        : "a combine without a split attention kernel");
+  if (split)
+    launches.splits = kernels[attention->kernel].grid[1].count;
+  for (const LaunchParam &p : kernels[attention->kernel].params)
+    if (p.tensorMap)
+      launches.cacheMap = p.tensorMap;
   launches.decode.push_back(std::move(*attention));
   if (combine)
     launches.decode.push_back(std::move(*combine));
   return launches;
+}
+
+namespace {
+
+void bindCache(const CacheView &cache, EngineSlots &slots) {
+  slots[EngineSlot::Cache] = cache.rows;
+  slots[EngineSlot::BlockTable] = cache.blockTable;
+  slots[EngineSlot::TableWidth] = uint64_t(cache.tableWidth);
+  slots[EngineSlot::CacheMap] = cache.tensorMap;
+}
+
+} // namespace
+
+EngineSlots mlagen::appendSlots(const EngineOptions &options,
+                                const CacheView &cache,
+                                const AppendBuffers &b) {
+  EngineSlots slots;
+  bindCache(cache, slots);
+  slots[EngineSlot::CKv] = b.cKv.data;
+  slots[EngineSlot::KRope] = b.kRope.data;
+  slots[EngineSlot::Positions] = b.positions.data;
+  slots[EngineSlot::NewTokens] = b.cKv.shape[0] * options.queryTokens;
+  slots[EngineSlot::SeqLens] = cache.appendStarts;
+  return slots;
+}
+
+EngineSlots mlagen::decodeSlots(const EngineOptions &options, int64_t splits,
+                                const CacheView &cache, const DecodeBuffers &b,
+                                uint64_t partialOut, uint64_t partialLse) {
+  EngineSlots slots;
+  bindCache(cache, slots);
+  int64_t batch = b.qLatent.shape[0];
+  int64_t rows = batch * options.queryTokens * options.config.heads;
+  slots[EngineSlot::QLatent] = b.qLatent.data;
+  slots[EngineSlot::QRope] = b.qRope.data;
+  slots[EngineSlot::Out] = b.out.data;
+  slots[EngineSlot::Lse] = b.lse.data;
+  slots[EngineSlot::SeqLens] = cache.lengths;
+  slots[EngineSlot::Batch] = batch;
+  slots[EngineSlot::Rows] = rows;
+  slots[EngineSlot::PartialOut] = partialOut;
+  slots[EngineSlot::PartialLse] = partialLse;
+  if (b.workspace) { // the caller's: [splits, rows, latent] then [splits, rows]
+    slots[EngineSlot::PartialOut] = b.workspace;
+    slots[EngineSlot::PartialLse] =
+        b.workspace + splits * rows * options.config.kvLoraRank * 4;
+  }
+  return slots;
+}
+
+EngineSlots mlagen::prefillSlots(const PrefillBuffers &b) {
+  EngineSlots slots;
+  slots[EngineSlot::QNope] = b.qNope.data;
+  slots[EngineSlot::QRope] = b.qRope.data;
+  slots[EngineSlot::KNope] = b.kNope.data;
+  slots[EngineSlot::KRope] = b.kRope.data;
+  slots[EngineSlot::V] = b.v.data;
+  slots[EngineSlot::SeqLens] = b.seqLens.data;
+  slots[EngineSlot::Out] = b.out.data;
+  slots[EngineSlot::Lse] = b.lse.data;
+  slots[EngineSlot::Batch] = b.qNope.shape[0];
+  slots[EngineSlot::Tokens] = b.qNope.shape[1];
+  slots[EngineSlot::KeyTokens] = b.kNope.shape[1];
+  return slots;
+}
+
+std::vector<int32_t> mlagen::appendStarts(llvm::ArrayRef<int32_t> lengths,
+                                          int64_t newTokens) {
+  std::vector<int32_t> starts;
+  for (int32_t length : lengths)
+    starts.push_back(std::max<int32_t>(0, length - int32_t(newTokens)));
+  return starts;
 }

@@ -19,6 +19,11 @@ llvm::Expected<CudaUnit> generateEngineUnit(const EngineOptions &options,
                                             llvm::StringRef arch,
                                             int64_t smCount);
 
+/// The engine's functions as IR text: @append (fused RoPE + append after
+/// seq_lens) and @decode (causal latent attention) at maxBatch sequences,
+/// @prefill (causal MHA attention) for any batch and lengths.
+std::string engineModule(const EngineOptions &options);
+
 } // namespace mlagen
 
 #endif // MLAGEN_RUNTIME_CUDA_ENGINEUNIT_H

@@ -41,12 +41,15 @@ llvm::Error GpuPagedCache::State::checkFor(
   return llvm::Error::success();
 }
 
-void GpuPagedCache::State::bind(EngineSlots &slots) const {
-  slots[EngineSlot::Cache] = rows.address();
-  slots[EngineSlot::BlockTable] = blockTable.address();
-  slots[EngineSlot::TableWidth] = uint64_t(table.width());
-  if (tensorMap)
-    slots[EngineSlot::CacheMap] = reinterpret_cast<uintptr_t>(&*tensorMap);
+CacheView GpuPagedCache::State::view() const {
+  CacheView view;
+  view.rows = rows.address();
+  view.blockTable = blockTable.address();
+  view.lengths = lengths.address();
+  view.appendStarts = appendStarts.address();
+  view.tensorMap = tensorMap ? reinterpret_cast<uintptr_t>(&*tensorMap) : 0;
+  view.tableWidth = table.width();
+  return view;
 }
 
 GpuPagedCache::GpuPagedCache(std::unique_ptr<State> state)
@@ -61,9 +64,7 @@ bool GpuPagedCache::uploaded() const {
 
 llvm::Error GpuPagedCache::upload(int64_t newTokens) {
   const PageTable &t = state->table;
-  std::vector<int32_t> starts(t.lengths().size());
-  for (size_t i = 0; i < starts.size(); ++i)
-    starts[i] = std::max<int32_t>(0, t.lengths()[i] - int32_t(newTokens));
+  std::vector<int32_t> starts = appendStarts(t.lengths(), newTokens);
   if (llvm::Error e = state->blockTable.upload(t.blockTable().data(),
                                                t.blockTable().size() * 4))
     return e;

@@ -36,8 +36,8 @@ struct GpuPagedCache::State {
   /// family or tiling).
   llvm::Error checkFor(llvm::StringRef call, const EngineOptions &options,
                        const std::optional<TensorMapDescription> &map) const;
-  /// Fills the slots of the cache's memory and table.
-  void bind(EngineSlots &slots) const;
+  /// Its memory and table as the kernels see them.
+  CacheView view() const;
 };
 
 } // namespace mlagen

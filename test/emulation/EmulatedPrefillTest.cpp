@@ -2,17 +2,19 @@
 //
 // The prefill kernel (mla.mha_attention, mma_sync) of an engine's unit
 // run on the host (KernelEmulator) against the double-precision MHA
-// definition (reference::mhaAttention), DeepSeek-V2-Lite dims: the default
-// tiling in bf16 and f16, and every sm_80 variant of the autotuner's space.
+// definition (reference::mhaAttention), DeepSeek-V2-Lite dims: launched as
+// Engine::prefill launches it (bf16 and f16), and every sm_80 variant of
+// the autotuner's space.
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmulator.h"
 #include "dialect/MlaDialect.h"
-#include "mlagen/CpuRunner.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/Presets.h"
 #include "mlagen/StorageBuffer.h"
+#include "runtime/cuda/EngineLaunches.h"
+#include "runtime/cuda/EngineUnit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
@@ -25,25 +27,6 @@ using namespace mlagen;
 
 namespace {
 
-/// The engine's @prefill for `c` in `storage` (Engine.cpp's form).
-std::string prefillModule(const LayerConfig &c, StorageType storage) {
-  return llvm::formatv(
-      R"mlir(#cfg = {0}
-func.func @prefill(%qn: tensor<?x?x{1}x{2}x{5}>, %qr: tensor<?x?x{1}x{3}x{5}>,
-                   %kn: tensor<?x?x{1}x{2}x{5}>, %kr: tensor<?x?x{3}x{5}>,
-                   %v: tensor<?x?x{1}x{4}x{5}>, %lens: tensor<?xi32>)
-    -> (tensor<?x?x{1}x{4}x{5}>, tensor<?x?x{1}xf32>) {{
-  %o, %l = mla.mha_attention %qn, %qr, %kn, %kr, %v, %lens {{causal, config = #cfg}
-      : (tensor<?x?x{1}x{2}x{5}>, tensor<?x?x{1}x{3}x{5}>, tensor<?x?x{1}x{2}x{5}>,
-         tensor<?x?x{3}x{5}>, tensor<?x?x{1}x{4}x{5}>, tensor<?xi32>)
-      -> (tensor<?x?x{1}x{4}x{5}>, tensor<?x?x{1}xf32>)
-  return %o, %l : tensor<?x?x{1}x{4}x{5}>, tensor<?x?x{1}xf32>
-}
-)mlir",
-      configText(c, storage), c.heads, c.qkNopeHeadDim, c.qkRopeHeadDim,
-      c.vHeadDim, toString(storage));
-}
-
 /// Values exact in bf16 and f16, deterministic.
 std::vector<float> values(size_t count, int seed) {
   std::vector<float> result(count);
@@ -52,46 +35,39 @@ std::vector<float> values(size_t count, int seed) {
   return result;
 }
 
-/// The prefill of the one kernel of `unit` on `batch` sequences of
-/// `tokens` queries over `keyTokens` keys (`lengths` each), checked against
+using RunPrefill = llvm::function_ref<llvm::Error(const PrefillBuffers &)>;
+
+/// A prefill of `lengths.size()` sequences of `tokens` queries over
+/// `keyTokens` keys, launched by `run`, checked against
 /// reference::mhaAttention.
-void expectPrefillMatches(const CudaUnit &unit, const LayerConfig &c,
-                          StorageType storage, int64_t tokens,
-                          int64_t keyTokens,
-                          const std::vector<int32_t> &lengths) {
-  ASSERT_EQ(unit.kernels.size(), 1u);
-  llvm::Expected<std::unique_ptr<EmulatedUnit>> emulated =
-      EmulatedUnit::compile(unit);
-  ASSERT_TRUE(bool(emulated)) << llvm::toString(emulated.takeError());
+void expectPrefillMatches(const LayerConfig &c, StorageType storage,
+                          int64_t tokens, int64_t keyTokens,
+                          const std::vector<int32_t> &lengths, RunPrefill run) {
   int64_t batch = lengths.size(), h = c.heads;
-  std::vector<float> qNope = values(batch * tokens * h * c.qkNopeHeadDim, 1),
-                     qRope = values(batch * tokens * h * c.qkRopeHeadDim, 2),
-                     kNope = values(batch * keyTokens * h * c.qkNopeHeadDim, 3),
-                     kRope = values(batch * keyTokens * c.qkRopeHeadDim, 4),
-                     v = values(batch * keyTokens * h * c.vHeadDim, 5);
-  StorageBuffer dqn(storage, qNope), dqr(storage, qRope), dkn(storage, kNope),
-      dkr(storage, kRope), dv(storage, v);
-  int64_t rows = batch * tokens * h;
-  StorageBuffer out(storage, rows * c.vHeadDim);
-  std::vector<float> lse(rows);
-  auto address = [](const void *p) { return uint64_t(uintptr_t(p)); };
-  llvm::StringMap<uint64_t> named = {
-      {"q_nope", address(dqn.data())}, {"q_rope", address(dqr.data())},
-      {"k_nope", address(dkn.data())}, {"k_rope", address(dkr.data())},
-      {"v", address(dv.data())},       {"seq_lens", address(lengths.data())},
-      {"out", address(out.data())},    {"lse", address(lse.data())},
-      {"tokens", uint64_t(tokens)},    {"key_tokens", uint64_t(keyTokens)},
-      {"batch", uint64_t(batch)}};
-  std::vector<uint64_t> slots;
-  for (const LaunchParam &param : unit.kernels[0].params) {
-    ASSERT_TRUE(named.count(param.name)) << param.name;
-    slots.push_back(named[param.name]);
-  }
-  ASSERT_EQ(llvm::toString((*emulated)->launch(0, slots)), "");
+  int64_t dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim, dv = c.vHeadDim;
+  StorageBuffer qNope(storage, values(batch * tokens * h * dn, 1)),
+      qRope(storage, values(batch * tokens * h * dr, 2)),
+      kNope(storage, values(batch * keyTokens * h * dn, 3)),
+      kRope(storage, values(batch * keyTokens * dr, 4)),
+      v(storage, values(batch * keyTokens * h * dv, 5)),
+      out(storage, batch * tokens * h * dv);
+  std::vector<float> lse(batch * tokens * h);
+  ElementType type = elementTypeOf(storage);
+  auto at = [](const void *p) { return DevicePtr(uintptr_t(p)); };
+  PrefillBuffers buffers{
+      {at(qNope.data()), type, {batch, tokens, h, dn}},
+      {at(qRope.data()), type, {batch, tokens, h, dr}},
+      {at(kNope.data()), type, {batch, keyTokens, h, dn}},
+      {at(kRope.data()), type, {batch, keyTokens, dr}},
+      {at(v.data()), type, {batch, keyTokens, h, dv}},
+      {at(lengths.data()), ElementType::I32, {batch}},
+      {at(out.data()), type, {batch, tokens, h, dv}},
+      {at(lse.data()), ElementType::F32, {batch, tokens, h}}};
+  ASSERT_EQ(llvm::toString(run(buffers)), "");
 
   llvm::Expected<reference::AttentionResult> expected = reference::mhaAttention(
-      c, batch, tokens, keyTokens, lengths, dqn.values(), dqr.values(),
-      dkn.values(), dkr.values(), dv.values());
+      c, batch, tokens, keyTokens, lengths, qNope.values(), qRope.values(),
+      kNope.values(), kRope.values(), v.values());
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
   ErrorStats outStats = compare(out.values(), expected->out);
   ErrorStats lseStats = compare(lse, expected->lse);
@@ -103,33 +79,31 @@ void expectPrefillMatches(const CudaUnit &unit, const LayerConfig &c,
             kLseTolerance * std::max(1.0, lseStats.maxExpected));
 }
 
-/// The V2-Lite prefill module in `storage`, parsed into `context`.
-mlir::OwningOpRef<mlir::ModuleOp> parsePrefill(mlir::MLIRContext &context,
-                                               const LayerConfig &c,
-                                               StorageType storage) {
-  context.getOrLoadDialect<mlir::mla::MlaDialect>();
-  context.getOrLoadDialect<mlir::func::FuncDialect>();
-  return mlir::parseSourceString<mlir::ModuleOp>(prefillModule(c, storage),
-                                                 &context);
-}
-
 class EmulatedPrefill : public ::testing::TestWithParam<StorageType> {};
 
-// The default tiling: 70 prompt tokens over 200 key rows, lengths 0,
-// shorter than the prompt, a tile boundary and the longest.
+// Engine::prefill's launch: the engine unit's prefill kernel, bound and
+// given its slots as the Engine does; 70 prompt tokens over 200 key rows,
+// lengths 0, shorter than the prompt, a tile boundary and the longest.
 TEST_P(EmulatedPrefill, MatchesTheReference) {
-  StorageType storage = GetParam();
   llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
   ASSERT_TRUE(bool(config));
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      parsePrefill(context, *config, storage);
-  ASSERT_TRUE(module);
-  CudaUnitOptions options;
-  options.arch = "sm_80";
-  llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
+  EngineOptions options;
+  options.config = *config;
+  options.storage = GetParam();
+  llvm::Expected<CudaUnit> unit = generateEngineUnit(options, "sm_80", 132);
   ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
-  expectPrefillMatches(*unit, *config, storage, 70, 200, {0, 30, 64, 200});
+  llvm::Expected<EngineLaunches> launches = bindEngineKernels(unit->kernels);
+  ASSERT_TRUE(bool(launches)) << llvm::toString(launches.takeError());
+  llvm::Expected<std::unique_ptr<EmulatedUnit>> emulated =
+      EmulatedUnit::compile(*unit);
+  ASSERT_TRUE(bool(emulated)) << llvm::toString(emulated.takeError());
+  expectPrefillMatches(*config, options.storage, 70, 200, {0, 30, 64, 200},
+                       [&](const PrefillBuffers &b) -> llvm::Error {
+                         if (llvm::Error e = Engine::checkPrefill(options, b))
+                           return e;
+                         return (*emulated)->launch(*launches->prefill,
+                                                    prefillSlots(b).all());
+                       });
 }
 
 // Every sm_80 variant of the autotuner's space (warps, keys per tile,
@@ -137,9 +111,13 @@ TEST_P(EmulatedPrefill, MatchesTheReference) {
 TEST(EmulatedPrefill, EveryVariantMatchesTheReference) {
   llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v2-lite");
   ASSERT_TRUE(bool(config));
-  mlir::MLIRContext context;
+  EngineOptions engine;
+  engine.config = *config;
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext context(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      parsePrefill(context, *config, StorageType::BF16);
+      mlir::parseSourceString<mlir::ModuleOp>(engineModule(engine), &context);
   ASSERT_TRUE(module);
   mlir::Operation *op = nullptr;
   module->walk([&](mlir::mla::MhaAttentionOp found) { op = found; });
@@ -155,8 +133,16 @@ TEST(EmulatedPrefill, EveryVariantMatchesTheReference) {
     options.rewrite = false;
     llvm::Expected<CudaUnit> unit = generateCudaUnit(*module, options);
     ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
-    expectPrefillMatches(*unit, *config, StorageType::BF16, 20, 70,
-                         {0, 7, 33, 70});
+    llvm::Expected<EngineLaunches> launches = bindEngineKernels(unit->kernels);
+    ASSERT_TRUE(bool(launches)) << llvm::toString(launches.takeError());
+    llvm::Expected<std::unique_ptr<EmulatedUnit>> emulated =
+        EmulatedUnit::compile(*unit);
+    ASSERT_TRUE(bool(emulated)) << llvm::toString(emulated.takeError());
+    expectPrefillMatches(*config, StorageType::BF16, 20, 70, {0, 7, 33, 70},
+                         [&](const PrefillBuffers &b) {
+                           return (*emulated)->launch(*launches->prefill,
+                                                      prefillSlots(b).all());
+                         });
   }
 }
 

@@ -166,34 +166,40 @@ EmulatedUnit::~EmulatedUnit() {
 
 llvm::Error EmulatedUnit::launch(size_t index,
                                  llvm::ArrayRef<uint64_t> slots) const {
-  const KernelLaunch &kernel = kernels[index];
-  llvm::Expected<BoundLaunch> bound = bindInOrder(kernel, index);
+  llvm::Expected<BoundLaunch> bound = bindInOrder(kernels[index], index);
   if (!bound)
     return bound.takeError();
+  return launch(*bound, slots);
+}
+
+llvm::Error EmulatedUnit::launch(const BoundLaunch &bound,
+                                 llvm::ArrayRef<uint64_t> slots) const {
+  const KernelLaunch &kernel = kernels[bound.kernel];
   std::array<unsigned, 3> grid;
-  if (llvm::Error e = bound->gridFor(kernel, slots, grid))
+  if (llvm::Error e = bound.gridFor(kernel, slots, grid))
     return e;
   std::array<int, BoundLaunch::kMaxParams> ints;
-  if (llvm::Error e = bound->valuesFor(kernel, slots, ints))
+  if (llvm::Error e = bound.valuesFor(kernel, slots, ints))
     return e;
   // An entry reads each argument through a pointer to it; a TMA
   // descriptor's slot holds its address already.
-  std::vector<uint64_t> pointers(slots.begin(), slots.end());
+  std::vector<uint64_t> values(slots.begin(), slots.end());
   std::vector<void *> args;
-  for (auto [i, param] : llvm::enumerate(bound->params))
+  for (auto [i, param] : llvm::enumerate(bound.params))
     switch (param.kind) {
     case BoundLaunch::Kind::Int:
       args.push_back(&ints[i]);
       break;
     case BoundLaunch::Kind::Pointer:
-      args.push_back(&pointers[i]);
+      args.push_back(&values[param.slot]);
       break;
     case BoundLaunch::Kind::TensorMap:
-      args.push_back(reinterpret_cast<void *>(uintptr_t(slots[i])));
+      args.push_back(reinterpret_cast<void *>(uintptr_t(slots[param.slot])));
       break;
     }
   if (grid[0] && grid[1] && grid[2])
-    launcher(entries[index], args.data(), grid.data(), unsigned(kernel.block));
+    launcher(entries[bound.kernel], args.data(), grid.data(),
+             unsigned(kernel.block));
   return llvm::Error::success();
 }
 

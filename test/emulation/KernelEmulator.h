@@ -15,6 +15,7 @@
 
 #include "mlagen/CudaUnit.h"
 #include "mlagen/Problem.h"
+#include "runtime/cuda/BoundLaunch.h"
 
 #include <memory>
 
@@ -32,6 +33,9 @@ public:
   /// host address for a pointer, the address of an EmulatedTensorMap for a
   /// TMA descriptor); the grid follows the int parameters.
   llvm::Error launch(size_t index, llvm::ArrayRef<uint64_t> slots) const;
+  /// Runs `bound`'s kernel with the values of the table it was bound to.
+  llvm::Error launch(const BoundLaunch &bound,
+                     llvm::ArrayRef<uint64_t> slots) const;
 
 private:
   using Entry = void (*)(void **);

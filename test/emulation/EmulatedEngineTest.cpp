@@ -1,0 +1,220 @@
+//===- EmulatedEngineTest.cpp - the host API's launches, no GPU -----------===//
+//
+// What Engine::append and Engine::decode launch, run on emulated kernels:
+// an engine's unit (generateEngineUnit) bound as Engine::create binds it
+// (bindEngineKernels), each call's slots filled as the calls fill them
+// (appendSlots, decodeSlots) over host memory laid out as a GpuPagedCache
+// keeps it (a PageTable's pages, block table, lengths and append starts).
+// For sm_80 (mma_sync) and sm_90a (wgmma with TMA): an append of new
+// tokens (fused RoPE) followed by a decode over the grown cache, checked
+// against the reference; split KV with the engine's workspace and with the
+// caller's; a batch below the engine's maxBatch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EmulatedTensorMap.h"
+#include "KernelEmulator.h"
+#include "mlagen/Metrics.h"
+#include "mlagen/PageTable.h"
+#include "mlagen/Presets.h"
+#include "mlagen/StorageBuffer.h"
+#include "runtime/cuda/EngineLaunches.h"
+#include "runtime/cuda/EngineUnit.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace mlagen;
+
+namespace {
+
+struct Case {
+  const char *name, *preset, *arch;
+  int queryTokens, pageSize, splits;
+  bool callersWorkspace;
+};
+
+/// Values exact in bf16 and f16, deterministic.
+std::vector<float> values(size_t count, int seed) {
+  std::vector<float> result(count);
+  for (size_t i = 0; i < count; ++i)
+    result[i] = float(int((i * 2654435761u + seed * 97) % 129) - 64) / 64.0f;
+  return result;
+}
+
+uint64_t address(const void *p) { return uint64_t(uintptr_t(p)); }
+
+class EmulatedEngine : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
+  const Case &c = GetParam();
+  llvm::Expected<LayerConfig> config = presetLayerConfig(c.preset);
+  ASSERT_TRUE(bool(config));
+  EngineOptions options;
+  options.config = *config;
+  options.pageSize = c.pageSize;
+  options.queryTokens = c.queryTokens;
+  options.maxBatch = 5;
+  options.splits = c.splits;
+  llvm::Expected<CudaUnit> unit = generateEngineUnit(options, c.arch, 132);
+  ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+  llvm::Expected<EngineLaunches> launches = bindEngineKernels(unit->kernels);
+  ASSERT_TRUE(bool(launches)) << llvm::toString(launches.takeError());
+  EXPECT_EQ(launches->splits, c.splits);
+  llvm::Expected<std::unique_ptr<EmulatedUnit>> emulated =
+      EmulatedUnit::compile(*unit);
+  ASSERT_TRUE(bool(emulated)) << llvm::toString(emulated.takeError());
+
+  // The cache: a page table of 5 slots, 4 of them in use, each grown by S
+  // tokens for the append; rows NaN until written.
+  const LayerConfig &cfg = options.config;
+  int64_t s = c.queryTokens, width = cfg.rowWidth(), batch = 4;
+  std::vector<int32_t> before = {0, 1, c.pageSize - 1, 150};
+  llvm::Expected<PageTable> table = PageTable::create(40, c.pageSize, 5, 16);
+  ASSERT_TRUE(bool(table));
+  StorageType storage = options.storage;
+  std::vector<float> mirror(40 * c.pageSize * width, NAN); // what it holds
+  std::vector<float> cached = values(2000 * width, 7);
+  for (int64_t b = 0; b < batch; ++b) {
+    ASSERT_FALSE(bool(table->extend(b, before[b])));
+    for (int64_t t = 0; t < before[b]; ++t) {
+      llvm::Expected<int64_t> row = table->rowOf(b, t);
+      ASSERT_TRUE(bool(row));
+      for (int64_t i = 0; i < width; ++i) {
+        mirror[*row * width + i] = cached[(b * 300 + t) * width + i];
+      }
+    }
+    ASSERT_FALSE(bool(table->extend(b, s)));
+  }
+  StorageBuffer rows(storage, mirror); // the cache's memory
+  std::vector<int32_t> blockTable = table->blockTable(),
+                       lengths = table->lengths(),
+                       starts = appendStarts(lengths, s);
+  mlagen_emu::TensorMap map = {};
+  CacheView view;
+  view.rows = address(rows.data());
+  view.blockTable = address(blockTable.data());
+  view.lengths = address(lengths.data());
+  view.appendStarts = address(starts.data());
+  view.tableWidth = table->width();
+  if (launches->cacheMap) {
+    const TensorMapDescription &d = *launches->cacheMap;
+    map.base = static_cast<const unsigned char *>(rows.data());
+    map.columns = d.columns;
+    map.rows = 40 * c.pageSize;
+    map.rowStrideBytes = d.rowStrideBytes;
+    map.elementBytes = 2;
+    map.boxColumns = int(d.box[0]);
+    map.boxRows = int(d.box[1]);
+    view.tensorMap = address(&map);
+  }
+  ElementType type = elementTypeOf(storage);
+
+  // Append: each new token's c_kv and (rotated on the way) k_rope.
+  int64_t dc = cfg.kvLoraRank, dr = cfg.qkRopeHeadDim, h = cfg.heads;
+  StorageBuffer cKv(storage, values(batch * s * dc, 1)),
+      kRope(storage, values(batch * s * dr, 2));
+  std::vector<int32_t> positions;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t k = 0; k < s; ++k)
+      positions.push_back(before[b] + k);
+  AppendBuffers append{
+      {address(cKv.data()), type, {batch, s, dc}},
+      {address(kRope.data()), type, {batch, s, dr}},
+      {address(positions.data()), ElementType::I32, {batch, s}}};
+  ASSERT_EQ(llvm::toString(Engine::checkAppend(options, *table, true, append)),
+            "");
+  EngineSlots appendValues = appendSlots(options, view, append);
+  ASSERT_EQ(llvm::toString(
+                (*emulated)->launch(*launches->append, appendValues.all())),
+            "");
+  // The mirror gets the reference's rows: c_kv as is, k_rope rotated.
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t k = 0; k < s; ++k) {
+      llvm::Expected<int64_t> row = table->rowOf(b, before[b] + k);
+      ASSERT_TRUE(bool(row));
+      std::vector<double> rope(dr);
+      for (int64_t i = 0; i < dr; ++i)
+        rope[i] = kRope.get((b * s + k) * dr + i);
+      reference::applyRope(cfg.rope, rope.data(), dr, before[b] + k);
+      for (int64_t i = 0; i < dc; ++i)
+        mirror[*row * width + i] = cKv.get((b * s + k) * dc + i);
+      for (int64_t i = 0; i < dr; ++i) {
+        float expected = roundTo(storage, float(rope[i]));
+        mirror[*row * width + dc + i] = expected;
+        EXPECT_NEAR(rows.get(*row * width + dc + i), expected,
+                    0x1p-7 * std::max(1.0f, std::fabs(expected)))
+            << "k_rope of slot " << b << " token " << before[b] + k;
+      }
+      for (int64_t i = 0; i < dc; ++i)
+        ASSERT_EQ(rows.get(*row * width + i), mirror[*row * width + i]);
+    }
+
+  // Decode over the grown cache, the last S tokens the queries'.
+  std::vector<float> qLatent = values(batch * s * h * dc, 3),
+                     qRope = values(batch * s * h * dr, 4);
+  StorageBuffer q(storage, qLatent), qr(storage, qRope),
+      out(storage, batch * s * h * dc);
+  std::vector<float> lse(batch * s * h);
+  int64_t workspaceBytes = Engine::workspaceBytes(options, c.splits, 5);
+  std::vector<uint64_t> engineWorkspace(workspaceBytes / 8 + 2),
+      callersWorkspace(workspaceBytes / 8 + 2);
+  uint64_t partialOut = address(engineWorkspace.data());
+  uint64_t partialLse =
+      partialOut + uint64_t(c.splits) * 5 * s * h * dc * 4; // maxBatch rows
+  DecodeBuffers decode{{address(q.data()), type, {batch, s, h, dc}},
+                       {address(qr.data()), type, {batch, s, h, dr}},
+                       {address(out.data()), type, {batch, s, h, dc}},
+                       {address(lse.data()), ElementType::F32, {batch, s, h}}};
+  if (c.callersWorkspace) {
+    decode.workspace = address(callersWorkspace.data());
+    decode.workspaceBytes = Engine::workspaceBytes(options, c.splits, batch);
+  }
+  ASSERT_EQ(llvm::toString(
+                Engine::checkDecode(options, c.splits, *table, true, decode)),
+            "");
+  EngineSlots decodeValues =
+      decodeSlots(options, c.splits, view, decode, partialOut, partialLse);
+  for (const BoundLaunch &launch : launches->decode)
+    ASSERT_EQ(llvm::toString((*emulated)->launch(launch, decodeValues.all())),
+              "");
+  if (c.callersWorkspace && c.splits > 1) { // the engine's stayed unused
+    EXPECT_TRUE(llvm::all_of(engineWorkspace, [](uint64_t w) { return !w; }));
+  }
+
+  reference::PagedCache mirrorCache{40, c.pageSize, dc, dr, mirror};
+  reference::SequenceTable mirrorTable{
+      batch, table->width(),
+      std::vector<int32_t>(blockTable.begin(),
+                           blockTable.begin() + batch * table->width()),
+      std::vector<int32_t>(lengths.begin(), lengths.begin() + batch)};
+  llvm::Expected<reference::AttentionResult> expected =
+      reference::latentAttention(cfg, q.values(), qr.values(), s, mirrorCache,
+                                 mirrorTable, /*causal=*/true);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ErrorStats outStats = compare(out.values(), expected->out);
+  ErrorStats lseStats = compare(lse, expected->lse);
+  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(storage)))
+      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine
+      << " nans " << outStats.nans;
+  EXPECT_EQ(lseStats.nans, 0);
+  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
+  EXPECT_LE(lseStats.maxAbs,
+            kLseTolerance * std::max(1.0, lseStats.maxExpected));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Engines, EmulatedEngine,
+    ::testing::Values(
+        Case{"sm80_v2lite_split", "deepseek-v2-lite", "sm_80", 1, 16, 3, false},
+        Case{"sm80_v2lite_callers_workspace", "deepseek-v2-lite", "sm_80", 2,
+             16, 2, true},
+        Case{"sm90a_v3_tma", "deepseek-v3", "sm_90a", 1, 64, 1, false},
+        Case{"sm90a_v3_tma_split_callers_workspace", "deepseek-v3", "sm_90a", 2,
+             64, 2, true}),
+    [](const ::testing::TestParamInfo<Case> &info) {
+      return std::string(info.param.name);
+    });
+
+} // namespace
