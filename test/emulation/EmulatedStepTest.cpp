@@ -110,7 +110,15 @@ INSTANTIATE_TEST_SUITE_P(
         step("wgmma_v3_heads64_page16_f16", "deepseek-v3", 64, kAttention, 2,
              16, 2, kF16, {1, 16, 33, 90}, "sm_90a"),
         step("wgmma_layer_v2lite_s4", "deepseek-v2-lite", 0, kLayer, 4, 16, 1,
-             kBf16, {0, 5, 16, 40}, "sm_90a")),
+             kBf16, {0, 5, 16, 40}, "sm_90a"),
+        // gpu-sweep.test's harder corners: pages of one key, of 256, a long
+        // sequence, 3 heads split 5 ways.
+        step("wgmma_v3_page1", "deepseek-v3", 0, kAttention, 1, 1, 2, kBf16,
+             {0, 1, 63, 64, 65, 200}, "sm_90a"),
+        step("wgmma_v2lite_s4_page256", "deepseek-v2-lite", 0, kAttention, 4,
+             256, 1, kBf16, {0, 1, 255, 256, 257, 1000}, "sm_90a"),
+        step("attention_heads3_split5_f16", "deepseek-v2-lite", 3, kAttention,
+             2, 16, 5, kF16, {0, 1, 63, 64, 65, 1000})),
     [](const ::testing::TestParamInfo<Case> &info) {
       return std::string(info.param.name);
     });
