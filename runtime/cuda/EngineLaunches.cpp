@@ -82,8 +82,12 @@ mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
   if (split != combine.has_value())
     return error(split ? "a split attention kernel without its combine"
                        : "a combine without a split attention kernel");
-  if (split)
-    launches.splits = kernels[attention->kernel].grid[1].count;
+  if (split) { // a CTA per split in grid y: the workspace is sized by it
+    const LaunchDim &y = kernels[attention->kernel].grid[1];
+    if (!y.countParam.empty() || y.perBlock != 1)
+      return error("the split attention kernel's grid y is not its splits");
+    launches.splits = y.count;
+  }
   for (const LaunchParam &p : kernels[attention->kernel].params)
     if (p.tensorMap)
       launches.cacheMap = p.tensorMap;

@@ -31,13 +31,17 @@ llvm::Error GpuPagedCache::State::checkFor(
     return error("the engine's kernels load the cache by TMA, and the "
                  "engine that allocated it made no descriptor (allocate "
                  "the cache with this engine)");
-  if (mapLayout->box != map->box || mapLayout->columns != map->columns ||
-      mapLayout->rowStrideBytes != map->rowStrideBytes ||
-      mapLayout->element != map->element)
-    return error(llvm::formatv(
-        "the cache's TMA descriptor loads boxes of {0} x {1}, the engine's "
-        "kernels {2} x {3} (allocate the cache with this engine)",
-        mapLayout->box[0], mapLayout->box[1], map->box[0], map->box[1]));
+  auto describe = [](const TensorMapDescription &d) {
+    return llvm::formatv("boxes of {0} x {1} over {2} {3} columns, rows {4} "
+                         "bytes apart",
+                         d.box[0], d.box[1], d.columns, d.element,
+                         d.rowStrideBytes)
+        .str();
+  };
+  if (describe(*mapLayout) != describe(*map))
+    return error("the cache's TMA descriptor loads " + describe(*mapLayout) +
+                 "; the engine's kernels need " + describe(*map) +
+                 " (allocate the cache with this engine)");
   return llvm::Error::success();
 }
 

@@ -45,13 +45,21 @@ void expectPrefillMatches(const LayerConfig &c, StorageType storage,
                           const std::vector<int32_t> &lengths, RunPrefill run) {
   int64_t batch = lengths.size(), h = c.heads;
   int64_t dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim, dv = c.vHeadDim;
+  // Keys past a sequence's length are NaN, as are the outputs until
+  // written: a kernel that reads the one or skips the other shows.
+  auto keys = [&](int64_t perKey, int seed) {
+    std::vector<float> x = values(batch * keyTokens * perKey, seed);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t j = lengths[b]; j < keyTokens; ++j)
+        std::fill_n(x.begin() + (b * keyTokens + j) * perKey, perKey, NAN);
+    return x;
+  };
   StorageBuffer qNope(storage, values(batch * tokens * h * dn, 1)),
       qRope(storage, values(batch * tokens * h * dr, 2)),
-      kNope(storage, values(batch * keyTokens * h * dn, 3)),
-      kRope(storage, values(batch * keyTokens * dr, 4)),
-      v(storage, values(batch * keyTokens * h * dv, 5)),
-      out(storage, batch * tokens * h * dv);
-  std::vector<float> lse(batch * tokens * h);
+      kNope(storage, keys(h * dn, 3)), kRope(storage, keys(dr, 4)),
+      v(storage, keys(h * dv, 5)),
+      out(storage, std::vector<float>(batch * tokens * h * dv, NAN));
+  std::vector<float> lse(batch * tokens * h, NAN);
   ElementType type = elementTypeOf(storage);
   auto at = [](const void *p) { return DevicePtr(uintptr_t(p)); };
   PrefillBuffers buffers{

@@ -63,6 +63,15 @@ TEST_P(EmulatedStep, MatchesTheReference) {
   options.plan = true;
   llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
   ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
+  // The kernel family the case is for: on sm_90a the wgmma kernel, loading
+  // by TMA for pages of 8 or more keys.
+  bool wgmma = std::string(c.arch) == "sm_90a";
+  bool tma = llvm::any_of(unit->kernels, [](const KernelLaunch &k) {
+    return llvm::any_of(k.params,
+                        [](const LaunchParam &p) { return p.tensorMap; });
+  });
+  EXPECT_EQ(unit->source.find("mma = wgmma") != std::string::npos, wgmma);
+  EXPECT_EQ(tma, wgmma && c.pageSize >= 8);
   llvm::Expected<StepResult> result = emulateStep(*problem, *unit);
   ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
   std::string log;
@@ -157,7 +166,7 @@ void expectEveryDecodeVariantMatches(const char *preset, int heads, int tokens,
       ops.push_back(op);
   });
   ASSERT_EQ(ops.size(), 2u);
-  int variants = 0;
+  int variants = 0, wgmmaVariants = 0;
   for (mlir::Operation *op : ops) {
     mlir::Attribute chosen = op->getAttr(mlir::mla::kCudaTilingAttrName);
     for (mlir::mla::CudaTilingAttr tiling :
@@ -174,10 +183,15 @@ void expectEveryDecodeVariantMatches(const char *preset, int heads, int tokens,
       ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
       EXPECT_TRUE(*ok) << log;
       ++variants;
+      wgmmaVariants +=
+          llvm::StringRef(llvm::formatv("{0}", mlir::Attribute(tiling)).str())
+              .contains("mma = wgmma");
     }
     op->setAttr(mlir::mla::kCudaTilingAttrName, chosen);
   }
   EXPECT_GT(variants, 4);
+  // sm_90a's space holds wgmma variants for 64 rows or more.
+  EXPECT_EQ(wgmmaVariants > 0, std::string(arch) == "sm_90a");
 }
 
 // sm_80: 16 heads x 2 query tokens over pages of 16.

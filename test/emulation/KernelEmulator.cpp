@@ -37,7 +37,10 @@ void replaceWgmmaWrappers(std::string &source) {
   llvm::SmallVector<llvm::StringRef> match;
   while (wrapper.match(source, &match)) {
     size_t start = match[0].data() - source.data();
-    size_t end = source.find("\n}\n", start) + 3;
+    size_t end = source.find("\n}\n", start);
+    if (end == std::string::npos)
+      return;
+    end += 3;
     bool registers = match[3] == "rs";
     std::string emulated = llvm::formatv(
         "inline void {0}(float (&d)[{1} / 2], {2}, unsigned long long b, "
@@ -66,13 +69,17 @@ llvm::Expected<std::string> hostSource(const CudaUnit &unit) {
       return error("the unit does not start with the device primitives");
   }
   replaceWgmmaWrappers(source);
-  llvm::Regex dynamicShared("extern __shared__[^;]* ([A-Za-z_0-9]+)\\[\\];");
+  // extern __shared__ [__align__(n)] T name[]; -> T *name = the buffer.
+  llvm::Regex dynamicShared("extern __shared__ (__align__\\([0-9]+\\) )?"
+                            "([A-Za-z_0-9 ]+[A-Za-z_0-9]) ([A-Za-z_0-9]+)"
+                            "\\[\\];");
   llvm::SmallVector<llvm::StringRef> match;
   while (dynamicShared.match(source, &match)) {
     size_t start = match[0].data() - source.data(), size = match[0].size();
     source.replace(start, size,
-                   "unsigned char *" + match[1].str() +
-                       " = mlagen_emu::dynamicShared;");
+                   match[2].str() + " *" + match[3].str() +
+                       " = reinterpret_cast<" + match[2].str() +
+                       " *>(mlagen_emu::dynamicSharedArray());");
   }
   for (size_t i = source.find("__shared__"); i != std::string::npos;
        i = source.find("__shared__", i))
@@ -108,9 +115,17 @@ llvm::Expected<std::string> compileLibrary(llvm::StringRef source,
     out << source;
   }
   std::string include = "-I" MLAGEN_EMULATION_DIR;
-  llvm::SmallVector<llvm::StringRef> args = {
-      MLAGEN_HOST_CXX, "-std=c++20", "-O2",   "-fPIC", "-shared", "-w",
-      include,         "-o",         library, file};
+  llvm::SmallVector<llvm::StringRef> args = {MLAGEN_HOST_CXX,
+                                             "-std=c++20",
+                                             "-O2",
+                                             "-fno-strict-aliasing",
+                                             "-fPIC",
+                                             "-shared",
+                                             "-w",
+                                             include,
+                                             "-o",
+                                             library,
+                                             file};
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
                                                 log.str()};
   int rc =
@@ -199,8 +214,22 @@ llvm::Error EmulatedUnit::launch(const BoundLaunch &bound,
     }
   if (grid[0] && grid[1] && grid[2])
     launcher(entries[bound.kernel], args.data(), grid.data(),
-             unsigned(kernel.block));
+             unsigned(kernel.block), unsigned(kernel.dynamicSharedBytes));
   return llvm::Error::success();
+}
+
+mlagen_emu::TensorMap
+mlagen::emulatedTensorMap(const TensorMapDescription &description,
+                          const void *base, int64_t rows) {
+  mlagen_emu::TensorMap map = {};
+  map.base = static_cast<const unsigned char *>(base);
+  map.columns = description.columns;
+  map.rows = rows;
+  map.rowStrideBytes = description.rowStrideBytes;
+  map.elementBytes = description.element == "f32" ? 4 : 2;
+  map.boxColumns = int(description.box[0]);
+  map.boxRows = int(description.box[1]);
+  return map;
 }
 
 llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
@@ -216,24 +245,30 @@ llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
       stepBufferBytes(p, plan);
   if (!initial)
     return initial.takeError();
-  // Host memory for device memory; 8-byte words keep it 16-byte aligned.
+  // Host memory for device memory (8-byte words keep it 16-byte aligned):
+  // what the kernels write first starts as NaN (0xFF bytes), and two
+  // canary words after each buffer catch writes past its end.
+  constexpr uint64_t kCanary = 0x6d6c6167656e2121;
   std::vector<std::vector<uint64_t>> buffers;
   for (auto [buffer, bytes] : llvm::zip(plan.buffers, *initial)) {
-    buffers.emplace_back((buffer.bytes + 7) / 8 + 2, 0);
+    size_t words = (buffer.bytes + 7) / 8;
+    buffers.emplace_back(words + 2, kCanary);
+    std::memset(buffers.back().data(), 0xff, words * 8);
     std::memcpy(buffers.back().data(), bytes.data(), bytes.size());
   }
+  auto checkCanaries = [&](const KernelLaunch &kernel) -> llvm::Error {
+    for (auto [index, words] : llvm::enumerate(buffers))
+      if (words[words.size() - 2] != kCanary || words.back() != kCanary)
+        return error(kernel.name + " wrote past the end of " +
+                     plan.buffers[index].name);
+    return llvm::Error::success();
+  };
   // TMA descriptors over the buffers they load from.
   std::vector<std::unique_ptr<mlagen_emu::TensorMap>> maps;
   auto tensorMap = [&](const TensorMapDescription &d, int buffer) {
-    auto map = std::make_unique<mlagen_emu::TensorMap>();
-    map->base = reinterpret_cast<const unsigned char *>(buffers[buffer].data());
-    map->columns = d.columns;
-    map->rows = plan.buffers[buffer].bytes / d.rowStrideBytes;
-    map->rowStrideBytes = d.rowStrideBytes;
-    map->elementBytes = 2; // bf16 or f16
-    map->boxColumns = int(d.box[0]);
-    map->boxRows = int(d.box[1]);
-    maps.push_back(std::move(map));
+    maps.push_back(std::make_unique<mlagen_emu::TensorMap>(
+        emulatedTensorMap(d, buffers[buffer].data(),
+                          plan.buffers[buffer].bytes / d.rowStrideBytes)));
     return uint64_t(reinterpret_cast<uintptr_t>(maps.back().get()));
   };
   for (const PlannedLaunch &launch : plan.launches) {
@@ -249,6 +284,8 @@ llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
             reinterpret_cast<uintptr_t>(buffers[param.buffer].data()));
     }
     if (llvm::Error e = (*emulated)->launch(launch.kernel, slots))
+      return std::move(e);
+    if (llvm::Error e = checkCanaries(kernel))
       return std::move(e);
   }
   return stepResult(p, plan, [&](int buffer, void *into, size_t bytes) {

@@ -13,6 +13,7 @@
 #ifndef MLAGEN_TEST_EMULATION_KERNELEMULATOR_H
 #define MLAGEN_TEST_EMULATION_KERNELEMULATOR_H
 
+#include "EmulatedTensorMap.h"
 #include "mlagen/CudaUnit.h"
 #include "mlagen/Problem.h"
 #include "runtime/cuda/BoundLaunch.h"
@@ -39,7 +40,8 @@ public:
 
 private:
   using Entry = void (*)(void **);
-  using Launcher = void (*)(Entry, void **, const unsigned *, unsigned);
+  using Launcher = void (*)(Entry, void **, const unsigned *, unsigned,
+                            unsigned);
   EmulatedUnit() = default;
 
   std::vector<KernelLaunch> kernels;
@@ -47,6 +49,11 @@ private:
   Launcher launcher = nullptr;
   void *library = nullptr;
 };
+
+/// The emulated TMA descriptor `description` asks for, over `rows` rows
+/// at `base` (what cuTensorMapEncodeTiled makes on a GPU).
+mlagen_emu::TensorMap emulatedTensorMap(const TensorMapDescription &description,
+                                        const void *base, int64_t rows);
 
 /// A built-in step (attention or layer) run through the plan of its
 /// kernels (`unit`, generated with options.plan) on the host.
