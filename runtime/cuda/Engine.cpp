@@ -18,7 +18,7 @@ struct Engine::State {
   CudaUnit unit;
   std::unique_ptr<GpuModule> module;
   EngineLaunches launches;
-  DeviceMemory partialOut, partialLse; // the split-KV workspace
+  DeviceMemory workspace; // split-KV partial results, for maxBatch
 };
 
 Engine::Engine(std::unique_ptr<State> state) : state(std::move(state)) {}
@@ -64,21 +64,12 @@ Engine::create(const EngineOptions &options) {
     return loaded.takeError();
   state->module = std::move(*loaded);
 
-  int64_t rows = options.maxBatch * options.queryTokens * options.config.heads;
-  llvm::Expected<DeviceMemory> partialOut = DeviceMemory::allocate(
-      state->launches.splits > 1
-          ? state->launches.splits * rows * options.config.kvLoraRank * 4
-          : 0,
+  llvm::Expected<DeviceMemory> workspace = DeviceMemory::allocate(
+      workspaceBytes(options, state->launches.splits, options.maxBatch),
       gpu->device);
-  llvm::Expected<DeviceMemory> partialLse = DeviceMemory::allocate(
-      state->launches.splits > 1 ? state->launches.splits * rows * 4 : 0,
-      gpu->device);
-  if (!partialOut)
-    return partialOut.takeError();
-  if (!partialLse)
-    return partialLse.takeError();
-  state->partialOut = std::move(*partialOut);
-  state->partialLse = std::move(*partialLse);
+  if (!workspace)
+    return workspace.takeError();
+  state->workspace = std::move(*workspace);
   return std::unique_ptr<Engine>(new Engine(std::move(state)));
 }
 
@@ -151,9 +142,8 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
   if (llvm::Error e = checkDecode(state->options, state->launches.splits,
                                   c.table, cache.uploaded(), b))
     return e;
-  EngineSlots slots =
-      decodeSlots(state->options, state->launches.splits, c.view(), b,
-                  state->partialOut.address(), state->partialLse.address());
+  EngineSlots slots = decodeSlots(state->options, state->launches.splits,
+                                  c.view(), b, state->workspace.address());
   for (const BoundLaunch &launch : state->launches.decode)
     if (llvm::Error e = state->module->launch(launch, slots.all(),
                                               static_cast<CUstream>(stream)))

@@ -123,7 +123,7 @@ EngineSlots mlagen::appendSlots(const EngineOptions &options,
 
 EngineSlots mlagen::decodeSlots(const EngineOptions &options, int64_t splits,
                                 const CacheView &cache, const DecodeBuffers &b,
-                                uint64_t partialOut, uint64_t partialLse) {
+                                uint64_t engineWorkspace) {
   EngineSlots slots;
   bindCache(cache, slots);
   int64_t batch = b.qLatent.shape[0];
@@ -135,13 +135,12 @@ EngineSlots mlagen::decodeSlots(const EngineOptions &options, int64_t splits,
   slots[EngineSlot::SeqLens] = cache.lengths;
   slots[EngineSlot::Batch] = batch;
   slots[EngineSlot::Rows] = rows;
-  slots[EngineSlot::PartialOut] = partialOut;
-  slots[EngineSlot::PartialLse] = partialLse;
-  if (b.workspace) { // the caller's: [splits, rows, latent] then [splits, rows]
-    slots[EngineSlot::PartialOut] = b.workspace;
-    slots[EngineSlot::PartialLse] =
-        b.workspace + splits * rows * options.config.kvLoraRank * 4;
-  }
+  // The workspace (the caller's, else the engine's): [splits, rows,
+  // latent] f32 partial outputs, then [splits, rows] f32 partial LSEs.
+  uint64_t workspace = b.workspace ? b.workspace : engineWorkspace;
+  slots[EngineSlot::PartialOut] = workspace;
+  slots[EngineSlot::PartialLse] =
+      workspace + splits * rows * options.config.kvLoraRank * 4;
   return slots;
 }
 

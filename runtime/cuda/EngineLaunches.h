@@ -78,11 +78,11 @@ struct CacheView {
 /// same bindings on emulated kernels). The buffers are checked already.
 EngineSlots appendSlots(const EngineOptions &options, const CacheView &cache,
                         const AppendBuffers &buffers);
-/// `partialOut` and `partialLse`: the engine's split-KV workspace, used
-/// unless the buffers bring their own.
+/// `engineWorkspace`: the engine's split-KV workspace (workspaceBytes for
+/// its maxBatch), used unless the buffers bring their own.
 EngineSlots decodeSlots(const EngineOptions &options, int64_t splits,
                         const CacheView &cache, const DecodeBuffers &buffers,
-                        uint64_t partialOut, uint64_t partialLse);
+                        uint64_t engineWorkspace);
 EngineSlots prefillSlots(const PrefillBuffers &buffers);
 
 /// The rows an append writes from, per slot: length - newTokens (at least

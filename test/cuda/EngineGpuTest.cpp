@@ -26,7 +26,9 @@
 #include "mlagen/Reference.h"
 #include "mlagen/StorageBuffer.h"
 
+#include "test/TestValues.h"
 #include <cuda_runtime.h>
+
 #include <gtest/gtest.h>
 
 #include "llvm/Support/FormatVariadic.h"
@@ -37,6 +39,8 @@
 using namespace mlagen;
 
 namespace {
+
+using mlagen::test::exactValues;
 
 #define SKIP_WITHOUT_GPU()                                                     \
   do {                                                                         \
@@ -448,14 +452,6 @@ TEST(EngineCache, AnotherEnginesCacheIsCheckedBeforeAnyLaunch) {
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
-/// Values exact in bf16 and f16, deterministic.
-std::vector<float> values(size_t count, int seed) {
-  std::vector<float> result(count);
-  for (size_t i = 0; i < count; ++i)
-    result[i] = float(int((i * 2654435761u + seed * 97) % 129) - 64) / 64.0f;
-  return result;
-}
-
 class EnginePrefill : public ::testing::TestWithParam<StorageType> {};
 
 TEST_P(EnginePrefill, MatchesTheReference) {
@@ -472,11 +468,15 @@ TEST_P(EnginePrefill, MatchesTheReference) {
   int64_t batch = 4, tokens = 70, keyTokens = 200;
   std::vector<int32_t> lengths = {0, 30, 64, 200};
   int64_t h = c.heads;
-  std::vector<float> qNope = values(batch * tokens * h * c.qkNopeHeadDim, 1),
-                     qRope = values(batch * tokens * h * c.qkRopeHeadDim, 2),
-                     kNope = values(batch * keyTokens * h * c.qkNopeHeadDim, 3),
-                     kRope = values(batch * keyTokens * c.qkRopeHeadDim, 4),
-                     v = values(batch * keyTokens * h * c.vHeadDim, 5);
+  std::vector<float> qNope =
+                         exactValues(batch * tokens * h * c.qkNopeHeadDim, 1),
+                     qRope =
+                         exactValues(batch * tokens * h * c.qkRopeHeadDim, 2),
+                     kNope = exactValues(
+                         batch * keyTokens * h * c.qkNopeHeadDim, 3),
+                     kRope =
+                         exactValues(batch * keyTokens * c.qkRopeHeadDim, 4),
+                     v = exactValues(batch * keyTokens * h * c.vHeadDim, 5);
   StorageType t = options.storage;
   Device dqn = toDevice(t, qNope), dqr = toDevice(t, qRope),
          dkn = toDevice(t, kNope), dkr = toDevice(t, kRope),

@@ -21,6 +21,8 @@
 #include "runtime/cuda/EngineLaunches.h"
 #include "runtime/cuda/EngineUnit.h"
 
+#include "test/TestValues.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -29,19 +31,13 @@ using namespace mlagen;
 
 namespace {
 
+using mlagen::test::exactValues;
+
 struct Case {
   const char *name, *preset, *arch;
   int queryTokens, pageSize, splits;
   bool callersWorkspace;
 };
-
-/// Values exact in bf16 and f16, deterministic.
-std::vector<float> values(size_t count, int seed) {
-  std::vector<float> result(count);
-  for (size_t i = 0; i < count; ++i)
-    result[i] = float(int((i * 2654435761u + seed * 97) % 129) - 64) / 64.0f;
-  return result;
-}
 
 uint64_t address(const void *p) { return uint64_t(uintptr_t(p)); }
 
@@ -75,7 +71,7 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
   ASSERT_TRUE(bool(table));
   StorageType storage = options.storage;
   std::vector<float> mirror(40 * c.pageSize * width, NAN); // what it holds
-  std::vector<float> cached = values(2000 * width, 7);
+  std::vector<float> cached = exactValues(2000 * width, 7);
   for (int64_t b = 0; b < batch; ++b) {
     ASSERT_FALSE(bool(table->extend(b, before[b])));
     for (int64_t t = 0; t < before[b]; ++t) {
@@ -108,8 +104,8 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
 
   // Append: each new token's c_kv and (rotated on the way) k_rope.
   int64_t dc = cfg.kvLoraRank, dr = cfg.qkRopeHeadDim, h = cfg.heads;
-  StorageBuffer cKv(storage, values(batch * s * dc, 1)),
-      kRope(storage, values(batch * s * dr, 2));
+  StorageBuffer cKv(storage, exactValues(batch * s * dc, 1)),
+      kRope(storage, exactValues(batch * s * dr, 2));
   std::vector<int32_t> positions;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t k = 0; k < s; ++k)
@@ -156,8 +152,8 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
           << "cache value " << i << " (row " << i / width << ")";
 
   // Decode over the grown cache, the last S tokens the queries'.
-  std::vector<float> qLatent = values(batch * s * h * dc, 3),
-                     qRope = values(batch * s * h * dr, 4);
+  std::vector<float> qLatent = exactValues(batch * s * h * dc, 3),
+                     qRope = exactValues(batch * s * h * dr, 4);
   // Outputs and workspaces start as NaN: what the kernels leave unwritten
   // shows.
   StorageBuffer q(storage, qLatent), qr(storage, qRope),
@@ -166,9 +162,6 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
   int64_t workspaceBytes = Engine::workspaceBytes(options, c.splits, 5);
   std::vector<uint64_t> engineWorkspace(workspaceBytes / 8 + 2, ~0ull),
       callersWorkspace(workspaceBytes / 8 + 2, ~0ull);
-  uint64_t partialOut = address(engineWorkspace.data());
-  uint64_t partialLse =
-      partialOut + uint64_t(c.splits) * 5 * s * h * dc * 4; // maxBatch rows
   DecodeBuffers decode{{address(q.data()), type, {batch, s, h, dc}},
                        {address(qr.data()), type, {batch, s, h, dr}},
                        {address(out.data()), type, {batch, s, h, dc}},
@@ -180,8 +173,8 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
   ASSERT_EQ(llvm::toString(
                 Engine::checkDecode(options, c.splits, *table, true, decode)),
             "");
-  EngineSlots decodeValues =
-      decodeSlots(options, c.splits, view, decode, partialOut, partialLse);
+  EngineSlots decodeValues = decodeSlots(options, c.splits, view, decode,
+                                         address(engineWorkspace.data()));
   for (const BoundLaunch &launch : launches->decode)
     ASSERT_EQ(llvm::toString((*emulated)->launch(launch, decodeValues.all())),
               "");

@@ -21,19 +21,15 @@
 #include "passes/cuda/VariantSpace.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include "test/TestValues.h"
+
 #include <gtest/gtest.h>
 
 using namespace mlagen;
 
 namespace {
 
-/// Values exact in bf16 and f16, deterministic.
-std::vector<float> values(size_t count, int seed) {
-  std::vector<float> result(count);
-  for (size_t i = 0; i < count; ++i)
-    result[i] = float(int((i * 2654435761u + seed * 97) % 129) - 64) / 64.0f;
-  return result;
-}
+using mlagen::test::exactValues;
 
 using RunPrefill = llvm::function_ref<llvm::Error(const PrefillBuffers &)>;
 
@@ -48,14 +44,14 @@ void expectPrefillMatches(const LayerConfig &c, StorageType storage,
   // Keys past a sequence's length are NaN, as are the outputs until
   // written: a kernel that reads the one or skips the other shows.
   auto keys = [&](int64_t perKey, int seed) {
-    std::vector<float> x = values(batch * keyTokens * perKey, seed);
+    std::vector<float> x = exactValues(batch * keyTokens * perKey, seed);
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t j = lengths[b]; j < keyTokens; ++j)
         std::fill_n(x.begin() + (b * keyTokens + j) * perKey, perKey, NAN);
     return x;
   };
-  StorageBuffer qNope(storage, values(batch * tokens * h * dn, 1)),
-      qRope(storage, values(batch * tokens * h * dr, 2)),
+  StorageBuffer qNope(storage, exactValues(batch * tokens * h * dn, 1)),
+      qRope(storage, exactValues(batch * tokens * h * dr, 2)),
       kNope(storage, keys(h * dn, 3)), kRope(storage, keys(dr, 4)),
       v(storage, keys(h * dv, 5)),
       out(storage, std::vector<float>(batch * tokens * h * dv, NAN));

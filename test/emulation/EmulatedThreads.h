@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <ucontext.h>
 #include <vector>
 
@@ -44,9 +45,11 @@ struct PendingWgmma {
   int count;
 };
 
+constexpr size_t kStackBytes = 512 * 1024;
+
 struct Fiber {
   ucontext_t context;
-  std::vector<char> stack;
+  std::unique_ptr<char[]> stack; // kStackBytes, uninitialized
   Dim3 thread;
   bool done = false;
   // cp.async: the open group and the committed ones, oldest first.
@@ -252,7 +255,7 @@ inline void run(void (*entry)(void **), void **args, const unsigned grid[3],
   state.sharedBytes = sharedBytes;
   state.fibers.resize(threads);
   for (Fiber &f : state.fibers)
-    f.stack.resize(512 * 1024);
+    f.stack.reset(new char[kStackBytes]);
   state.exchange.assign(size_t(threads) * 256, 0);
   cta = &state;
   unsigned linear = 0;
@@ -276,8 +279,8 @@ inline void run(void (*entry)(void **), void **args, const unsigned grid[3],
           f.thread = {t, 0, 0};
           f.done = false;
           getcontext(&f.context);
-          f.context.uc_stack.ss_sp = f.stack.data();
-          f.context.uc_stack.ss_size = f.stack.size();
+          f.context.uc_stack.ss_sp = f.stack.get();
+          f.context.uc_stack.ss_size = kStackBytes;
           f.context.uc_link = &state.scheduler;
           makecontext(&f.context, threadMain, 0);
         }
