@@ -133,3 +133,25 @@ llvm::Error BoundLaunch::valuesFor(const KernelLaunch &kernel,
   }
   return llvm::Error::success();
 }
+
+llvm::Error BoundLaunch::prepare(const KernelLaunch &kernel,
+                                 llvm::ArrayRef<uint64_t> slots,
+                                 Arguments &out) const {
+  if (llvm::Error e = gridFor(kernel, slots, out.grid))
+    return e;
+  if (llvm::Error e = valuesFor(kernel, slots, out.ints))
+    return e;
+  for (auto [i, param] : llvm::enumerate(params))
+    switch (param.kind) {
+    case Kind::Pointer:
+      out.pointers[i] = const_cast<uint64_t *>(&slots[param.slot]);
+      break;
+    case Kind::Int:
+      out.pointers[i] = &out.ints[i];
+      break;
+    case Kind::TensorMap:
+      out.pointers[i] = reinterpret_cast<void *>(uintptr_t(slots[param.slot]));
+      break;
+    }
+  return llvm::Error::success();
+}

@@ -53,6 +53,18 @@ struct BoundLaunch {
   llvm::Error valuesFor(const KernelLaunch &kernel,
                         llvm::ArrayRef<uint64_t> slots,
                         std::array<int, kMaxParams> &ints) const;
+
+  /// What cuLaunchKernel (or an emulated launch) takes: the grid, and a
+  /// pointer to each argument's value (into `slots` for a pointer, into
+  /// `ints` for an int, a TMA descriptor's host address as it is). Valid
+  /// while `slots` and this are; not to be moved.
+  struct Arguments {
+    std::array<unsigned, 3> grid;
+    std::array<int, kMaxParams> ints;
+    std::array<void *, kMaxParams> pointers;
+  };
+  llvm::Error prepare(const KernelLaunch &kernel,
+                      llvm::ArrayRef<uint64_t> slots, Arguments &out) const;
 };
 
 /// Binds kernel `index` of a unit: `slotOf` gives each parameter name's

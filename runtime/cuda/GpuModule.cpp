@@ -178,28 +178,10 @@ llvm::Error GpuModule::launch(const BoundLaunch &bound,
                               llvm::ArrayRef<uint64_t> slots,
                               CUstream stream) const {
   const KernelLaunch &k = launches[bound.kernel];
-  std::array<unsigned, 3> grid;
-  if (llvm::Error e = bound.gridFor(k, slots, grid))
+  BoundLaunch::Arguments arguments;
+  if (llvm::Error e = bound.prepare(k, slots, arguments))
     return e;
-  std::array<int, BoundLaunch::kMaxParams> ints;
-  if (llvm::Error e = bound.valuesFor(k, slots, ints))
-    return e;
-  // cuLaunchKernel reads each argument through a pointer to it.
-  std::array<void *, BoundLaunch::kMaxParams> values;
-  for (auto [i, param] : llvm::enumerate(bound.params)) {
-    uint64_t value = slots[param.slot];
-    switch (param.kind) {
-    case BoundLaunch::Kind::Pointer:
-      values[i] = const_cast<uint64_t *>(&slots[param.slot]);
-      break;
-    case BoundLaunch::Kind::Int:
-      values[i] = &ints[i];
-      break;
-    case BoundLaunch::Kind::TensorMap:
-      values[i] = reinterpret_cast<void *>(uintptr_t(value));
-      break;
-    }
-  }
+  const std::array<unsigned, 3> &grid = arguments.grid;
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
     return llvm::Error::success(); // nothing to do
   llvm::Expected<GpuContextScope> scope = GpuContextScope::enter(device);
@@ -207,7 +189,8 @@ llvm::Error GpuModule::launch(const BoundLaunch &bound,
     return scope.takeError();
   CUresult result = cu->cuLaunchKernel(
       functions[bound.kernel], grid[0], grid[1], grid[2], unsigned(k.block), 1,
-      1, unsigned(k.dynamicSharedBytes), stream, values.data(), nullptr);
+      1, unsigned(k.dynamicSharedBytes), stream, arguments.pointers.data(),
+      nullptr);
   if (result == CUDA_SUCCESS) // no message made: nothing allocated
     return llvm::Error::success();
   return cu->check(result, "cuLaunchKernel(" + k.name + ")");

@@ -26,6 +26,7 @@
 #include "mlagen/Reference.h"
 #include "mlagen/StorageBuffer.h"
 
+#include "test/AttentionChecks.h"
 #include "test/TestValues.h"
 #include <cuda_runtime.h>
 
@@ -209,15 +210,8 @@ void expectMatchesReference(const EngineSetup &s, const Device &out,
                                  p.qRope, p.shape.queryTokens, s.mirror,
                                  s.table(p.shape.batch()), /*causal=*/true);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats outStats = compare(gpuOut.values(), expected->out);
-  ErrorStats lseStats = compare(gpuLse, expected->lse);
-  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(p.shape.storage)))
-      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine
-      << " nans " << outStats.nans;
-  EXPECT_EQ(lseStats.nans, 0);
-  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
-  EXPECT_LE(lseStats.maxAbs,
-            kLseTolerance * std::max(1.0, lseStats.maxExpected));
+  mlagen::test::expectAttentionMatches(gpuOut.values(), gpuLse, *expected,
+                                       p.shape.storage);
 }
 
 class EngineDecode : public ::testing::TestWithParam<Case> {};
@@ -510,14 +504,7 @@ TEST_P(EnginePrefill, MatchesTheReference) {
   llvm::Expected<reference::AttentionResult> expected = reference::mhaAttention(
       c, batch, tokens, keyTokens, lengths, qNope, qRope, kNope, kRope, v);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats outStats = compare(gpuOut.values(), expected->out);
-  ErrorStats lseStats = compare(gpuLse, expected->lse);
-  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(t)))
-      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine;
-  EXPECT_EQ(lseStats.nans, 0);
-  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
-  EXPECT_LE(lseStats.maxAbs,
-            kLseTolerance * std::max(1.0, lseStats.maxExpected));
+  mlagen::test::expectAttentionMatches(gpuOut.values(), gpuLse, *expected, t);
 }
 
 INSTANTIATE_TEST_SUITE_P(Storage, EnginePrefill,

@@ -21,6 +21,7 @@
 #include "runtime/cuda/EngineLaunches.h"
 #include "runtime/cuda/EngineUnit.h"
 
+#include "test/AttentionChecks.h"
 #include "test/TestValues.h"
 
 #include <gtest/gtest.h>
@@ -193,15 +194,7 @@ TEST_P(EmulatedEngine, AppendThenDecodeMatchTheReference) {
       reference::latentAttention(cfg, q.values(), qr.values(), s, mirrorCache,
                                  mirrorTable, /*causal=*/true);
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats outStats = compare(out.values(), expected->out);
-  ErrorStats lseStats = compare(lse, expected->lse);
-  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(storage)))
-      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine
-      << " nans " << outStats.nans;
-  EXPECT_EQ(lseStats.nans, 0);
-  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
-  EXPECT_LE(lseStats.maxAbs,
-            kLseTolerance * std::max(1.0, lseStats.maxExpected));
+  mlagen::test::expectAttentionMatches(out.values(), lse, *expected, storage);
 }
 
 INSTANTIATE_TEST_SUITE_P(

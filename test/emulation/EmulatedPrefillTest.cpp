@@ -21,6 +21,7 @@
 #include "passes/cuda/VariantSpace.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include "test/AttentionChecks.h"
 #include "test/TestValues.h"
 
 #include <gtest/gtest.h>
@@ -73,14 +74,7 @@ void expectPrefillMatches(const LayerConfig &c, StorageType storage,
       c, batch, tokens, keyTokens, lengths, qNope.values(), qRope.values(),
       kNope.values(), kRope.values(), v.values());
   ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats outStats = compare(out.values(), expected->out);
-  ErrorStats lseStats = compare(lse, expected->lse);
-  EXPECT_TRUE(withinTolerance(outStats, attentionTolerance(storage)))
-      << "out max abs " << outStats.maxAbs << " cosine " << outStats.cosine;
-  EXPECT_EQ(lseStats.nans, 0);
-  EXPECT_EQ(lseStats.mismatchedInfinities, 0);
-  EXPECT_LE(lseStats.maxAbs,
-            kLseTolerance * std::max(1.0, lseStats.maxExpected));
+  mlagen::test::expectAttentionMatches(out.values(), lse, *expected, storage);
 }
 
 class EmulatedPrefill : public ::testing::TestWithParam<StorageType> {};

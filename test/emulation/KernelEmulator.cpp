@@ -190,30 +190,12 @@ llvm::Error EmulatedUnit::launch(size_t index,
 llvm::Error EmulatedUnit::launch(const BoundLaunch &bound,
                                  llvm::ArrayRef<uint64_t> slots) const {
   const KernelLaunch &kernel = kernels[bound.kernel];
-  std::array<unsigned, 3> grid;
-  if (llvm::Error e = bound.gridFor(kernel, slots, grid))
+  BoundLaunch::Arguments arguments;
+  if (llvm::Error e = bound.prepare(kernel, slots, arguments))
     return e;
-  std::array<int, BoundLaunch::kMaxParams> ints;
-  if (llvm::Error e = bound.valuesFor(kernel, slots, ints))
-    return e;
-  // An entry reads each argument through a pointer to it; a TMA
-  // descriptor's slot holds its address already.
-  std::vector<uint64_t> values(slots.begin(), slots.end());
-  std::vector<void *> args;
-  for (auto [i, param] : llvm::enumerate(bound.params))
-    switch (param.kind) {
-    case BoundLaunch::Kind::Int:
-      args.push_back(&ints[i]);
-      break;
-    case BoundLaunch::Kind::Pointer:
-      args.push_back(&values[param.slot]);
-      break;
-    case BoundLaunch::Kind::TensorMap:
-      args.push_back(reinterpret_cast<void *>(uintptr_t(slots[param.slot])));
-      break;
-    }
+  const std::array<unsigned, 3> &grid = arguments.grid;
   if (grid[0] && grid[1] && grid[2])
-    launcher(entries[bound.kernel], args.data(), grid.data(),
+    launcher(entries[bound.kernel], arguments.pointers.data(), grid.data(),
              unsigned(kernel.block), unsigned(kernel.dynamicSharedBytes));
   return llvm::Error::success();
 }
