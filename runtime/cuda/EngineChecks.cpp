@@ -73,6 +73,24 @@ llvm::Error checkTensor(llvm::StringRef call, llvm::StringRef name,
   return llvm::Error::success();
 }
 
+/// A tensor a call passes and what its kernels take.
+struct ExpectedTensor {
+  const char *name;
+  const DeviceTensor &tensor;
+  ElementType type;
+  llvm::SmallVector<int64_t, 4> shape;
+  int64_t alignment;
+};
+
+llvm::Error checkTensors(llvm::StringRef call,
+                         llvm::ArrayRef<ExpectedTensor> tensors) {
+  for (const ExpectedTensor &t : tensors)
+    if (llvm::Error e =
+            checkTensor(call, t.name, t.tensor, t.type, t.shape, t.alignment))
+      return e;
+  return llvm::Error::success();
+}
+
 /// The batch: dim 0 of `tensor` (the call's first).
 llvm::Error checkBatch(llvm::StringRef call, llvm::StringRef name,
                        const DeviceTensor &tensor, const EngineOptions &options,
@@ -140,21 +158,13 @@ llvm::Error Engine::checkDecode(const EngineOptions &o, int64_t splits,
     return e;
   int64_t batch = b.qLatent.shape[0], s = o.queryTokens, h = o.config.heads;
   ElementType storage = elementTypeOf(o.storage);
-  struct {
-    const char *name;
-    const DeviceTensor &tensor;
-    ElementType type;
-    llvm::SmallVector<int64_t, 4> shape;
-    int64_t alignment;
-  } tensors[] = {
+  ExpectedTensor tensors[] = {
       {"qLatent", b.qLatent, storage, {batch, s, h, o.config.kvLoraRank}, 16},
       {"qRope", b.qRope, storage, {batch, s, h, o.config.qkRopeHeadDim}, 16},
       {"out", b.out, storage, {batch, s, h, o.config.kvLoraRank}, 4},
       {"lse", b.lse, ElementType::F32, {batch, s, h}, 4}};
-  for (const auto &t : tensors)
-    if (llvm::Error e = checkTensor("decode", t.name, t.tensor, t.type, t.shape,
-                                    t.alignment))
-      return e;
+  if (llvm::Error e = checkTensors("decode", tensors))
+    return e;
   if (!b.workspace && b.workspaceBytes)
     return error(llvm::formatv("decode: workspaceBytes {0} given without a "
                                "workspace",
@@ -179,19 +189,12 @@ llvm::Error Engine::checkAppend(const EngineOptions &o, const PageTable &table,
     return e;
   int64_t batch = b.cKv.shape[0], s = o.queryTokens;
   ElementType storage = elementTypeOf(o.storage);
-  struct {
-    const char *name;
-    const DeviceTensor &tensor;
-    ElementType type;
-    llvm::SmallVector<int64_t, 4> shape;
-  } tensors[] = {
-      {"cKv", b.cKv, storage, {batch, s, o.config.kvLoraRank}},
-      {"kRope", b.kRope, storage, {batch, s, o.config.qkRopeHeadDim}},
-      {"positions", b.positions, ElementType::I32, {batch, s}}};
-  for (const auto &t : tensors)
-    if (llvm::Error e =
-            checkTensor("append", t.name, t.tensor, t.type, t.shape, 4))
-      return e;
+  ExpectedTensor tensors[] = {
+      {"cKv", b.cKv, storage, {batch, s, o.config.kvLoraRank}, 4},
+      {"kRope", b.kRope, storage, {batch, s, o.config.qkRopeHeadDim}, 4},
+      {"positions", b.positions, ElementType::I32, {batch, s}, 4}};
+  if (llvm::Error e = checkTensors("append", tensors))
+    return e;
   for (int64_t slot = 0; slot < batch; ++slot)
     if (table.length(slot) < s)
       return error(llvm::formatv("append: slot {0} holds {1} tokens, fewer "
@@ -218,13 +221,7 @@ llvm::Error Engine::checkPrefill(const EngineOptions &o,
   const LayerConfig &c = o.config;
   int64_t h = c.heads;
   ElementType storage = elementTypeOf(o.storage);
-  struct {
-    const char *name;
-    const DeviceTensor &tensor;
-    ElementType type;
-    llvm::SmallVector<int64_t, 4> shape;
-    int64_t alignment;
-  } tensors[] = {
+  ExpectedTensor tensors[] = {
       {"qNope", b.qNope, storage, {batch, tokens, h, c.qkNopeHeadDim}, 16},
       {"qRope", b.qRope, storage, {batch, tokens, h, c.qkRopeHeadDim}, 16},
       {"kNope", b.kNope, storage, {batch, keyTokens, h, c.qkNopeHeadDim}, 16},
@@ -233,9 +230,7 @@ llvm::Error Engine::checkPrefill(const EngineOptions &o,
       {"seqLens", b.seqLens, ElementType::I32, {batch}, 4},
       {"out", b.out, storage, {batch, tokens, h, c.vHeadDim}, 4},
       {"lse", b.lse, ElementType::F32, {batch, tokens, h}, 4}};
-  for (const auto &t : tensors)
-    if (llvm::Error e = checkTensor("prefill", t.name, t.tensor, t.type,
-                                    t.shape, t.alignment))
-      return e;
+  if (llvm::Error e = checkTensors("prefill", tensors))
+    return e;
   return llvm::Error::success();
 }
