@@ -37,21 +37,39 @@ struct Case {
   const char *arch;
 };
 
+/// A random problem of `preset` (with `heads` heads unless 0) and `shape`.
+llvm::Expected<Problem> stepProblem(const char *preset, int heads,
+                                    const ProblemShape &shape, uint64_t seed) {
+  llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
+  if (!config)
+    return config.takeError();
+  if (heads)
+    config->heads = heads;
+  return makeRandomProblem(*config, shape, seed);
+}
+
+/// `unit` (planned for `p`'s step) run emulated, against the reference.
+void expectEmulatedStepMatches(const Problem &p, const CudaUnit &unit) {
+  llvm::Expected<StepResult> result = emulateStep(p, unit);
+  ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+  std::string log;
+  llvm::raw_string_ostream os(log);
+  llvm::Expected<bool> ok = verifyStep(p, *result, os);
+  ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
+  EXPECT_TRUE(*ok) << log;
+}
+
 class EmulatedStep : public ::testing::TestWithParam<Case> {};
 
 TEST_P(EmulatedStep, MatchesTheReference) {
   const Case &c = GetParam();
-  llvm::Expected<LayerConfig> config = presetLayerConfig(c.preset);
-  ASSERT_TRUE(bool(config));
-  if (c.heads)
-    config->heads = c.heads;
   ProblemShape shape;
   shape.mode = c.mode;
   shape.queryTokens = c.queryTokens;
   shape.pageSize = c.pageSize;
   shape.seqLens = c.lengths;
   shape.storage = c.storage;
-  llvm::Expected<Problem> problem = makeRandomProblem(*config, shape, 5);
+  llvm::Expected<Problem> problem = stepProblem(c.preset, c.heads, shape, 5);
   ASSERT_TRUE(bool(problem)) << llvm::toString(problem.takeError());
   mlir::MLIRContext context;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
@@ -72,13 +90,7 @@ TEST_P(EmulatedStep, MatchesTheReference) {
   });
   EXPECT_EQ(unit->source.find("mma = wgmma") != std::string::npos, wgmma);
   EXPECT_EQ(tma, wgmma && c.pageSize >= 8);
-  llvm::Expected<StepResult> result = emulateStep(*problem, *unit);
-  ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
-  std::string log;
-  llvm::raw_string_ostream os(log);
-  llvm::Expected<bool> ok = verifyStep(*problem, *result, os);
-  ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
-  EXPECT_TRUE(*ok) << log;
+  expectEmulatedStepMatches(*problem, *unit);
 }
 
 const std::vector<int32_t> kLengths = {0, 1, 15, 16, 40, 130};
@@ -138,15 +150,11 @@ INSTANTIATE_TEST_SUITE_P(
 void expectEveryDecodeVariantMatches(const char *preset, int heads, int tokens,
                                      int pageSize, std::vector<int32_t> lengths,
                                      const char *arch) {
-  llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
-  ASSERT_TRUE(bool(config));
-  if (heads)
-    config->heads = heads;
   ProblemShape shape;
   shape.queryTokens = tokens;
   shape.pageSize = pageSize;
   shape.seqLens = std::move(lengths);
-  llvm::Expected<Problem> problem = makeRandomProblem(*config, shape, 9);
+  llvm::Expected<Problem> problem = stepProblem(preset, heads, shape, 9);
   ASSERT_TRUE(bool(problem)) << llvm::toString(problem.takeError());
   mlir::MLIRContext context;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
@@ -175,13 +183,7 @@ void expectEveryDecodeVariantMatches(const char *preset, int heads, int tokens,
       op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
       llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);
       ASSERT_TRUE(bool(unit)) << llvm::toString(unit.takeError());
-      llvm::Expected<StepResult> result = emulateStep(*problem, *unit);
-      ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
-      std::string log;
-      llvm::raw_string_ostream os(log);
-      llvm::Expected<bool> ok = verifyStep(*problem, *result, os);
-      ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
-      EXPECT_TRUE(*ok) << log;
+      expectEmulatedStepMatches(*problem, *unit);
       ++variants;
       wgmmaVariants +=
           llvm::StringRef(llvm::formatv("{0}", mlir::Attribute(tiling)).str())
