@@ -38,7 +38,7 @@ llvm::Error GpuPagedCache::State::checkFor(
                          d.rowStrideBytes)
         .str();
   };
-  if (describe(*mapLayout) != describe(*map))
+  if (!(*mapLayout == *map)) // compared without a message: a decode's path
     return error("the cache's TMA descriptor loads " + describe(*mapLayout) +
                  "; the engine's kernels need " + describe(*map) +
                  " (allocate the cache with this engine)");

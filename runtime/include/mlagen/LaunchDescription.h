@@ -29,6 +29,12 @@ struct TensorMapDescription {
   std::string tensor, element, rows;
   int64_t columns = 0, rowStrideBytes = 0;
   std::array<int64_t, 2> box = {0, 0};
+
+  bool operator==(const TensorMapDescription &other) const {
+    return tensor == other.tensor && element == other.element &&
+           rows == other.rows && columns == other.columns &&
+           rowStrideBytes == other.rowStrideBytes && box == other.box;
+  }
 };
 
 struct LaunchParam {
