@@ -81,7 +81,6 @@ public:
        const GpuInfo &gpu);
   ~GpuModule();
 
-  const std::vector<KernelLaunch> &kernels() const { return launches; }
 
   /// Launches `bound`'s kernel on `stream` with `slots`' values, checked
   /// first (an error names the bad one): no lookup, no host allocation, no
