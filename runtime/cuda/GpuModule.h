@@ -81,7 +81,6 @@ public:
        const GpuInfo &gpu);
   ~GpuModule();
 
-
   /// Launches `bound`'s kernel on `stream` with `slots`' values, checked
   /// first (an error names the bad one): no lookup, no host allocation, no
   /// synchronisation (CUDA graph capture takes it).
