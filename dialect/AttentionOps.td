@@ -68,10 +68,15 @@ def Mla_PartialLatentAttentionOp : Mla_LayerOp<"partial_latent_attention"> {
   let summary = "latent attention over N disjoint parts of each KV range";
   let description = [{
     As mla.latent_attention, but the keys of sequence b are cut into
-    `num_splits` chunks of ceil(seq_lens[b] / num_splits) tokens and each
-    chunk is attended separately: partial_out [N, B, S, H, kv_lora_rank] and
-    partial_lse [N, B, S, H], both in the accumulation type. An empty chunk
-    gives 0 and -inf. mla.combine merges the chunks exactly.
+    `num_splits` = N chunks and each chunk is attended separately:
+    partial_out [N, B, S, H, kv_lora_rank] and partial_lse [N, B, S, H],
+    both in the accumulation type. With L = seq_lens[b] and c = ceil(L / N),
+    split n covers keys [min(n c, L), min((n + 1) c, L)): the last splits
+    may be short or empty, and an empty one gives 0 and -inf. This is the
+    one partition: the CPU lowering, the reference and both CUDA decode
+    kernel families cut the same way (mlagen_split_range in
+    passes/cuda/device/Common.cuh), so their partial results agree, not
+    only their combined ones. mla.combine merges the chunks exactly.
   }];
   let arguments = (ins Mla_FloatTensor:$query, Mla_FloatTensor:$q_rope,
                    Mla_PagedCacheType:$cache, Mla_IndexTensor:$block_table,

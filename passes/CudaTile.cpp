@@ -1,9 +1,15 @@
 //===- CudaTile.cpp - choose the CUDA kernel variant of each op -----------===//
+//
+// Each op's kernel family (passes/cuda/KernelFamily.h) fills in what the
+// options leave open and decides whether the tiling fits: a tiling that
+// does not is refused at the op, with the family's reason.
+//
+//===----------------------------------------------------------------------===//
 
 #include "dialect/MlaOps.h"
 #include "passes/Passes.h"
-
-#include "llvm/Support/MathExtras.h"
+#include "passes/cuda/KernelFamily.h"
+#include "passes/cuda/KernelShapes.h"
 
 namespace mlir::mla {
 #define GEN_PASS_DEF_MLACUDATILE
@@ -15,37 +21,14 @@ using namespace mlir::mla;
 
 namespace {
 
-constexpr int64_t kDefaultKeysPerTile = 32, kMinWarps = 4, kMaxWarps = 16;
-constexpr int64_t kPrefillRows = 64, kPrefillKeysPerTile = 64;
-constexpr int64_t kWgmmaRows = 64, kWgmmaWarps = 8;
-// Output accumulators per thread the attention kernel keeps in registers.
-constexpr int64_t kAccumulatorsPerThread = 64;
-
-/// The query and the latent width of an attention op.
-std::optional<std::pair<RankedTensorType, int64_t>> attention(Operation *op) {
-  if (auto a = dyn_cast<LatentAttentionOp>(op))
-    return std::pair{cast<RankedTensorType>(a.getQuery().getType()),
-                     a.getConfig().getKvLoraRank()};
-  if (auto a = dyn_cast<PartialLatentAttentionOp>(op))
-    return std::pair{cast<RankedTensorType>(a.getQuery().getType()),
-                     a.getConfig().getKvLoraRank()};
-  return std::nullopt;
-}
-
-/// Query rows (tokens x heads) of an attention op, or 0.
+/// Query rows (tokens x heads) of a latent attention op, or 0.
 int64_t queryRows(Operation *op) {
-  auto found = attention(op);
-  if (!found || found->first.isDynamicDim(1) || found->first.isDynamicDim(2))
+  if (!isa<LatentAttentionOp, PartialLatentAttentionOp>(op))
     return 0;
-  return found->first.getDimSize(1) * found->first.getDimSize(2);
-}
-
-/// Warps for `rows` query rows: enough that the P x V accumulators fit.
-int64_t warpsFor(Operation *op, int64_t rows) {
-  auto found = attention(op);
-  int64_t latent = found ? found->second : 0;
-  int64_t needed = llvm::divideCeil(rows * latent, 32 * kAccumulatorsPerThread);
-  return std::clamp<int64_t>(llvm::PowerOf2Ceil(needed), kMinWarps, kMaxWarps);
+  auto query = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (query.isDynamicDim(1) || query.isDynamicDim(2))
+    return 0;
+  return query.getDimSize(1) * query.getDimSize(2);
 }
 
 struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
@@ -60,26 +43,30 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
       return signalPassFailure();
     }
     WalkResult result = getOperation()->walk([&](Operation *op) {
-      if (!isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-               CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp,
-               CompressQueryOp, CompressKvOp, UpProjectQueryOp,
-               OutputProjectionOp, RopeOp>(op))
-        return WalkResult::advance();
-      if (op->hasAttr(kCudaTilingAttrName) && !overwrite)
-        return WalkResult::advance();
+      auto carried = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
+      if (carried && !overwrite)
+        return checkCarried(op, carried);
       MmaFlavor opFlavor = flavorFor(op, *flavor);
-      auto [rows, warpCount, keys] =
-          isa<MhaAttentionOp>(op) ? prefillChoice(cast<MhaAttentionOp>(op))
-          : opFlavor == MmaFlavor::Wgmma && isAttention(op) ? wgmmaChoice()
-                                                            : decodeChoice(op);
+      const KernelFamily *family = kernelFamilyOf(op, opFlavor);
+      if (!family)
+        return WalkResult::advance();
+      TilingRequest request{arch,  rowsPerCta,      keysPerTile,
+                            warps, int64_t(stages), opFlavor};
+      CudaTilingAttr chosen = family->defaultTiling(op, request);
       auto emitOptionError = [&]() {
         return emitError(op->getLoc()) << "mla-cuda-tile: ";
       };
       auto tiling = CudaTilingAttr::getChecked(
-          emitOptionError, op->getContext(), StringRef(arch), rows, keys,
-          warpCount, int64_t(stages), opFlavor);
+          emitOptionError, op->getContext(), chosen.getArch(),
+          chosen.getRowsPerCta(), chosen.getKeysPerTile(), chosen.getWarps(),
+          chosen.getStages(), chosen.getMma());
       if (!tiling)
         return WalkResult::interrupt();
+      if (std::optional<std::string> why = family->problem(op, tiling)) {
+        emitOptionError() << "no " << family->name() << " kernel for " << tiling
+                          << ": " << *why;
+        return WalkResult::interrupt();
+      }
       op->setAttr(kCudaTilingAttrName, tiling);
       return WalkResult::advance();
     });
@@ -87,8 +74,19 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
       signalPassFailure();
   }
 
-  static bool isAttention(Operation *op) {
-    return isa<LatentAttentionOp, PartialLatentAttentionOp>(op);
+  /// A tiling an op already carries (an autotuner's) stays if its family
+  /// can generate it.
+  WalkResult checkCarried(Operation *op, CudaTilingAttr tiling) {
+    const KernelFamily *family = kernelFamilyOf(op, tiling.getMma());
+    std::optional<std::string> why =
+        family ? family->problem(op, tiling) : std::nullopt;
+    if (!why)
+      return WalkResult::advance();
+    emitError(op->getLoc())
+        << "mla-cuda-tile: no " << family->name()
+        << " kernel for the tiling the op carries, " << tiling << ": " << *why
+        << " (retile with overwrite=true)";
+    return WalkResult::interrupt();
   }
 
   /// mma=auto: the wgmma kernel for latent attention on sm_90a with at
@@ -98,50 +96,10 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
   MmaFlavor flavorFor(Operation *op, MmaFlavor requested) {
     if (mma != "auto")
       return requested;
-    bool wgmma = isAttention(op) && StringRef(arch) == "sm_90a" &&
-                 queryRows(op) >= kWgmmaRows &&
+    constexpr int64_t kWgmmaRows = mlagen_decode_wgmma_shape::rows;
+    bool wgmma = StringRef(arch) == "sm_90a" && queryRows(op) >= kWgmmaRows &&
                  (rowsPerCta == 0 || rowsPerCta == kWgmmaRows);
     return wgmma ? MmaFlavor::Wgmma : MmaFlavor::MmaSync;
-  }
-
-  /// The wgmma kernel: 64 rows, two warpgroups, 32-key tiles.
-  std::tuple<int64_t, int64_t, int64_t> wgmmaChoice() {
-    int64_t rows = rowsPerCta ? int64_t(rowsPerCta) : kWgmmaRows;
-    int64_t warpCount = warps ? int64_t(warps) : kWgmmaWarps;
-    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
-    return {rows, warpCount, keys};
-  }
-
-  /// Rows, warps and keys for a decode op (or an append, combine,
-  /// absorption): rows = S x H rounded to [16, 64], warps so that the
-  /// P x V accumulators fit.
-  std::tuple<int64_t, int64_t, int64_t> decodeChoice(Operation *op) {
-    int64_t rows = rowsPerCta;
-    if (rows == 0)
-      rows = std::clamp<int64_t>(llvm::PowerOf2Ceil(queryRows(op)), 16, 64);
-    int64_t warpCount = warps ? int64_t(warps) : warpsFor(op, rows);
-    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kDefaultKeysPerTile;
-    return {rows, warpCount, keys};
-  }
-
-  /// The prefill kernel gives each warp 16 query tokens: 64 tokens (fewer
-  /// for a short static prompt) on 4 warps, 64-key tiles.
-  std::tuple<int64_t, int64_t, int64_t> prefillChoice(MhaAttentionOp op) {
-    int64_t rows = rowsPerCta;
-    if (rows == 0 && warps)
-      rows = 16 * warps;
-    if (rows == 0) {
-      int64_t tokens =
-          cast<RankedTensorType>(op.getQNope().getType()).getDimSize(1);
-      rows = ShapedType::isDynamic(tokens)
-                 ? kPrefillRows
-                 : std::clamp<int64_t>(llvm::PowerOf2Ceil(tokens), 16,
-                                       kPrefillRows);
-    }
-    int64_t warpCount =
-        warps ? int64_t(warps) : std::max<int64_t>(rows / 16, 1);
-    int64_t keys = keysPerTile ? int64_t(keysPerTile) : kPrefillKeysPerTile;
-    return {rows, warpCount, keys};
   }
 
   /// The requested flavour (auto: mma_sync, refined per op by flavorFor).

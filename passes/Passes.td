@@ -90,18 +90,21 @@ def MlaCudaTile : Pass<"mla-cuda-tile"> {
     cache append, the absorptions, the layer's projections and RoPE: the
     architecture, query rows per CTA, keys per KV tile, warps, pipeline
     stages and MMA flavour that the printer turns into code. Values come
-    from the options; 0 (or auto) chooses: rows-per-cta the op's S x H query
-    rows rounded up to a power of two in [16, 64]; warps enough that the
-    P x V accumulators fit (rows x latent / (32 x warps) <= 64), at least 4;
-    keys-per-tile 32; mma mma_sync, except latent attention on sm_90a with at
-    least 64 query rows, which gets the wgmma kernel: 64 rows, 8 warps (two
-    warpgroups), 32-key tiles.
+    from the options; 0 (or auto) leaves a value to the op's kernel family
+    (passes/cuda/KernelFamily.h), which chooses: rows-per-cta the op's S x H
+    query rows rounded up to a power of two in [16, 64]; warps enough that
+    the P x V accumulators fit in registers (at least 4), else the first
+    count that fits; keys-per-tile 32; mma mma_sync, except latent attention
+    on sm_90a with at least 64 query rows, which gets the wgmma kernel: 64
+    rows, 8 warps (two warpgroups), 32-key tiles.
     MHA attention gives each warp 16 query tokens: rows-per-cta 64 (the
     prompt length rounded up when it is static and shorter), warps
     rows / 16, keys-per-tile 64.
     An op that already carries a tiling (an autotuner's) keeps it unless
-    `overwrite` is set. Fails, naming the option, on values no kernel
-    variant supports.
+    `overwrite` is set. Fails at the op, with the family's reason, on a
+    tiling its kernel template cannot take (registers, shared memory, warp
+    tiling, a form it does not generate), whether chosen, given by option or
+    carried; and, naming the option, on values no kernel variant supports.
   }];
   let options = [
     Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"",

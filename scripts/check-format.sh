@@ -6,7 +6,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 format=${CLANG_FORMAT:-clang-format}
 git rev-parse --git-dir >/dev/null 2>&1 || { echo "check-format: $repo is not a git checkout" >&2; exit 1; }
-mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.h')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.h' '*.cuh')
 ((${#files[@]})) || { echo "check-format: no C++ files found" >&2; exit 1; }
 bad=()
 for f in "${files[@]}"; do

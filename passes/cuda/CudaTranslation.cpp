@@ -1,7 +1,7 @@
 //===- CudaTranslation.cpp - mla IR to a CUDA translation unit ------------===//
 
 #include "passes/cuda/CudaTranslation.h"
-#include "passes/cuda/KernelSource.h"
+#include "passes/cuda/KernelFamily.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,12 +17,6 @@ namespace json = llvm::json;
 
 namespace {
 
-constexpr llvm::StringLiteral kPrimitives =
-#include "passes/cuda/Primitives.inc"
-    ;
-constexpr llvm::StringLiteral kHopperPrimitives =
-#include "passes/cuda/HopperPrimitives.inc"
-    ;
 constexpr llvm::StringLiteral kPipeline =
     "mla-rewrite, mla-cuda-tile, mla-to-cuda";
 
@@ -40,71 +34,81 @@ std::string printed(Location loc) {
   return text;
 }
 
-/// Whether `op` is an mla op the printer makes kernels of.
-bool hasKernels(Operation *op) {
-  return isa<LatentAttentionOp, PartialLatentAttentionOp, CombineOp,
-             CacheAppendOp, AbsorbQueryOp, AbsorbOutputOp, MhaAttentionOp,
-             CompressQueryOp, CompressKvOp, UpProjectQueryOp,
-             OutputProjectionOp, RopeOp>(op);
-}
-
-/// The kernels of `op`, in launch order (a compression is a linear map
-/// then an RMSNorm); none for an op that needs none, an error for one the
-/// printer cannot generate.
-FailureOr<std::vector<KernelSource>> printKernels(Operation *op,
-                                                  unsigned index) {
-  std::vector<KernelSource> kernels;
-  if (!hasKernels(op)) {
+/// The kernels of `op`, in launch order; none for an op that needs none, an
+/// error for one no family generates.
+FailureOr<std::vector<KernelDescription>> describeOp(Operation *op,
+                                                     unsigned index) {
+  auto tiling = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
+  const KernelFamily *family =
+      kernelFamilyOf(op, tiling ? tiling.getMma() : MmaFlavor::MmaSync);
+  if (!family) {
     if (op->getDialect() && isa<MlaDialect>(op->getDialect()))
       return op->emitOpError("has no CUDA kernel; the CUDA printer takes "
                              "latent attention, MHA (prefill) attention, "
                              "combine, cache append, the absorptions, the "
                              "projections and RoPE");
-    return kernels;
+    return std::vector<KernelDescription>{};
   }
-  auto tiling = op->getAttrOfType<CudaTilingAttr>(kCudaTilingAttrName);
   if (!tiling)
     return op->emitOpError("has no mla.cuda_tiling; run mla-cuda-tile "
                            "before printing CUDA");
-  std::string name = llvm::formatv("mla_kernel_{0}", index);
-  auto add = [&](FailureOr<KernelSource> kernel) {
-    if (failed(kernel))
-      return false;
-    kernel->code = llvm::formatv("\n// {0} at {1}\n// tiling {2}\n// "
-                                 "pipeline: {3}{4}",
-                                 kernel->op, printed(op->getLoc()),
-                                 printed(tiling), kPipeline, kernel->code);
-    kernels.push_back(std::move(*kernel));
-    return true;
-  };
-  bool ok;
-  if (auto combine = dyn_cast<CombineOp>(op))
-    ok = add(printCombineKernel(combine, tiling, name + "_combine"));
-  else if (auto append = dyn_cast<CacheAppendOp>(op))
-    ok = add(printAppendKernel(append, tiling, name + "_cache_append"));
-  else if (auto absorb = dyn_cast<AbsorbQueryOp>(op))
-    ok = add(printAbsorbQueryKernel(absorb, tiling, name + "_absorb_query"));
-  else if (auto absorb = dyn_cast<AbsorbOutputOp>(op))
-    ok = add(printAbsorbOutputKernel(absorb, tiling, name + "_absorb_output"));
-  else if (auto mha = dyn_cast<MhaAttentionOp>(op))
-    ok = add(printPrefillKernel(mha, tiling, name + "_prefill"));
-  else if (auto rope = dyn_cast<RopeOp>(op))
-    ok = add(printRopeKernel(rope, tiling, name + "_rope"));
-  else if (isa<CompressQueryOp, CompressKvOp>(op))
-    ok = add(printLinearKernel(op, tiling, name + "_compress")) &&
-         add(printRmsNormKernel(op, tiling, name + "_norm"));
-  else if (isa<UpProjectQueryOp>(op))
-    ok = add(printLinearKernel(op, tiling, name + "_up_project_query"));
-  else if (isa<OutputProjectionOp>(op))
-    ok = add(printLinearKernel(op, tiling, name + "_output_projection"));
-  else
-    ok = add(printAttentionKernel(op, tiling, name + "_attention"));
-  if (!ok)
+  FailureOr<std::vector<KernelDescription>> kernels = family->describe(
+      op, tiling, llvm::formatv("mla_kernel_{0}", index).str());
+  if (failed(kernels))
     return failure();
+  for (KernelDescription &k : *kernels)
+    k.origin = llvm::formatv("// {0} at {1}\n// tiling {2}\n// family {3}, "
+                             "pipeline: {4}\n",
+                             k.op, printed(op->getLoc()), printed(tiling),
+                             k.family, kPipeline);
   return kernels;
 }
 
-json::Object launchJson(const KernelSource &k) {
+/// `type name` for each parameter (pointers `__restrict__`): the entry's
+/// parameter list.
+std::string printSignature(ArrayRef<KernelParam> params) {
+  std::string signature;
+  for (auto [i, p] : llvm::enumerate(params))
+    signature += llvm::formatv(
+        "{0}{1} {2}", i ? ",\n    " : "",
+        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
+        p.name);
+  return signature;
+}
+
+/// The kernel's entry: extern "C", its launch bounds and parameters, its
+/// shape, and the one call of its template.
+void printEntry(const KernelDescription &k, raw_ostream &os) {
+  os << "\n" << k.origin << k.prelude;
+  os << "extern \"C\" __global__ void __launch_bounds__(" << k.threadsPerBlock;
+  if (k.minBlocks)
+    os << ", " << k.minBlocks;
+  os << ")\n" << k.name << "(" << printSignature(k.params) << ") {\n";
+  os << "  constexpr " << k.shapeType << " kShape = {";
+  for (auto [i, field] : llvm::enumerate(k.shape))
+    os << (i ? ",\n      ." : "\n      .") << field.name << " = "
+       << field.value;
+  std::vector<std::string> arguments = k.arguments;
+  if (arguments.empty())
+    for (const KernelParam &p : k.params)
+      arguments.push_back(p.name);
+  // The call, its arguments wrapped at 80 columns.
+  std::string line = "  " + k.templateName + "<kShape>(";
+  os << "};\n";
+  for (auto [i, argument] : llvm::enumerate(arguments)) {
+    std::string piece = argument + (i + 1 < arguments.size() ? "," : ");");
+    if (line.size() + 1 + piece.size() > 80 &&
+        !StringRef(line).ends_with("(")) {
+      os << line << "\n";
+      line = "      " + piece;
+    } else {
+      line += (StringRef(line).ends_with("(") ? "" : " ") + piece;
+    }
+  }
+  os << line << "\n}\n";
+}
+
+json::Object launchJson(const KernelDescription &k) {
   json::Array params, grid;
   for (const KernelParam &p : k.params) {
     json::Object param{
@@ -142,89 +146,17 @@ json::Object launchJson(const KernelSource &k) {
 
 } // namespace
 
-StorageNames mlir::mla::storageNames(Type storage) {
-  if (storage.isBF16())
-    return {"mlagen_u16", "mlagen_bf16_to_f32", "mlagen_f32_to_bf16"};
-  if (storage.isF16())
-    return {"mlagen_u16", "mlagen_f16_to_f32", "mlagen_f32_to_f16"};
-  return {"float", "mlagen_f32_to_f32", "mlagen_f32_to_f32"};
-}
-
-std::string
-mlir::mla::fillTemplate(StringRef text,
-                        ArrayRef<std::pair<StringRef, std::string>> values) {
-  std::string filled;
-  while (!text.empty()) {
-    size_t open = text.find("${");
-    filled += text.take_front(open).str();
-    if (open == StringRef::npos)
-      break;
-    size_t close = text.find('}', open);
-    assert(close != StringRef::npos && "unterminated placeholder");
-    if (close == StringRef::npos) { // kept as written: NVRTC names it
-      filled += text.drop_front(open).str();
-      break;
-    }
-    StringRef key = text.slice(open + 2, close);
-    const auto *value = llvm::find_if(
-        values, [&](const auto &entry) { return entry.first == key; });
-    assert(value != values.end() && "placeholder without a value");
-    filled += value != values.end() ? value->second
-                                    : text.slice(open, close + 1).str();
-    text = text.drop_front(close + 1);
-  }
-  return filled;
-}
-
-std::string mlir::mla::ropeFrequencyTable(StringRef name, RopeAttr rope,
-                                          int64_t ropeDim) {
-  SmallVector<double> values = rope.getInverseFrequencies(ropeDim);
-  std::string table =
-      llvm::formatv("__constant__ double {0}[{1}] = {{", name, values.size());
-  for (auto [i, v] : llvm::enumerate(values))
-    table += llvm::formatv("{0}{1:e16}",
-                           i ? (i % 3 ? ", " : ",\n    ") : "\n    ", v);
-  return table + "};\n";
-}
-
-int64_t mlir::mla::sharedMemoryLimit(int64_t capability) {
-  switch (capability) {
-  case 80:
-  case 87:
-    return 166912;
-  case 90:
-  case 100:
-  case 103:
-    return 232448;
-  default:
-    return 101376;
-  }
-}
-
-std::optional<std::string> mlir::mla::sharedMemoryProblem(StringRef what,
-                                                          int64_t bytes,
-                                                          CudaTilingAttr tiling,
-                                                          StringRef fewer) {
-  int64_t limit = sharedMemoryLimit(tiling.getComputeCapability());
-  if (bytes <= limit)
-    return std::nullopt;
-  return llvm::formatv("{0} needs {1} bytes of shared memory per CTA, more "
-                       "than the {2} {3} offers: use fewer {4}",
-                       what, bytes, limit, tiling.getArch(), fewer)
-      .str();
-}
-
-FailureOr<std::vector<KernelSource>>
+FailureOr<std::vector<KernelDescription>>
 mlir::mla::generateCudaKernels(ModuleOp module) {
-  std::vector<KernelSource> kernels;
+  std::vector<KernelDescription> kernels;
   unsigned index = 0;
   WalkResult walk = module.walk([&](Operation *op) {
-    FailureOr<std::vector<KernelSource>> printed = printKernels(op, index);
-    if (failed(printed))
+    FailureOr<std::vector<KernelDescription>> described = describeOp(op, index);
+    if (failed(described))
       return WalkResult::interrupt();
-    if (!printed->empty())
+    if (!described->empty())
       ++index;
-    for (KernelSource &kernel : *printed)
+    for (KernelDescription &kernel : *described)
       kernels.push_back(std::move(kernel));
     return WalkResult::advance();
   });
@@ -233,25 +165,36 @@ mlir::mla::generateCudaKernels(ModuleOp module) {
   return kernels;
 }
 
-StringRef mlir::mla::cudaPrimitives() { return kPrimitives; }
-StringRef mlir::mla::cudaHopperPrimitives() { return kHopperPrimitives; }
-
-void mlir::mla::printTranslationUnit(ArrayRef<KernelSource> kernels,
+void mlir::mla::printTranslationUnit(ArrayRef<KernelDescription> kernels,
                                      raw_ostream &os) {
   os << "// Generated by mlagen (" << kPipeline << "): " << kernels.size()
      << " kernel(s). Compile with NVRTC for the tiling's arch; the launch\n"
-        "// description is the JSON comment at the end.\n\n"
-     << kPrimitives;
-  if (llvm::any_of(kernels, [](const KernelSource &k) { return k.hopper; }))
-    os << "\n" << kHopperPrimitives;
+        "// description is the JSON comment at the end. Each kernel's entry\n"
+        "// instantiates a template of passes/cuda/device/ with its shape.\n\n"
+     << cudaCommon() << "\n"
+     << cudaPrimitives();
+  if (llvm::any_of(kernels,
+                   [](const KernelDescription &k) { return k.hopper; }))
+    os << "\n" << cudaHopperPrimitives();
+  llvm::SmallSetVector<DeviceSource, 8> sources;
+  for (const KernelDescription &k : kernels)
+    sources.insert_range(k.sources);
+  SmallVector<DeviceSource> ordered(sources.begin(), sources.end());
+  llvm::sort(ordered);
+  for (DeviceSource source : ordered)
+    os << "\n" << cudaDeviceSource(source);
   llvm::SetVector<StringRef> helpers;
-  for (const KernelSource &k : kernels)
+  for (const KernelDescription &k : kernels)
     helpers.insert_range(k.helpers);
-  for (StringRef helper : helpers)
-    os << helper;
+  if (!helpers.empty()) {
+    os << "\n" << kWgmmaBegin;
+    for (StringRef helper : helpers)
+      os << helper;
+    os << kWgmmaEnd;
+  }
   json::Array launches;
-  for (const KernelSource &k : kernels) {
-    os << k.code;
+  for (const KernelDescription &k : kernels) {
+    printEntry(k, os);
     launches.push_back(launchJson(k));
   }
   json::Object description{{"format", "mlagen-launch-1"},
@@ -260,30 +203,9 @@ void mlir::mla::printTranslationUnit(ArrayRef<KernelSource> kernels,
      << llvm::formatv("{0:2}", json::Value(std::move(description))) << "\n*/\n";
 }
 
-void mlir::mla::bindParam(KernelSource &kernel, StringRef name, Value value,
-                          ArrayRef<int64_t> dims) {
-  for (KernelParam &p : kernel.params)
-    if (p.name == name) {
-      p.value = value;
-      p.dims.assign(dims.begin(), dims.end());
-      return;
-    }
-  assert(false && "no such kernel parameter");
-}
-
-std::string mlir::mla::printSignature(ArrayRef<KernelParam> params,
-                                      StringRef separator) {
-  std::string signature;
-  for (auto [i, p] : llvm::enumerate(params))
-    signature += llvm::formatv(
-        "{0}{1} {2}", i ? separator : "",
-        StringRef(p.type).ends_with("*") ? p.type + "__restrict__" : p.type,
-        p.name);
-  return signature;
-}
-
 LogicalResult mlir::mla::translateToCuda(ModuleOp module, raw_ostream &os) {
-  FailureOr<std::vector<KernelSource>> kernels = generateCudaKernels(module);
+  FailureOr<std::vector<KernelDescription>> kernels =
+      generateCudaKernels(module);
   if (failed(kernels))
     return failure();
   printTranslationUnit(*kernels, os);

@@ -1,10 +1,13 @@
 //===- CudaTranslation.h - mla IR to a CUDA translation unit ----*- C++ -*-===//
 //
 // The printer of the CUDA code generation. Reads a module that
-// mla-cuda-tile prepared (it never changes the IR) and prints one
-// self-contained CUDA C++ translation unit: a header comment naming each
-// kernel's op, tiling and pipeline, the device primitives, the kernels, and
-// a launch description (JSON in a closing comment) that a runtime reads.
+// mla-cuda-tile prepared (it never changes the IR), asks each op's kernel
+// family (KernelFamily.h) to describe its kernels, and prints one
+// self-contained CUDA C++ translation unit: a header comment, the device
+// sources of passes/cuda/device/ the kernels use (primitives, then kernel
+// templates), the wgmma specializations, one entry per kernel that
+// instantiates its template with its shape, and a launch description (JSON
+// in a closing comment) that a runtime reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,20 +21,31 @@
 
 namespace mlir::mla {
 
-struct KernelSource;
+struct KernelDescription;
+enum class DeviceSource;
 
 /// The kernels of `module`, in op order. Fails with an error at the op on
-/// an mla op without a tiling, or one it does not generate yet.
-FailureOr<std::vector<KernelSource>> generateCudaKernels(ModuleOp module);
+/// an mla op without a tiling, one whose tiling does not fit, or one no
+/// family generates.
+FailureOr<std::vector<KernelDescription>> generateCudaKernels(ModuleOp module);
 
-/// The translation unit of `kernels`: header, primitives, kernels, launch
-/// description.
-void printTranslationUnit(ArrayRef<KernelSource> kernels, raw_ostream &os);
+/// The translation unit of `kernels`.
+void printTranslationUnit(ArrayRef<KernelDescription> kernels, raw_ostream &os);
 
-/// The device primitives every unit starts with (Primitives.cuh), and the
-/// Hopper ones units with a wgmma kernel add (HopperPrimitives.cuh).
+/// The texts of passes/cuda/device/ as a unit holds them: the host-device
+/// vocabulary every unit starts with (Common.cuh), the device primitives
+/// (Primitives.cuh), the Hopper ones units with a wgmma kernel add
+/// (HopperPrimitives.cuh), and each kernel template's source.
+StringRef cudaCommon();
 StringRef cudaPrimitives();
 StringRef cudaHopperPrimitives();
+StringRef cudaDeviceSource(DeviceSource source);
+
+/// The lines around the wgmma specializations a unit prints.
+inline constexpr llvm::StringLiteral kWgmmaBegin =
+    "// ---- wgmma specializations of this unit's shapes ----\n";
+inline constexpr llvm::StringLiteral kWgmmaEnd =
+    "// ---- end of the wgmma specializations ----\n";
 
 /// generateCudaKernels, then printTranslationUnit.
 LogicalResult translateToCuda(ModuleOp module, raw_ostream &os);

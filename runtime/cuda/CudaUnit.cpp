@@ -3,7 +3,7 @@
 #include "mlagen/CudaUnit.h"
 #include "passes/Passes.h"
 #include "passes/cuda/CudaTranslation.h"
-#include "passes/cuda/KernelSource.h"
+#include "passes/cuda/KernelDescription.h"
 
 #include "dialect/MlaOps.h"
 
@@ -55,7 +55,7 @@ llvm::Expected<int64_t> bytesOf(mlir::Value value, llvm::StringRef name) {
 /// The plan of `function`'s kernels (see FunctionPlan.h).
 llvm::Expected<FunctionPlan>
 planFunction(mlir::func::FuncOp function,
-             llvm::ArrayRef<mlir::mla::KernelSource> kernels) {
+             llvm::ArrayRef<mlir::mla::KernelDescription> kernels) {
   FunctionPlan plan;
   llvm::DenseMap<mlir::Value, int> buffers;
   auto bufferOf = [&](mlir::Value value) -> llvm::Expected<int> {
@@ -94,7 +94,7 @@ planFunction(mlir::func::FuncOp function,
     int buffer;
   };
   llvm::SmallVector<Scratch> scratch;
-  auto scratchOf = [&](const mlir::mla::KernelSource &kernel,
+  auto scratchOf = [&](const mlir::mla::KernelDescription &kernel,
                        const mlir::mla::KernelParam &p) -> llvm::Expected<int> {
     for (const Scratch &s : scratch)
       if (s.value == p.value && s.name == p.name)
@@ -181,7 +181,7 @@ mlagen::generateCudaUnit(mlir::ModuleOp module,
   mlir::mla::buildCudaPipeline(pm, cuda);
   if (mlir::failed(pm.run(module)))
     return llvm::createStringError("the CUDA pipeline failed:\n" + diagnostics);
-  llvm::FailureOr<std::vector<mlir::mla::KernelSource>> kernels =
+  llvm::FailureOr<std::vector<mlir::mla::KernelDescription>> kernels =
       mlir::mla::generateCudaKernels(module);
   if (mlir::failed(kernels))
     return llvm::createStringError("the CUDA printer failed:\n" + diagnostics);

@@ -20,10 +20,11 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-/// The options every compile gets: the architecture, C++17, the ptxas
+/// The options every compile gets: the architecture, C++20 (the kernel
+/// templates take their shapes as class-type template arguments), the ptxas
 /// report, and the toolkit's headers (cuda_bf16.h and friends).
 std::vector<std::string> nvrtcOptions(const CompileRequest &request) {
-  std::vector<std::string> options = {"-arch=" + request.arch, "--std=c++17",
+  std::vector<std::string> options = {"-arch=" + request.arch, "--std=c++20",
                                       "-Xptxas", "-v",
                                       "-I" MLAGEN_CUDA_INCLUDE_DIR};
   options.insert(options.end(), request.options.begin(), request.options.end());

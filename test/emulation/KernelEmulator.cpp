@@ -3,6 +3,7 @@
 #include "KernelEmulator.h"
 #include "EmulatedTensorMap.h"
 #include "passes/cuda/CudaTranslation.h"
+#include "passes/cuda/KernelFamily.h"
 #include "runtime/cuda/BoundLaunch.h"
 #include "runtime/cuda/StepBuffers.h"
 
@@ -12,7 +13,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
@@ -21,69 +21,42 @@ using namespace mlagen;
 
 namespace {
 
-/// The dynamic shared memory EmulatedCuda.h provides.
-constexpr int64_t kSharedBytes = 232448;
+/// The dynamic shared memory EmulatedCuda.h provides: what sm_90a offers.
+const int64_t kSharedBytes = mlir::mla::sharedMemoryLimit(90);
 
 llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(("emulation: " + message).str());
 }
 
-/// Each wgmma wrapper of `source` (inline PTX, WgmmaWrapper.cpp) replaced
-/// by a call of the emulated wgmma of its shape.
-void replaceWgmmaWrappers(std::string &source) {
-  llvm::Regex wrapper("__device__ __forceinline__ void "
-                      "(mlagen_wgmma_m64n([0-9]+)k16_(ss|rs)(_tb)?_(bf16|f16))"
-                      "\\(");
-  llvm::SmallVector<llvm::StringRef> match;
-  while (wrapper.match(source, &match)) {
-    size_t start = match[0].data() - source.data();
-    size_t end = source.find("\n}\n", start);
-    if (end == std::string::npos)
-      return;
-    end += 3;
-    bool registers = match[3] == "rs";
-    std::string emulated = llvm::formatv(
-        "inline void {0}(float (&d)[{1} / 2], {2}, unsigned long long b, "
-        "int accumulate) {{\n  mlagen_emu::wgmma<{1}>(d, {3}, b, {4}, "
-        "accumulate, mlagen_emu::from{5});\n}\n",
-        match[1], match[2],
-        registers ? "const unsigned (&a)[4]" : "unsigned long long a",
-        registers ? "a, 0" : "nullptr, a", match[4].empty() ? "false" : "true",
-        match[5] == "bf16" ? "Bf16" : "F16");
-    source.replace(start, end - start, emulated);
-  }
-}
-
-/// The unit as host C++: EmulatedCuda.h instead of the device primitives
-/// and wgmma wrappers, dynamic shared memory its buffer, other __shared__
-/// storage made static (CTAs run one after another), and an entry per
-/// kernel taking its arguments as an array of pointers.
+/// The unit as host C++: EmulatedCuda.h first, the device primitives
+/// replaced by their emulated twins in place, the unit's wgmma
+/// specializations dropped (EmulatedHopperPrimitives.h has every shape),
+/// and an entry per kernel taking its arguments as an array of pointers.
+/// The kernel templates compile as they are.
 llvm::Expected<std::string> hostSource(const CudaUnit &unit) {
   std::string source = unit.source;
-  for (llvm::StringRef primitives :
-       {mlir::mla::cudaPrimitives(), mlir::mla::cudaHopperPrimitives()}) {
-    size_t at = source.find(primitives.str());
+  struct Replacement {
+    llvm::StringRef text, by;
+    bool required;
+  };
+  for (const Replacement &r :
+       {Replacement{mlir::mla::cudaPrimitives(),
+                    "#include \"EmulatedPrimitives.h\"\n", true},
+        Replacement{mlir::mla::cudaHopperPrimitives(),
+                    "#include \"EmulatedHopperPrimitives.h\"\n", false}}) {
+    size_t at = source.find(r.text.str());
     if (at != std::string::npos)
-      source.replace(at, primitives.size(), "");
-    else if (primitives == mlir::mla::cudaPrimitives())
-      return error("the unit does not start with the device primitives");
+      source.replace(at, r.text.size(), r.by.str());
+    else if (r.required)
+      return error("the unit does not hold the device primitives");
   }
-  replaceWgmmaWrappers(source);
-  // extern __shared__ [__align__(n)] T name[]; -> T *name = the buffer.
-  llvm::Regex dynamicShared("extern __shared__ (__align__\\([0-9]+\\) )?"
-                            "([A-Za-z_0-9 ]+[A-Za-z_0-9]) ([A-Za-z_0-9]+)"
-                            "\\[\\];");
-  llvm::SmallVector<llvm::StringRef> match;
-  while (dynamicShared.match(source, &match)) {
-    size_t start = match[0].data() - source.data(), size = match[0].size();
-    source.replace(start, size,
-                   match[2].str() + " *" + match[3].str() +
-                       " = reinterpret_cast<" + match[2].str() +
-                       " *>(mlagen_emu::dynamicSharedArray());");
+  size_t begin = source.find(mlir::mla::kWgmmaBegin.str());
+  if (begin != std::string::npos) {
+    size_t end = source.find(mlir::mla::kWgmmaEnd.str(), begin);
+    if (end == std::string::npos)
+      return error("the unit's wgmma specializations do not end");
+    source.erase(begin, end + mlir::mla::kWgmmaEnd.size() - begin);
   }
-  for (size_t i = source.find("__shared__"); i != std::string::npos;
-       i = source.find("__shared__", i))
-    source.replace(i, 10, "static");
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "#include \"EmulatedCuda.h\"\n" << source << "\n";
@@ -214,8 +187,8 @@ mlagen::emulatedTensorMap(const TensorMapDescription &description,
   return map;
 }
 
-llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
-                                               const CudaUnit &unit) {
+llvm::Expected<std::vector<std::vector<char>>>
+mlagen::emulatePlanBuffers(const Problem &p, const CudaUnit &unit) {
   if (!unit.plan)
     return error("the unit has no plan");
   const FunctionPlan &plan = *unit.plan;
@@ -270,8 +243,22 @@ llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
     if (llvm::Error e = checkCanaries(kernel))
       return std::move(e);
   }
-  return stepResult(p, plan, [&](int buffer, void *into, size_t bytes) {
-    std::memcpy(into, buffers[buffer].data(), bytes);
+  std::vector<std::vector<char>> bytes;
+  for (auto [buffer, words] : llvm::zip(plan.buffers, buffers)) {
+    const char *start = reinterpret_cast<const char *>(words.data());
+    bytes.emplace_back(start, start + buffer.bytes);
+  }
+  return bytes;
+}
+
+llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
+                                               const CudaUnit &unit) {
+  llvm::Expected<std::vector<std::vector<char>>> buffers =
+      emulatePlanBuffers(p, unit);
+  if (!buffers)
+    return buffers.takeError();
+  return stepResult(p, *unit.plan, [&](int buffer, void *into, size_t bytes) {
+    std::memcpy(into, (*buffers)[buffer].data(), bytes);
     return llvm::Error::success();
   });
 }

@@ -59,6 +59,11 @@ mlagen_emu::TensorMap emulatedTensorMap(const TensorMapDescription &description,
 /// kernels (`unit`, generated with options.plan) on the host.
 llvm::Expected<StepResult> emulateStep(const Problem &p, const CudaUnit &unit);
 
+/// The same run, giving every planned buffer's bytes afterwards (the
+/// intermediate ones too, e.g. a split attention's partial results).
+llvm::Expected<std::vector<std::vector<char>>>
+emulatePlanBuffers(const Problem &p, const CudaUnit &unit);
+
 } // namespace mlagen
 
 #endif // MLAGEN_TEST_EMULATION_KERNELEMULATOR_H

@@ -1,5 +1,6 @@
 // RUN: mla-opt %s -split-input-file --mla-cuda-tile | FileCheck %s --check-prefix=AUTO
-// RUN: mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 keys-per-tile=32 warps=8 stages=3" | FileCheck %s --check-prefix=AMPERE
+// RUN: mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 stages=1" | FileCheck %s --check-prefix=AMPERE
+// RUN: not mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 warps=8 stages=3" 2>&1 | FileCheck %s --check-prefix=REFUSED
 // RUN: mla-opt %s -split-input-file --mla-cuda-tile="rows-per-cta=32 overwrite=true" | FileCheck %s --check-prefix=OVERWRITE
 // RUN: not mla-opt %s -split-input-file --mla-cuda-tile="mma=tcgen05" 2>&1 | FileCheck %s --check-prefix=FLAVOUR
 // RUN: not mla-opt %s -split-input-file --mla-cuda-tile="arch=sm_80 mma=wgmma" 2>&1 | FileCheck %s --check-prefix=WGMMA
@@ -7,8 +8,15 @@
 // FLAVOUR: error: mla-cuda-tile: mma must be mma_sync, wgmma or auto, got 'tcgen05'
 // WGMMA: error: mla-cuda-tile: cuda_tiling mma = wgmma needs arch "sm_90a", got "sm_80"
 
-#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
-!cache = !mla.paged_cache<pages = 64, page_size = 16, latent = 16, rope = 4, bf16>
+// Options that give a tiling its kernel family cannot generate are refused
+// at the op with the family's reason (mla-cuda-tile-refused.mlir: a tiling
+// an op already carries).
+// REFUSED: error: mla-cuda-tile: no decode-mma-sync kernel for #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>: tiling keys_per_tile = 32, rows_per_cta = 16 with 8 warps: each warp needs whole 16-row slabs, 8-key and 8-column tiles ({{.*}} the latent width 32 by 8 x warps)
+// REFUSED: error: mla-cuda-tile: no decode-mma-sync kernel for #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>: tiling rows_per_cta = 64 with 8 warps keeps 128 output accumulators per thread (at most 64): use more warps or fewer rows
+// REFUSED: error: mla-cuda-tile: no prefill-mma-sync kernel for #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 128, keys_per_tile = 64, warps = 8, stages = 3, mma = mma_sync>: prefill tiling needs 180224 bytes of shared memory per CTA, more than the 166912 sm_80 offers: use fewer keys_per_tile, stages or rows_per_cta
+
+#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 32, qk_nope_head_dim = 8, qk_rope_head_dim = 16, v_head_dim = 8, storage = bf16>
+!cache = !mla.paged_cache<pages = 64, page_size = 16, latent = 32, rope = 16, bf16>
 
 // Rows per CTA from the op: 2 tokens x 2 heads = 4 rows, rounded up to one
 // m16 tile; 4 warps, 32-key tiles and mma_sync by default. The append and
@@ -18,23 +26,23 @@
 // AUTO: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 2, mma = mma_sync>
 // AUTO: mla.combine {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 16,
 // AMPERE-LABEL: func.func @step
-// AMPERE: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
-func.func @step(%c_kv: tensor<4x2x16xbf16>, %k_rope: tensor<4x2x4xbf16>,
-                %query: tensor<4x2x2x16xbf16>, %q_rope: tensor<4x2x2x4xbf16>,
+// AMPERE: mla.partial_latent_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 32, warps = 4, stages = 1, mma = mma_sync>
+func.func @step(%c_kv: tensor<4x2x32xbf16>, %k_rope: tensor<4x2x16xbf16>,
+                %query: tensor<4x2x2x32xbf16>, %q_rope: tensor<4x2x2x16xbf16>,
                 %cache: !cache, %block_table: tensor<4x16xi32>,
                 %seq_lens: tensor<4xi32>)
-    -> (tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>) {
+    -> (tensor<4x2x2x32xbf16>, tensor<4x2x2xf32>) {
   %new = mla.cache_append %c_kv, %k_rope into %cache[%block_table, %seq_lens]
       {config = #cfg}
-      : tensor<4x2x16xbf16>, tensor<4x2x4xbf16> into !cache[tensor<4x16xi32>, tensor<4xi32>]
+      : tensor<4x2x32xbf16>, tensor<4x2x16xbf16> into !cache[tensor<4x16xi32>, tensor<4xi32>]
   %po, %pl = mla.partial_latent_attention %query, %q_rope, %new[%block_table, %seq_lens]
       {causal, config = #cfg, num_splits = 4 : i64}
-      : (tensor<4x2x2x16xbf16>, tensor<4x2x2x4xbf16>, !cache, tensor<4x16xi32>,
-         tensor<4xi32>) -> (tensor<4x4x2x2x16xf32>, tensor<4x4x2x2xf32>)
+      : (tensor<4x2x2x32xbf16>, tensor<4x2x2x16xbf16>, !cache, tensor<4x16xi32>,
+         tensor<4xi32>) -> (tensor<4x4x2x2x32xf32>, tensor<4x4x2x2xf32>)
   %out, %lse = mla.combine %po, %pl {config = #cfg}
-      : (tensor<4x4x2x2x16xf32>, tensor<4x4x2x2xf32>)
-      -> (tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>)
-  return %out, %lse : tensor<4x2x2x16xbf16>, tensor<4x2x2xf32>
+      : (tensor<4x4x2x2x32xf32>, tensor<4x4x2x2xf32>)
+      -> (tensor<4x2x2x32xbf16>, tensor<4x2x2xf32>)
+  return %out, %lse : tensor<4x2x2x32xbf16>, tensor<4x2x2xf32>
 }
 
 // -----
@@ -48,11 +56,11 @@ func.func @step(%c_kv: tensor<4x2x16xbf16>, %k_rope: tensor<4x2x4xbf16>,
 #big = #mla.config<"deepseek-v3">
 !cache = !mla.paged_cache<pages = 64, page_size = 64, latent = 512, rope = 64, bf16>
 // AUTO-LABEL: func.func @tuned
-// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
+// AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
 // AUTO: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 2, mma = wgmma>
 // AMPERE-LABEL: func.func @tuned
-// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>
-// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
+// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
+// AMPERE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 32, warps = 16, stages = 1, mma = mma_sync>
 // OVERWRITE-LABEL: func.func @tuned
 // OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>
 // OVERWRITE: mla.latent_attention {{.*}}mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 2, mma = mma_sync>
@@ -61,7 +69,7 @@ func.func @tuned(%query: tensor<2x1x128x512xbf16>, %q_rope: tensor<2x1x128x64xbf
                  %seq_lens: tensor<2xi32>)
     -> (tensor<2x1x128x512xbf16>, tensor<2x1x128x512xbf16>) {
   %out, %lse = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens]
-      {config = #big, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 128, warps = 8, stages = 4, mma = mma_sync>}
+      {config = #big, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 32, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>}
       : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x32xi32>,
          tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
   %out2, %lse2 = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens]
@@ -74,11 +82,12 @@ func.func @tuned(%query: tensor<2x1x128x512xbf16>, %q_rope: tensor<2x1x128x64xbf
 // -----
 
 // Prefill (MHA) attention: 16 query tokens per warp. A dynamic prompt gets
-// 64 tokens on 4 warps and 64-key tiles; with warps=8 (AMPERE) 128 tokens.
+// 64 tokens on 4 warps and 64-key tiles; with warps=8 128 tokens, whose
+// three stages are refused for their shared memory (REFUSED).
 // AUTO-LABEL: func.func @prefill
 // AUTO: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = mma_sync>
 // AMPERE-LABEL: func.func @prefill
-// AMPERE: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 128, keys_per_tile = 32, warps = 8, stages = 3, mma = mma_sync>
+// AMPERE: mla.mha_attention {{.*}} mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 1, mma = mma_sync>
 #v3 = #mla.config<"deepseek-v3", storage = bf16>
 func.func @prefill(%qn: tensor<1x?x128x128xbf16>, %qr: tensor<1x?x128x64xbf16>,
                    %kn: tensor<1x?x128x128xbf16>, %kr: tensor<1x?x64xbf16>,

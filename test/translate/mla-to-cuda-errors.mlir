@@ -48,7 +48,7 @@ func.func @attention1(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>
 func.func @attention2(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
                       %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
     -> tensor<2x1x128x512xbf16> {
-  // expected-error @+1 {{'mla.latent_attention' op tiling keys_per_tile = 16, rows_per_cta = 16 with 4 warps: each warp needs whole 8-key and 8-column tiles (keys_per_tile divisible by 8 x 4 key groups, the latent width 512 by 8 x warps)}}
+  // expected-error @+1 {{'mla.latent_attention' op tiling keys_per_tile = 16, rows_per_cta = 16 with 4 warps: each warp needs whole 16-row slabs, 8-key and 8-column tiles (rows_per_cta a multiple of 16 whose slabs the warps share evenly, keys_per_tile divisible by 16 and by 8 x 4 key groups, the latent width 512 by 8 x warps)}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
       {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_80", rows_per_cta = 16, keys_per_tile = 16, warps = 4, stages = 2, mma = mma_sync>}
       : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,
@@ -185,7 +185,7 @@ func.func @wgmma_keys(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>
 func.func @wgmma_one_group(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64xbf16>,
                            %cache: !cache, %bt: tensor<2x4xi32>, %lens: tensor<2xi32>)
     -> tensor<2x1x128x512xbf16> {
-  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel with 1 warpgroup(s) needs the row width (576) in 64-column slices, each warpgroup's latent columns (512) whole slices and at most 256, and its share of the dot product (576) a multiple of 16: use 8 or 16 warps}}
+  // expected-error @+1 {{'mla.latent_attention' op the wgmma attention kernel with 4 warps needs whole warpgroups, the row width (576) in 64-column slices, each warpgroup's latent columns (512) whole slices and at most 256, and its share of the dot product (576) a multiple of 16: use 8 or 16 warps}}
   %out, %lse = mla.latent_attention %q, %qr, %cache[%bt, %lens]
       {config = #v3, mla.cuda_tiling = #mla.cuda_tiling<arch = "sm_90a", rows_per_cta = 64, keys_per_tile = 32, warps = 4, stages = 2, mma = wgmma>}
       : (tensor<2x1x128x512xbf16>, tensor<2x1x128x64xbf16>, !cache, tensor<2x4xi32>,

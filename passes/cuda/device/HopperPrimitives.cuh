@@ -73,15 +73,16 @@ __device__ __forceinline__ void mlagen_mbarrier_wait(unsigned bar,
 
 // TMA: the box at (column, row) of the 2-D tensor `map` into shared memory
 // at `dst`, completing its bytes on `bar`.
-__device__ __forceinline__ void
-mlagen_tma_load_2d(unsigned dst, const mlagen_tensor_map *map, int column,
-                   int row, unsigned bar) {
-  asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile"
-               ".mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
-               ::"r"(dst),
-               "l"(reinterpret_cast<unsigned long long>(map)), "r"(column),
-               "r"(row), "r"(bar)
-               : "memory");
+__device__ __forceinline__ void mlagen_tma_load_2d(unsigned dst,
+                                                   const mlagen_tensor_map *map,
+                                                   int column, int row,
+                                                   unsigned bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile"
+      ".mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n" ::"r"(dst),
+      "l"(reinterpret_cast<unsigned long long>(map)), "r"(column), "r"(row),
+      "r"(bar)
+      : "memory");
 }
 
 // ---- wgmma ordering --------------------------------------------------------
@@ -97,6 +98,19 @@ __device__ __forceinline__ void mlagen_wgmma_commit() {
 
 // Waits until at most `Pending` committed wgmma groups are in flight.
 template <int Pending> __device__ __forceinline__ void mlagen_wgmma_wait() {
-  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(Pending)
-               : "memory");
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(Pending) : "memory");
 }
+
+// ---- wgmma -----------------------------------------------------------------
+
+// wgmma.mma_async m64nNk16 for the warpgroup: d (64 x N f32, N / 2 per
+// thread) = (accumulate ? d : 0) + A (64 x 16) B (16 x N), 16-bit inputs of
+// storage `Kind`. mlagen_wgmma_ss: A and B from shared memory (descriptors),
+// B K-major. mlagen_wgmma_rs_tb: A from registers (four b32 of two
+// elements), B N-major. Each takes its accumulators as one asm operand
+// apiece, so a unit prints the specialization of each N its kernels use
+// (WgmmaWrapper.cpp), each with
+//   static void run(float (&d)[N / 2], A a, unsigned long long b,
+//                   int accumulate);
+template <int N, mlagen_storage_kind Kind> struct mlagen_wgmma_ss;
+template <int N, mlagen_storage_kind Kind> struct mlagen_wgmma_rs_tb;

@@ -76,6 +76,13 @@ __device__ __forceinline__ float mlagen_exp_relative(float x, float max) {
 
 // ---- Tensor-core tiles (sm_80 and later) ---------------------------------
 
+// The CTA's dynamic shared memory (16-byte aligned; a kernel that needs
+// more alignment rounds up within what its launch asks).
+__device__ __forceinline__ unsigned char *mlagen_dynamic_shared() {
+  extern __shared__ __align__(16) unsigned char mlagen_shared[];
+  return mlagen_shared;
+}
+
 // The shared-memory address of a generic pointer into shared memory.
 __device__ __forceinline__ unsigned mlagen_smem_address(const void *p) {
   return static_cast<unsigned>(__cvta_generic_to_shared(p));
@@ -83,8 +90,7 @@ __device__ __forceinline__ unsigned mlagen_smem_address(const void *p) {
 
 // Copies 16 bytes global -> shared without staging in registers; only the
 // first `bytes` (0 or 16) are read, the rest of the 16 are zero-filled.
-__device__ __forceinline__ void mlagen_cp_async_16(void *smem,
-                                                   const void *gmem,
+__device__ __forceinline__ void mlagen_cp_async_16(void *smem, const void *gmem,
                                                    int bytes) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(
                    mlagen_smem_address(smem)),
@@ -128,9 +134,8 @@ __device__ __forceinline__ void mlagen_ldmatrix_x2_trans(unsigned (&r)[2],
 }
 
 // d += a (16x16, row) * b (16x8, col), bf16 inputs, f32 accumulators.
-__device__ __forceinline__ void mlagen_mma_bf16(float (&d)[4],
-                                                const unsigned (&a)[4],
-                                                const unsigned (&b)[2]) {
+__device__ __forceinline__ void
+mlagen_mma_bf16(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
   asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
                "{%0, %1, %2, %3};\n"
@@ -140,9 +145,8 @@ __device__ __forceinline__ void mlagen_mma_bf16(float (&d)[4],
 }
 
 // The same with f16 inputs.
-__device__ __forceinline__ void mlagen_mma_f16(float (&d)[4],
-                                               const unsigned (&a)[4],
-                                               const unsigned (&b)[2]) {
+__device__ __forceinline__ void
+mlagen_mma_f16(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
   asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
                "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
                "{%0, %1, %2, %3};\n"

@@ -1,0 +1,50 @@
+//===- DecodeAttention.h - what both decode families read of an op -*- C++
+//-*-===//
+//
+// Latent attention, whole or split, as the two decode families (mma_sync
+// and wgmma) see it, and the parameters their kernels share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_PASSES_CUDA_DECODEATTENTION_H
+#define MLAGEN_PASSES_CUDA_DECODEATTENTION_H
+
+#include "passes/cuda/KernelDescription.h"
+
+namespace mlir::mla {
+
+struct AttentionOperands {
+  Operation *op = nullptr;
+  LatentAttentionOp whole;
+  PartialLatentAttentionOp partial;
+  RankedTensorType query;
+  PagedCacheType cache;
+  ConfigAttr config;
+
+  int64_t tokens() const { return query.getDimSize(1); }
+  int64_t heads() const { return query.getDimSize(2); }
+  int64_t splits() const {
+    return partial ? PartialLatentAttentionOp(partial).getNumSplits() : 1;
+  }
+  bool causal() const {
+    return whole ? LatentAttentionOp(whole).getCausal()
+                 : PartialLatentAttentionOp(partial).getCausal();
+  }
+  Type storage() const { return cache.getElementType(); }
+};
+
+/// `op`'s operands, or failure with why no attention kernel takes it.
+FailureOr<AttentionOperands> attentionOperands(Operation *op, std::string &why);
+
+/// The decode kernels' parameters, bound to the op: queries, the cache
+/// (`cacheParam`: a pointer, or a TMA descriptor), block table and
+/// lengths, output and LSE (f32 partials for a split op), table width and
+/// batch.
+std::vector<KernelParam> attentionParams(AttentionOperands a,
+                                         KernelParam cacheParam);
+/// "[pages, page size, width] the paged cache".
+std::string cacheMeaning(const AttentionOperands &a);
+
+} // namespace mlir::mla
+
+#endif // MLAGEN_PASSES_CUDA_DECODEATTENTION_H
