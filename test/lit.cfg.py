@@ -58,3 +58,5 @@ llvm_config.with_environment("PATH", config.mlagen_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["mla-opt", "mla-run", "mla-translate", "not", "count", "split-file"],
     tool_dirs)
+if config.mlagen_have_cuda:  # built with NVRTC only
+    llvm_config.add_tool_substitutions(["mla-tune"], tool_dirs)

@@ -107,8 +107,8 @@ public:
     return std::vector<KernelDescription>{std::move(k)};
   }
 
-  std::vector<CudaTilingAttr> variants(Operation *op,
-                                       StringRef arch) const override {
+  std::vector<CudaTilingAttr> candidates(Operation *op,
+                                         StringRef arch) const override {
     std::vector<CudaTilingAttr> found;
     for (int64_t warps : {1, 2, 4, 8})
       found.push_back(CudaTilingAttr::get(op->getContext(), arch, 16, 32, warps,

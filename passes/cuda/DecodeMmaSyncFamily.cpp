@@ -149,8 +149,8 @@ public:
 
   /// rows_per_cta in {16, 32, 64} up to the op's S x H rows (rounded up),
   /// keys_per_tile in {32, 64}, warps in {4, 8, 16}, stages in {1, 2}.
-  std::vector<CudaTilingAttr> variants(Operation *op,
-                                       StringRef arch) const override {
+  std::vector<CudaTilingAttr> candidates(Operation *op,
+                                         StringRef arch) const override {
     auto query = cast<RankedTensorType>(op->getOperand(0).getType());
     int64_t needed = query.isDynamicDim(1) || query.isDynamicDim(2)
                          ? 64
@@ -166,8 +166,7 @@ public:
             auto tiling =
                 CudaTilingAttr::get(op->getContext(), arch, rows, keys, warps,
                                     stages, MmaFlavor::MmaSync);
-            if (!problem(op, tiling))
-              found.push_back(tiling);
+            found.push_back(tiling);
           }
     }
     return found;

@@ -155,8 +155,8 @@ public:
 
   /// On sm_90a, for ops with at least 64 query rows: warps in {8, 16},
   /// keys_per_tile in {32, 64}, stages in {1, 2, 3}.
-  std::vector<CudaTilingAttr> variants(Operation *op,
-                                       StringRef arch) const override {
+  std::vector<CudaTilingAttr> candidates(Operation *op,
+                                         StringRef arch) const override {
     std::vector<CudaTilingAttr> found;
     auto query = cast<RankedTensorType>(op->getOperand(0).getType());
     bool enoughRows = query.isDynamicDim(1) || query.isDynamicDim(2) ||
@@ -169,8 +169,7 @@ public:
           auto tiling =
               CudaTilingAttr::get(op->getContext(), arch, Shape::rows, keys,
                                   warps, stages, MmaFlavor::Wgmma);
-          if (!problem(op, tiling))
-            found.push_back(tiling);
+          found.push_back(tiling);
         }
     return found;
   }

@@ -16,9 +16,18 @@ CudaTilingAttr KernelFamily::defaultTiling(Operation *op,
                              r.warps ? r.warps : 4, r.stages, r.mma);
 }
 
-std::vector<CudaTilingAttr> KernelFamily::variants(Operation *,
-                                                   StringRef) const {
+std::vector<CudaTilingAttr> KernelFamily::candidates(Operation *,
+                                                     StringRef) const {
   return {};
+}
+
+std::vector<CudaTilingAttr> KernelFamily::variants(Operation *op,
+                                                   StringRef arch) const {
+  std::vector<CudaTilingAttr> fitting;
+  for (CudaTilingAttr tiling : candidates(op, arch))
+    if (!problem(op, tiling))
+      fitting.push_back(tiling);
+  return fitting;
 }
 
 ArrayRef<const KernelFamily *> mlir::mla::kernelFamilies() {

@@ -47,9 +47,12 @@ public:
   /// chosen so that the tiling fits where one can.
   virtual CudaTilingAttr defaultTiling(Operation *op,
                                        const TilingRequest &request) const;
-  /// The fitting tilings an autotuner chooses among on `arch`.
-  virtual std::vector<CudaTilingAttr> variants(Operation *op,
-                                               StringRef arch) const;
+  /// The tilings an autotuner tries on `arch`, before asking problem():
+  /// a grid of the values the template is written for.
+  virtual std::vector<CudaTilingAttr> candidates(Operation *op,
+                                                 StringRef arch) const;
+  /// The candidates that fit.
+  std::vector<CudaTilingAttr> variants(Operation *op, StringRef arch) const;
 };
 
 /// Every kernel family.

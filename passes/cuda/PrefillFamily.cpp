@@ -188,8 +188,8 @@ public:
 
   /// warps in {4, 8} with 16 query tokens each, keys_per_tile in {32, 64},
   /// stages in {1, 2}.
-  std::vector<CudaTilingAttr> variants(Operation *op,
-                                       StringRef arch) const override {
+  std::vector<CudaTilingAttr> candidates(Operation *op,
+                                         StringRef arch) const override {
     std::vector<CudaTilingAttr> found;
     for (int64_t warps : {4, 8})
       for (int64_t keys : {32, 64})
@@ -197,8 +197,7 @@ public:
           auto tiling =
               CudaTilingAttr::get(op->getContext(), arch, 16 * warps, keys,
                                   warps, stages, MmaFlavor::MmaSync);
-          if (!problem(op, tiling))
-            found.push_back(tiling);
+          found.push_back(tiling);
         }
     return found;
   }
