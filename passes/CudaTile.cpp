@@ -52,14 +52,14 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
         return WalkResult::advance();
       TilingRequest request{arch,  rowsPerCta,      keysPerTile,
                             warps, int64_t(stages), opFlavor};
-      CudaTilingAttr chosen = family->defaultTiling(op, request);
+      TilingRequest chosen = family->defaultTiling(op, request);
       auto emitOptionError = [&]() {
         return emitError(op->getLoc()) << "mla-cuda-tile: ";
       };
       auto tiling = CudaTilingAttr::getChecked(
-          emitOptionError, op->getContext(), chosen.getArch(),
-          chosen.getRowsPerCta(), chosen.getKeysPerTile(), chosen.getWarps(),
-          chosen.getStages(), chosen.getMma());
+          emitOptionError, op->getContext(), StringRef(chosen.arch),
+          chosen.rowsPerCta, chosen.keysPerTile, chosen.warps, chosen.stages,
+          chosen.mma);
       if (!tiling)
         return WalkResult::interrupt();
       if (std::optional<std::string> why = family->problem(op, tiling)) {
@@ -91,15 +91,25 @@ struct CudaTilePass : public mla::impl::MlaCudaTileBase<CudaTilePass> {
 
   /// mma=auto: the wgmma kernel for latent attention on sm_90a with at
   /// least 64 query rows (wgmma's M; fewer would leave most of each MMA
-  /// idle) unless the options ask for another row count; mma_sync
-  /// elsewhere.
+  /// idle) unless the options ask for another row count or the wgmma
+  /// family refuses the op; mma_sync elsewhere.
   MmaFlavor flavorFor(Operation *op, MmaFlavor requested) {
     if (mma != "auto")
       return requested;
     constexpr int64_t kWgmmaRows = mlagen_decode_wgmma_shape::rows;
     bool wgmma = StringRef(arch) == "sm_90a" && queryRows(op) >= kWgmmaRows &&
                  (rowsPerCta == 0 || rowsPerCta == kWgmmaRows);
-    return wgmma ? MmaFlavor::Wgmma : MmaFlavor::MmaSync;
+    if (!wgmma)
+      return MmaFlavor::MmaSync;
+    // Where the wgmma kernel cannot take the op (its widths), auto falls
+    // back to mma_sync rather than failing.
+    const KernelFamily &family = decodeWgmmaFamily();
+    CudaTilingAttr tiling = validTiling(
+        op->getContext(),
+        family.defaultTiling(op, {arch, rowsPerCta, keysPerTile, warps,
+                                  int64_t(stages), MmaFlavor::Wgmma}));
+    return tiling && !family.problem(op, tiling) ? MmaFlavor::Wgmma
+                                                 : MmaFlavor::MmaSync;
   }
 
   /// The requested flavour (auto: mma_sync, refined per op by flavorFor).

@@ -48,10 +48,7 @@ FailureOr<Shape> shapeOf(const Absorption &a, CudaTilingAttr tiling,
     why = "the CUDA printer needs static heads and widths";
     return failure();
   }
-  auto kind = [](Value v) {
-    Type t = elementOf(v);
-    return t.isBF16() ? mlagen_bf16 : t.isF16() ? mlagen_f16 : mlagen_f32;
-  };
+  auto kind = [](Value v) { return storageKindOf(elementOf(v)); };
   Shape s{};
   s.input = kind(a.x), s.weight = kind(a.w), s.result = kind(a.result);
   s.warps = int(tiling.getWarps());

@@ -32,6 +32,14 @@ FailureOr<AttentionOperands> mlir::mla::attentionOperands(Operation *op,
     why = "the CUDA printer needs static query tokens and heads";
     return failure();
   }
+  // The shapes are int on the device; a grid's y (the splits) is at most
+  // 65535.
+  if (a.tokens() * a.heads() > (int64_t(1) << 24) || a.splits() > 65535) {
+    why = llvm::formatv("the CUDA printer takes at most 2^24 query rows and "
+                        "65535 splits, got {0} rows and {1} splits",
+                        a.tokens() * a.heads(), a.splits());
+    return failure();
+  }
   if (!a.storage().isBF16() && !a.storage().isF16()) {
     why = "the attention kernels take bf16 or f16 storage";
     return failure();

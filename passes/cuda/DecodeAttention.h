@@ -1,5 +1,4 @@
-//===- DecodeAttention.h - what both decode families read of an op -*- C++
-//-*-===//
+//===- DecodeAttention.h - what the decode families read -------*- C++ -*-===//
 //
 // Latent attention, whole or split, as the two decode families (mma_sync
 // and wgmma) see it, and the parameters their kernels share.
@@ -23,6 +22,7 @@ struct AttentionOperands {
 
   int64_t tokens() const { return query.getDimSize(1); }
   int64_t heads() const { return query.getDimSize(2); }
+  // The op getters are not const: read through copies of the handles.
   int64_t splits() const {
     return partial ? PartialLatentAttentionOp(partial).getNumSplits() : 1;
   }

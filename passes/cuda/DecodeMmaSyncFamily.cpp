@@ -22,7 +22,7 @@ using Shape = mlagen_decode_mma_sync_shape;
 
 Shape shapeOf(const AttentionOperands &a, CudaTilingAttr t) {
   Shape s{};
-  s.storage = a.storage().isBF16() ? mlagen_bf16 : mlagen_f16;
+  s.storage = storageKindOf(a.storage());
   s.rows = int(t.getRowsPerCta()), s.keys = int(t.getKeysPerTile());
   s.warps = int(t.getWarps()), s.stages = int(t.getStages());
   s.latent = int(a.cache.getLatentDim()), s.rope = int(a.cache.getRopeDim());
@@ -119,8 +119,8 @@ public:
   /// rows: the op's S x H rounded up to a power of two in [16, 64]; warps:
   /// enough that the P x V accumulators fit (at least 4), else the first
   /// count that fits; keys: 32.
-  CudaTilingAttr defaultTiling(Operation *op,
-                               const TilingRequest &r) const override {
+  TilingRequest defaultTiling(Operation *op,
+                              const TilingRequest &r) const override {
     std::string why;
     FailureOr<AttentionOperands> a = attentionOperands(op, why);
     int64_t queryRows = succeeded(a) ? a->tokens() * a->heads() : 0;
@@ -131,18 +131,22 @@ public:
             : std::clamp<int64_t>(llvm::PowerOf2Ceil(queryRows), 16, 64);
     int64_t keys = r.keysPerTile ? r.keysPerTile : 32;
     auto make = [&](int64_t warps) {
-      return CudaTilingAttr::get(op->getContext(), r.arch, rows, keys, warps,
-                                 r.stages, MmaFlavor::MmaSync);
+      return TilingRequest{r.arch, rows,     keys,
+                           warps,  r.stages, MmaFlavor::MmaSync};
     };
     if (r.warps)
       return make(r.warps);
     int64_t needed =
         llvm::divideCeil(rows * latent, 32 * int64_t(Shape::max_accumulators));
     int64_t warps = std::clamp<int64_t>(llvm::PowerOf2Ceil(needed), 4, 16);
-    if (!problem(op, make(warps)))
+    auto fits = [&](int64_t count) {
+      CudaTilingAttr tiling = validTiling(op->getContext(), make(count));
+      return tiling && !problem(op, tiling);
+    };
+    if (fits(warps))
       return make(warps);
     for (int64_t other : {1, 2, 4, 8, 16})
-      if (!problem(op, make(other)))
+      if (fits(other))
         return make(other);
     return make(warps); // nothing fits: the pass names why
   }

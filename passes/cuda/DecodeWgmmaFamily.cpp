@@ -11,6 +11,7 @@
 #include "passes/cuda/KernelShapes.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -27,7 +28,7 @@ double scaleLog2(const AttentionOperands &a) {
 
 Shape shapeOf(const AttentionOperands &a, CudaTilingAttr t) {
   Shape s{};
-  s.storage = a.storage().isBF16() ? mlagen_bf16 : mlagen_f16;
+  s.storage = storageKindOf(a.storage());
   s.keys = int(t.getKeysPerTile()), s.warps = int(t.getWarps());
   s.stages = int(t.getStages());
   s.latent = int(a.cache.getLatentDim()), s.rope = int(a.cache.getRopeDim());
@@ -145,12 +146,14 @@ public:
   }
 
   /// 64 rows, two warpgroups, 32-key tiles.
-  CudaTilingAttr defaultTiling(Operation *op,
-                               const TilingRequest &r) const override {
-    return CudaTilingAttr::get(
-        op->getContext(), r.arch, r.rowsPerCta ? r.rowsPerCta : Shape::rows,
-        r.keysPerTile ? r.keysPerTile : 32, r.warps ? r.warps : 8, r.stages,
-        MmaFlavor::Wgmma);
+  TilingRequest defaultTiling(Operation *op,
+                              const TilingRequest &r) const override {
+    return TilingRequest{r.arch,
+                         r.rowsPerCta ? r.rowsPerCta : Shape::rows,
+                         r.keysPerTile ? r.keysPerTile : 32,
+                         r.warps ? r.warps : 8,
+                         r.stages,
+                         MmaFlavor::Wgmma};
   }
 
   /// On sm_90a, for ops with at least 64 query rows: warps in {8, 16},
@@ -159,8 +162,11 @@ public:
                                          StringRef arch) const override {
     std::vector<CudaTilingAttr> found;
     auto query = cast<RankedTensorType>(op->getOperand(0).getType());
+    // The op's rows rounded up to a power of two, as the mma_sync grid
+    // takes them: 33 to 63 rows fill one 64-row CTA.
     bool enoughRows = query.isDynamicDim(1) || query.isDynamicDim(2) ||
-                      query.getDimSize(1) * query.getDimSize(2) >= Shape::rows;
+                      llvm::PowerOf2Ceil(query.getDimSize(1) *
+                                         query.getDimSize(2)) >= Shape::rows;
     if (arch != "sm_90a" || !enoughRows)
       return found;
     for (int64_t warps : {8, 16})

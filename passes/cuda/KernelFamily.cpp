@@ -2,18 +2,21 @@
 
 #include "passes/cuda/KernelFamily.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::mla;
 
-CudaTilingAttr KernelFamily::defaultTiling(Operation *op,
-                                           const TilingRequest &r) const {
+TilingRequest KernelFamily::defaultTiling(Operation *,
+                                          const TilingRequest &r) const {
   // Kernels without a KV loop use only the warps: 4 unless asked.
-  return CudaTilingAttr::get(op->getContext(), r.arch,
-                             r.rowsPerCta ? r.rowsPerCta : 16,
-                             r.keysPerTile ? r.keysPerTile : 32,
-                             r.warps ? r.warps : 4, r.stages, r.mma);
+  return TilingRequest{r.arch,
+                       r.rowsPerCta ? r.rowsPerCta : 16,
+                       r.keysPerTile ? r.keysPerTile : 32,
+                       r.warps ? r.warps : 4,
+                       r.stages,
+                       r.mma};
 }
 
 std::vector<CudaTilingAttr> KernelFamily::candidates(Operation *,
@@ -28,6 +31,16 @@ std::vector<CudaTilingAttr> KernelFamily::variants(Operation *op,
     if (!problem(op, tiling))
       fitting.push_back(tiling);
   return fitting;
+}
+
+CudaTilingAttr mlir::mla::validTiling(MLIRContext *context,
+                                      const TilingRequest &r) {
+  // The verifier's message goes to a handler that drops it.
+  ScopedDiagnosticHandler quiet(context,
+                                [](Diagnostic &) { return success(); });
+  return CudaTilingAttr::getChecked(
+      [&] { return emitError(UnknownLoc::get(context)); }, context,
+      StringRef(r.arch), r.rowsPerCta, r.keysPerTile, r.warps, r.stages, r.mma);
 }
 
 ArrayRef<const KernelFamily *> mlir::mla::kernelFamilies() {

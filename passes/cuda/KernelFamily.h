@@ -44,9 +44,10 @@ public:
   virtual FailureOr<std::vector<KernelDescription>>
   describe(Operation *op, CudaTilingAttr tiling, StringRef name) const = 0;
   /// The tiling mla-cuda-tile sets from `request`: the fields it leaves 0
-  /// chosen so that the tiling fits where one can.
-  virtual CudaTilingAttr defaultTiling(Operation *op,
-                                       const TilingRequest &request) const;
+  /// chosen so that the tiling fits where one can. Values the request
+  /// gives are kept as they are, valid or not (the pass verifies them).
+  virtual TilingRequest defaultTiling(Operation *op,
+                                      const TilingRequest &request) const;
   /// The tilings an autotuner tries on `arch`, before asking problem():
   /// a grid of the values the template is written for.
   virtual std::vector<CudaTilingAttr> candidates(Operation *op,
@@ -54,6 +55,10 @@ public:
   /// The candidates that fit.
   std::vector<CudaTilingAttr> variants(Operation *op, StringRef arch) const;
 };
+
+/// `request` as a tiling attribute, or null when the attribute's verifier
+/// refuses its values (nothing is reported).
+CudaTilingAttr validTiling(MLIRContext *context, const TilingRequest &request);
 
 /// Every kernel family.
 ArrayRef<const KernelFamily *> kernelFamilies();
@@ -72,7 +77,8 @@ std::optional<std::string> sharedMemoryProblem(StringRef what, int64_t bytes,
                                                CudaTilingAttr tiling,
                                                StringRef fewer);
 
-/// The families, each defined in its own file.
+/// The families (one file each; the absorptions' two and the projections'
+/// three share a file with their siblings).
 const KernelFamily &decodeMmaSyncFamily();
 const KernelFamily &decodeWgmmaFamily();
 const KernelFamily &prefillFamily();

@@ -25,4 +25,18 @@
 // clang-format on
 #undef MLAGEN_SHAPES_ONLY
 
+#include "mlir/IR/Types.h"
+
+namespace mlir::mla {
+
+/// The storage kind of an element type the kernels store (bf16, f16, else
+/// f32).
+inline mlagen_storage_kind storageKindOf(Type element) {
+  return element.isBF16()  ? mlagen_bf16
+         : element.isF16() ? mlagen_f16
+                           : mlagen_f32;
+}
+
+} // namespace mlir::mla
+
 #endif // MLAGEN_PASSES_CUDA_KERNELSHAPES_H

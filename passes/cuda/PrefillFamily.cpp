@@ -40,7 +40,7 @@ FailureOr<Shape> shapeOf(MhaAttentionOp op, CudaTilingAttr t,
     return failure();
   }
   Shape s{};
-  s.storage = storage.isBF16() ? mlagen_bf16 : mlagen_f16;
+  s.storage = storageKindOf(storage);
   s.rows = int(t.getRowsPerCta()), s.keys = int(t.getKeysPerTile());
   s.warps = int(t.getWarps()), s.stages = int(t.getStages());
   s.heads = int(query.getDimSize(2));
@@ -53,17 +53,20 @@ FailureOr<Shape> shapeOf(MhaAttentionOp op, CudaTilingAttr t,
 }
 
 std::vector<ShapeField> fields(const Shape &s, MhaAttentionOp op) {
-  return {{"storage", s.storage == mlagen_bf16 ? "mlagen_bf16" : "mlagen_f16"},
-          {"rows", shapeValue(int64_t(s.rows))},
-          {"keys", shapeValue(int64_t(s.keys))},
-          {"warps", shapeValue(int64_t(s.warps))},
-          {"stages", shapeValue(int64_t(s.stages))},
-          {"heads", shapeValue(int64_t(s.heads))},
-          {"nope", shapeValue(int64_t(s.nope))},
-          {"rope", shapeValue(int64_t(s.rope))},
-          {"value", shapeValue(int64_t(s.value))},
-          {"causal", shapeValue(s.causal)},
-          {"scale_log2", shapeFloat(scaleLog2(op))}};
+  return {
+      {"storage",
+       shapeStorage(
+           cast<RankedTensorType>(op.getQNope().getType()).getElementType())},
+      {"rows", shapeValue(int64_t(s.rows))},
+      {"keys", shapeValue(int64_t(s.keys))},
+      {"warps", shapeValue(int64_t(s.warps))},
+      {"stages", shapeValue(int64_t(s.stages))},
+      {"heads", shapeValue(int64_t(s.heads))},
+      {"nope", shapeValue(int64_t(s.nope))},
+      {"rope", shapeValue(int64_t(s.rope))},
+      {"value", shapeValue(int64_t(s.value))},
+      {"causal", shapeValue(s.causal)},
+      {"scale_log2", shapeFloat(scaleLog2(op))}};
 }
 
 class PrefillFamily : public KernelFamily {
@@ -167,8 +170,8 @@ public:
 
   /// Each warp takes 16 query tokens: 64 tokens (fewer for a short static
   /// prompt) on 4 warps, 64-key tiles.
-  CudaTilingAttr defaultTiling(Operation *op,
-                               const TilingRequest &r) const override {
+  TilingRequest defaultTiling(Operation *op,
+                              const TilingRequest &r) const override {
     int64_t rows = r.rowsPerCta;
     if (rows == 0 && r.warps)
       rows = 16 * r.warps;
@@ -181,9 +184,8 @@ public:
                  : std::clamp<int64_t>(llvm::PowerOf2Ceil(tokens), 16, 64);
     }
     int64_t warps = r.warps ? r.warps : std::max<int64_t>(rows / 16, 1);
-    return CudaTilingAttr::get(op->getContext(), r.arch, rows,
-                               r.keysPerTile ? r.keysPerTile : 64, warps,
-                               r.stages, r.mma);
+    return TilingRequest{r.arch, rows,     r.keysPerTile ? r.keysPerTile : 64,
+                         warps,  r.stages, r.mma};
   }
 
   /// warps in {4, 8} with 16 query tokens each, keys_per_tile in {32, 64},

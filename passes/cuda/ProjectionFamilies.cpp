@@ -106,7 +106,7 @@ FailureOr<Linear> linearOf(Operation *op, CudaTilingAttr tiling,
   // W is [out, in] once its leading dims are folded (W_UQ: heads x
   // (nope + rope) rows); the input's trailing dims fold into `in`.
   int64_t in = perToken(x);
-  if (in % 2 || weight.getNumElements() % in) {
+  if (in <= 0 || in % 2 || weight.getNumElements() % in) {
     why = llvm::formatv("the CUDA printer needs an even input width ({0}) "
                         "that divides the weight's {1} elements",
                         in, weight.getNumElements());
@@ -117,9 +117,7 @@ FailureOr<Linear> linearOf(Operation *op, CudaTilingAttr tiling,
     why = "the CUDA printer needs input and weight in one storage type";
     return failure();
   }
-  l.shape.storage = l.storage.isBF16()  ? mlagen_bf16
-                    : l.storage.isF16() ? mlagen_f16
-                                        : mlagen_f32;
+  l.shape.storage = storageKindOf(l.storage);
   l.shape.warps = int(tiling.getWarps());
   l.shape.in = int(in);
   l.shape.out = int(weight.getNumElements() / in);

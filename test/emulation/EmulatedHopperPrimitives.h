@@ -1,5 +1,4 @@
-//===- EmulatedHopperPrimitives.h - HopperPrimitives.cuh on the host -*- C++
-//-*-===//
+//===- EmulatedHopperPrimitives.h - Hopper on the host ---------*- C++ -*-===//
 //
 // What a unit's Hopper primitives (passes/cuda/device/HopperPrimitives.cuh)
 // do, on the host, and the wgmma of every shape (the unit's printed

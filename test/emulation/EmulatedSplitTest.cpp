@@ -29,6 +29,7 @@ constexpr int kSplits = 4;
 
 struct Partials {
   std::vector<float> out, lse;
+  bool tma = false; // the kernel read the cache through a TMA descriptor
 };
 
 /// The split attention's partial results when `module`'s partial op runs
@@ -52,6 +53,7 @@ llvm::Expected<Partials> emulatePartials(const Problem &p,
       continue;
     Partials partials;
     for (auto [param, planned] : llvm::zip(kernel.params, launch.params)) {
+      partials.tma |= bool(param.tensorMap);
       std::vector<float> *into = param.name == "out"   ? &partials.out
                                  : param.name == "lse" ? &partials.lse
                                                        : nullptr;
@@ -92,16 +94,19 @@ std::vector<double> widened(llvm::ArrayRef<float> values) {
   return std::vector<double>(values.begin(), values.end());
 }
 
-TEST(EmulatedSplit, BothDecodeFamiliesCutTheKeysAlike) {
-  // 64 heads x 2 tokens (128 rows: the wgmma kernel's 64-row CTAs), pages
-  // of 16 keys, 32-key tiles. 5 keys in 4 splits: chunks of 2, the last
-  // empty; 130: chunks of 33 that start mid-tile and mid-page.
+class EmulatedSplit : public ::testing::TestWithParam<int> {};
+
+TEST_P(EmulatedSplit, BothDecodeFamiliesCutTheKeysAlike) {
+  // 64 heads x 2 tokens (128 rows: the wgmma kernel's 64-row CTAs), 32-key
+  // tiles, pages of 16 keys (the wgmma kernel loads by TMA) or 4 (by
+  // cp.async). 5 keys in 4 splits: chunks of 2, the last empty; 130:
+  // chunks of 33 that start mid-tile and mid-page.
   llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v3");
   ASSERT_TRUE(bool(config)) << llvm::toString(config.takeError());
   config->heads = 64;
   ProblemShape shape;
   shape.queryTokens = 2;
-  shape.pageSize = 16;
+  shape.pageSize = GetParam();
   shape.seqLens = {0, 1, 5, 31, 70, 130};
   llvm::Expected<Problem> problem = makeRandomProblem(*config, shape, 11);
   ASSERT_TRUE(bool(problem)) << llvm::toString(problem.takeError());
@@ -134,6 +139,9 @@ TEST(EmulatedSplit, BothDecodeFamiliesCutTheKeysAlike) {
       *problem, **module, op, tiling(8, mlir::mla::MmaFlavor::Wgmma), options);
   ASSERT_TRUE(bool(wgmma)) << llvm::toString(wgmma.takeError());
 
+  EXPECT_FALSE(mmaSync->tma);
+  EXPECT_EQ(wgmma->tma, GetParam() >= 8) << "the copy engine the case is for";
+
   llvm::Expected<reference::AttentionResult> expected =
       reference::partialLatentAttention(problem->config, problem->qLatent,
                                         problem->qRope, shape.queryTokens,
@@ -161,5 +169,10 @@ TEST(EmulatedSplit, BothDecodeFamiliesCutTheKeysAlike) {
   EXPECT_TRUE(std::isinf(lseOf(3, 2))) << "5 keys: the fourth split is empty";
   EXPECT_TRUE(std::isfinite(lseOf(2, 5))) << "130 keys: keys 66..98 seen";
 }
+
+INSTANTIATE_TEST_SUITE_P(Pages, EmulatedSplit, ::testing::Values(16, 4),
+                         [](const ::testing::TestParamInfo<int> &info) {
+                           return "page" + std::to_string(info.param);
+                         });
 
 } // namespace

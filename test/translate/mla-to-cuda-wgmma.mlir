@@ -79,12 +79,6 @@ func.func @split(%q: tensor<?x2x128x512xbf16>, %qr: tensor<?x2x128x64xbf16>,
 // SIXTEEN-NEXT: .stages = 3,
 // 1024 + 73728 + 3 x 36864 + 32768 + 24.
 // SIXTEEN: "dynamic_shared_bytes": 218136,
-// The Hopper primitives come only with a wgmma kernel.
-// The wgmma wrappers of the two shapes the kernel uses.
-// Split ranges in whole tiles.
-// The P fragments are all packed before the wgmma fence.
-// Partial f32 outputs.
-// 1024 alignment + 73728 queries + 2 x 36864 tiles + 16384 exchange + 16.
 
 
 // -----

@@ -79,10 +79,10 @@ struct mlagen_decode_mma_sync_shape {
   // Whether every warp gets whole 16-row slabs, 8-key and 8-column tiles
   // and the rows are whole 16-element MMA steps.
   MLAGEN_HOST_DEVICE constexpr bool warps_tile_the_work() const {
-    return rows % 16 == 0 && rows > 0 && warps % slab_groups() == 0 &&
-           slabs() % slab_groups() == 0 && keys % 16 == 0 &&
-           keys % (8 * key_groups()) == 0 && latent % (8 * warps) == 0 &&
-           width() % 16 == 0 && rope % 8 == 0;
+    return rows % 16 == 0 && rows > 0 && warps > 0 && keys > 0 && stages > 0 &&
+           warps % slab_groups() == 0 && slabs() % slab_groups() == 0 &&
+           keys % 16 == 0 && keys % (8 * key_groups()) == 0 &&
+           latent % (8 * warps) == 0 && width() % 16 == 0 && rope % 8 == 0;
   }
   MLAGEN_HOST_DEVICE constexpr bool accumulators_fit() const {
     return accumulators() <= max_accumulators;

@@ -324,10 +324,11 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
     mlagen_wgmma_wait<0>();
     __syncthreads();
   }
-  if constexpr (!S.tma())
+  if constexpr (!S.tma()) {
     mlagen_cp_async_wait<0>();
+  }
 
-    // Normalize; a row that saw no key gets 0 and LSE -inf.
+  // Normalize; a row that saw no key gets 0 and LSE -inf.
 #pragma unroll
   for (int half = 0; half < 2; ++half) {
     const float sum = mlagen_quad_sum(rowSum[half]);

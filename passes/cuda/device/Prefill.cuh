@@ -166,6 +166,7 @@ mlagen_prefill(const mlagen_element<S.storage> *__restrict__ q_nope,
     }
 
     // Online softmax on the fragments, rows `half` = 0 / 1.
+    const int first = tile * kKeys;
     mlagen_fragment_softmax<kKeys, kValue / 8>(
         [&](int j, int half, int e) -> float & {
           return score[j][half * 2 + e];
@@ -175,7 +176,7 @@ mlagen_prefill(const mlagen_element<S.storage> *__restrict__ q_nope,
           return mlagen_key_range{
               0, visibleEnd(q0 + warp * 16 + lane / 4 + half * 8)};
         },
-        tile *kKeys, lane, S.scale_log2, rowMax, rowSum);
+        first, lane, S.scale_log2, rowMax, rowSum);
 
     // O += P V: the score fragments of 16 keys are one A fragment.
 #pragma unroll
