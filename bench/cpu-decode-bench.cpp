@@ -30,7 +30,7 @@ using llvm::outs;
 
 namespace {
 
-/// FLOPs and bytes of the step: the attention as MLA.md section 5 counts
+/// FLOPs and bytes of the step: the attention as docs/counting.md counts
 /// it, plus, in layer mode, 2 FLOPs per weight element per token and every
 /// weight read once.
 AttentionWork stepWork(const Problem &p) {

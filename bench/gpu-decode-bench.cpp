@@ -1,14 +1,14 @@
 //===- gpu-decode-bench.cpp - decode attention on a GPU vs its roofline ---===//
 //
 // The Engine's decode (the generated kernels through the host API, as a
-// serving engine runs them) over FlashMLA's benchmark grid (MLA.md section
-// 6): batch 128, s_q 1 and 2, 16 to 128 heads (shards of DeepSeek-V3's
-// 128), cached lengths 4096 to 32768, each the same for every sequence or
+// serving engine runs them) over FlashMLA's benchmark grid: batch 128, s_q 1
+// and 2, 16 to 128 heads (shards of DeepSeek-V3's 128), cached lengths 4096 to
+// 32768, each the same for every sequence or
 // (--varlen) uniform in [length / 2, 3 length / 2]; bf16, pages of 64.
 // Each decode is timed alone with CUDA events after the L2 is flushed (a
 // 256 MB write), and the median of --iterations is kept. Prints per point
-// the time, the achieved bandwidth and TFLOP/s counted as MLA.md section 5,
-// and the share of the GPU's roofline (rooflineOf: the driver's peak
+// the time, the achieved bandwidth and TFLOP/s counted as docs/counting.md
+// says, and the share of the GPU's roofline (rooflineOf: the driver's peak
 // clocks). Without a GPU it says why and exits 0: there is nothing to
 // measure. A benchmark that prints; it asserts nothing about speed.
 //

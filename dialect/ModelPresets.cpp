@@ -7,8 +7,8 @@
 using namespace mlir;
 using namespace mlir::mla;
 
-// Values from each model's published config.json (MLA.md section 3 for the
-// shapes; rope_theta and rope_scaling for RoPE). Fields in the order of
+// Values from each model's published config.json (docs/counting.md section 3:
+// the shapes; rope_theta and rope_scaling for RoPE). Fields in the order of
 // ModelPreset: name, heads, d_model, q_lora_rank, kv_lora_rank,
 // qk_nope_head_dim, qk_rope_head_dim, v_head_dim, layers, rope theta, and
 // YaRN {factor, original_max_position, beta_fast, beta_slow, mscale,

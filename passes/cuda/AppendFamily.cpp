@@ -54,10 +54,7 @@ public:
     k.grid = {GridDim{"new_tokens", 0, 1}};
     auto param = [&](StringRef n, StringRef type, std::string meaning,
                      Value value, ArrayRef<int64_t> dims = {}) {
-      KernelParam p{n.str(), type.str(), std::move(meaning)};
-      p.value = value;
-      p.dims.assign(dims.begin(), dims.end());
-      k.params.push_back(std::move(p));
+      k.params.push_back(boundParam(n, type, std::move(meaning), value, dims));
     };
     param("c_kv", "const " + e + " *",
           llvm::formatv("[batch, {0}, {1}] new latents", tokens, latent),
@@ -109,11 +106,7 @@ public:
 
   std::vector<CudaTilingAttr> candidates(Operation *op,
                                          StringRef arch) const override {
-    std::vector<CudaTilingAttr> found;
-    for (int64_t warps : {1, 2, 4, 8})
-      found.push_back(CudaTilingAttr::get(op->getContext(), arch, 16, 32, warps,
-                                          1, MmaFlavor::MmaSync));
-    return found;
+    return warpCandidates(op, arch);
   }
 };
 

@@ -78,11 +78,7 @@ public:
 
   std::vector<CudaTilingAttr> candidates(Operation *op,
                                          StringRef arch) const override {
-    std::vector<CudaTilingAttr> found;
-    for (int64_t warps : {1, 2, 4, 8})
-      found.push_back(CudaTilingAttr::get(op->getContext(), arch, 16, 32, warps,
-                                          1, MmaFlavor::MmaSync));
-    return found;
+    return warpCandidates(op, arch);
   }
 };
 

@@ -64,10 +64,7 @@ std::vector<KernelParam> mlir::mla::attentionParams(AttentionOperands a,
   std::vector<KernelParam> params;
   auto add = [&](StringRef name, StringRef type, std::string meaning,
                  Value value, ArrayRef<int64_t> dims = {}) {
-    KernelParam p{name.str(), type.str(), std::move(meaning)};
-    p.value = value;
-    p.dims.assign(dims.begin(), dims.end());
-    params.push_back(std::move(p));
+    params.push_back(boundParam(name, type, std::move(meaning), value, dims));
   };
   add("q_latent", "const " + e + " *",
       llvm::formatv("[batch, {0}, {1}, {2}] absorbed queries", tokens, heads,

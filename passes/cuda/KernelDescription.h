@@ -103,6 +103,11 @@ struct KernelDescription {
   std::string prelude;
 };
 
+/// A parameter carrying `value` (for an int, the product of its dims
+/// `dims`).
+KernelParam boundParam(StringRef name, StringRef type, std::string meaning,
+                       Value value, ArrayRef<int64_t> dims = {});
+
 /// Sets what parameter `name` of `kernel` carries (see KernelParam).
 void bindParam(KernelDescription &kernel, StringRef name, Value value,
                ArrayRef<int64_t> dims = {});

@@ -89,6 +89,24 @@ std::optional<std::string> mlir::mla::sharedMemoryProblem(StringRef what,
       .str();
 }
 
+KernelParam mlir::mla::boundParam(StringRef name, StringRef type,
+                                  std::string meaning, Value value,
+                                  ArrayRef<int64_t> dims) {
+  KernelParam p{name.str(), type.str(), std::move(meaning)};
+  p.value = value;
+  p.dims.assign(dims.begin(), dims.end());
+  return p;
+}
+
+std::vector<CudaTilingAttr> mlir::mla::warpCandidates(Operation *op,
+                                                      StringRef arch) {
+  std::vector<CudaTilingAttr> found;
+  for (int64_t warps : {1, 2, 4, 8})
+    found.push_back(CudaTilingAttr::get(op->getContext(), arch, 16, 32, warps,
+                                        1, MmaFlavor::MmaSync));
+  return found;
+}
+
 void mlir::mla::bindParam(KernelDescription &kernel, StringRef name,
                           Value value, ArrayRef<int64_t> dims) {
   for (KernelParam &p : kernel.params)

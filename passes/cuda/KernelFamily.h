@@ -60,6 +60,10 @@ public:
 /// refuses its values (nothing is reported).
 CudaTilingAttr validTiling(MLIRContext *context, const TilingRequest &request);
 
+/// The candidates of a kernel whose tiling is only its warps (append,
+/// combine): 1, 2, 4 and 8.
+std::vector<CudaTilingAttr> warpCandidates(Operation *op, StringRef arch);
+
 /// Every kernel family.
 ArrayRef<const KernelFamily *> kernelFamilies();
 

@@ -51,16 +51,12 @@ FailureOr<Linear> linearOf(Operation *op, CudaTilingAttr tiling,
   Linear l;
   auto param = [&](StringRef name, bool input, Value v, StringRef meaning) {
     std::string type = elementName(getElementTypeOrSelf(v.getType()));
-    KernelParam p{name.str(), (input ? "const " : "") + type + " *",
-                  meaning.str()};
-    p.value = v;
-    l.params.push_back(std::move(p));
+    l.params.push_back(boundParam(name, (input ? "const " : "") + type + " *",
+                                  meaning.str(), v));
   };
   auto preNorm = [&](StringRef name, Value v, StringRef meaning) {
-    KernelParam p{name.str(), "float *", meaning.str()};
-    p.value = v;
-    p.scratch = true;
-    l.params.push_back(std::move(p));
+    l.params.push_back(boundParam(name, "float *", meaning.str(), v));
+    l.params.back().scratch = true;
   };
   Value x, w;
   if (auto c = dyn_cast<CompressQueryOp>(op)) {
@@ -106,7 +102,8 @@ FailureOr<Linear> linearOf(Operation *op, CudaTilingAttr tiling,
   // W is [out, in] once its leading dims are folded (W_UQ: heads x
   // (nope + rope) rows); the input's trailing dims fold into `in`.
   int64_t in = perToken(x);
-  if (in <= 0 || in % 2 || weight.getNumElements() % in) {
+  l.shape.in = int(std::min<int64_t>(in, INT32_MAX));
+  if (!l.shape.even_input() || weight.getNumElements() % in) {
     why = llvm::formatv("the CUDA printer needs an even input width ({0}) "
                         "that divides the weight's {1} elements",
                         in, weight.getNumElements());
@@ -119,13 +116,18 @@ FailureOr<Linear> linearOf(Operation *op, CudaTilingAttr tiling,
   }
   l.shape.storage = storageKindOf(l.storage);
   l.shape.warps = int(tiling.getWarps());
-  l.shape.in = int(in);
   l.shape.out = int(weight.getNumElements() / in);
-  KernelParam tokens{"tokens", "int", "batch x query tokens"};
-  tokens.value = x;
-  tokens.dims = {0, 1};
-  l.params.push_back(std::move(tokens));
+  l.params.push_back(
+      boundParam("tokens", "int", "batch x query tokens", x, {0, 1}));
   return l;
+}
+
+/// Why the linear map of `op` cannot be generated, or nothing.
+std::optional<std::string> linearProblem(Operation *op, CudaTilingAttr tiling) {
+  std::string why;
+  if (failed(linearOf(op, tiling, why)))
+    return why;
+  return std::nullopt;
 }
 
 FailureOr<KernelDescription> describeLinear(Operation *op,
@@ -217,10 +219,7 @@ public:
 
   std::optional<std::string> problem(Operation *op,
                                      CudaTilingAttr tiling) const override {
-    std::string why;
-    if (failed(linearOf(op, tiling, why)))
-      return why;
-    return std::nullopt;
+    return linearProblem(op, tiling);
   }
 
   FailureOr<std::vector<KernelDescription>>
@@ -247,10 +246,7 @@ public:
 
   std::optional<std::string> problem(Operation *op,
                                      CudaTilingAttr tiling) const override {
-    std::string why;
-    if (failed(linearOf(op, tiling, why)))
-      return why;
-    return std::nullopt;
+    return linearProblem(op, tiling);
   }
 
   FailureOr<std::vector<KernelDescription>>

@@ -105,8 +105,8 @@ static std::string humanBytes(double bytes) {
 void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
                               StorageType storage, int64_t layers,
                               int64_t context, int64_t batch, int64_t groups) {
-  // K and V heads of d_h = qk_nope_head_dim for GQA and MQA, as MLA.md
-  // section 4 compares them; MHA in MLA's own head dims.
+  // K and V heads of d_h = qk_nope_head_dim for GQA and MQA, as
+  // docs/counting.md section 2 compares them; MHA in MLA's own head dims.
   int64_t headDim = c.qkNopeHeadDim;
   struct Row {
     const char *name;

@@ -34,7 +34,7 @@ using llvm::outs;
 
 namespace {
 
-/// The median step time and the attention work's rates (MLA.md section 5);
+/// The median step time and the attention work's rates (docs/counting.md);
 /// on a GPU, in attention mode, against its roofline too.
 void printTiming(const Problem &p, llvm::ArrayRef<double> times,
                  const GpuInfo *gpu = nullptr) {
@@ -45,7 +45,7 @@ void printTiming(const Problem &p, llvm::ArrayRef<double> times,
   AttentionWork work = attentionWork(
       p.config, p.shape.batch(), p.shape.queryTokens, keys, p.shape.storage);
   outs() << llvm::format(
-      "attention work (MLA.md section 5): %.3f GFLOP, "
+      "attention work (docs/counting.md): %.3f GFLOP, "
       "%.3f MB -> %.2f GB/s, %.4f TFLOP/s%s\n",
       work.flops * 1e-9, work.bytes * 1e-6, work.bytes / median * 1e-9,
       work.flops / median * 1e-12,

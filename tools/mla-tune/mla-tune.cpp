@@ -256,7 +256,11 @@ int run() {
         for (const KernelLaunch &k : c.unit.kernels)
           if (k.name == c.kernel)
             launch = &k;
-        int64_t gridX = launch ? launch->grid[0].count : 1;
+        if (!launch) { // the printer named the kernel otherwise: a bug
+          ++failed, ++opDropped;
+          continue;
+        }
+        int64_t gridX = launch->grid[0].count;
         int64_t ctas = gridX * c.splits * space.bucket.batch;
         if (op == "mla.combine")
           ctas =

@@ -40,7 +40,7 @@ bool withinTolerance(const ErrorStats &stats, Tolerance tolerance);
 void printErrorStats(llvm::raw_ostream &os, llvm::StringRef what,
                      const ErrorStats &stats);
 
-/// Work of a decode call as peers count it (MLA.md section 5), for the
+/// Work of a decode call as peers count it (docs/counting.md), for the
 /// attention part: FLOPs = 2 s_q SL H (d_c + d_r + d_c); bytes = (SL (d_c +
 /// d_r) + b s_q H (d_c + d_r) + b s_q H d_c) * element size.
 struct AttentionWork {
