@@ -68,8 +68,8 @@ int runCase(RunMode mode, const LayerConfig &config, const Peaks &peaks) {
     llvm::errs() << llvm::toString(problem.takeError()) << "\n";
     return 1;
   }
-  llvm::Expected<std::unique_ptr<CpuRunner>> runner =
-      CpuRunner::create(*problem, /*rewrite=*/true, /*splits=*/0);
+  llvm::Expected<std::unique_ptr<CpuRunner>> runner = CpuRunner::create(
+      *problem, /*rewrite=*/true, chooseCpuVariant(*problem, cpuCores()));
   if (!runner) {
     llvm::errs() << llvm::toString(runner.takeError()) << "\n";
     return 1;

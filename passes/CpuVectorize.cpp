@@ -6,8 +6,9 @@
 // tile, choosing one of three plans:
 //
 // - register block: the innermost loop is parallel and there is a
-//   reduction (a contraction such as P x V). The tile is a block of about
-//   16 vector registers of accumulators over the parallel loops; the
+//   reduction (a contraction such as P x V). The tile is a block of vector
+//   registers of accumulators over the parallel loops (16 of them, 4 along
+//   the innermost loop, unless the options say otherwise); the
 //   reduction loops become the innermost scf.for loops with tile size 1,
 //   and the accumulator block is hoisted out of them into loop-carried
 //   vectors, so each step is a few loads and a block of FMAs.
@@ -45,13 +46,18 @@ namespace {
 
 using utils::IteratorType;
 
-// Vector lanes (f32 in a 512-bit register), the accumulator elements of a
-// register block (16 registers), and the most elements a whole-reduction
-// tile may hold.
+// Vector lanes (f32 in a 512-bit register) and the most elements a
+// whole-reduction tile may hold.
 constexpr int64_t kLanes = 16;
-constexpr int64_t kBlockElements = 16 * kLanes;
 constexpr int64_t kMaxTileElements = 512;
 constexpr llvm::StringLiteral kRegisterLoop = "mla.register_loop";
+
+/// The register block's shape (the pass options): vector registers of
+/// accumulators in all, and at most how many along the innermost loop.
+struct BlockShape {
+  int64_t registers = 16;
+  int64_t innerRegisters = 4;
+};
 
 /// How one linalg.generic is tiled: a size per loop, the loop order, and
 /// how many of the innermost tiled loops carry the accumulator in registers.
@@ -72,14 +78,17 @@ std::optional<int64_t> laneTile(int64_t range, int64_t limit) {
   return tile;
 }
 
-/// Register block: the innermost loop in lanes (up to 4 registers wide),
-/// the other parallel loops grown in turn by powers of two that divide them
-/// until the block holds kBlockElements, the reductions one step at a time
-/// and innermost.
+/// Register block: the innermost loop in lanes (up to the shape's inner
+/// registers wide), the other parallel loops grown in turn by powers of two
+/// that divide them until the block holds the shape's registers, the
+/// reductions one step at a time and innermost.
 std::optional<TilePlan> planRegisterBlock(ArrayRef<int64_t> ranges,
-                                          ArrayRef<IteratorType> iterators) {
+                                          ArrayRef<IteratorType> iterators,
+                                          BlockShape shape) {
   unsigned last = ranges.size() - 1;
-  std::optional<int64_t> inner = laneTile(ranges[last], 4 * kLanes);
+  int64_t blockElements = shape.registers * kLanes;
+  std::optional<int64_t> inner = laneTile(
+      ranges[last], std::min(shape.innerRegisters, shape.registers) * kLanes);
   if (!inner)
     return std::nullopt;
   TilePlan plan;
@@ -92,7 +101,7 @@ std::optional<TilePlan> planRegisterBlock(ArrayRef<int64_t> ranges,
       if (iterators[d] != IteratorType::parallel)
         continue;
       int64_t next = plan.sizes[d] * 2;
-      if (ranges[d] % next == 0 && elements * 2 <= kBlockElements) {
+      if (ranges[d] % next == 0 && elements * 2 <= blockElements) {
         plan.sizes[d] = next;
         elements *= 2;
         grew = true;
@@ -147,7 +156,7 @@ std::optional<TilePlan> planElementwise(ArrayRef<int64_t> ranges) {
   return plan;
 }
 
-std::optional<TilePlan> planTiles(linalg::GenericOp op) {
+std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic))
     return std::nullopt;
@@ -155,7 +164,7 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op) {
   if (op.getNumReductionLoops() == 0)
     return planElementwise(ranges);
   if (iterators.back() == IteratorType::parallel)
-    return planRegisterBlock(ranges, iterators);
+    return planRegisterBlock(ranges, iterators, shape);
   return planWholeReduction(ranges, iterators);
 }
 
@@ -225,14 +234,30 @@ void allowContraction(Operation *root) {
   });
 }
 
+bool isPowerOfTwoIn(int64_t value, int64_t most) {
+  return value >= 1 && value <= most && llvm::isPowerOf2_64(value);
+}
+
 struct CpuVectorizePass
     : public mla::impl::MlaCpuVectorizeBase<CpuVectorizePass> {
+  using MlaCpuVectorizeBase::MlaCpuVectorizeBase;
+
   void runOnOperation() override {
+    if (!isPowerOfTwoIn(accumulatorRegisters, 32) ||
+        !isPowerOfTwoIn(innerRegisters, 8)) {
+      getOperation()->emitError()
+          << "mla-cpu-vectorize: accumulator-registers must be a power of "
+             "two in [1, 32] and inner-registers one in [1, 8] (got "
+          << int64_t(accumulatorRegisters) << " and " << int64_t(innerRegisters)
+          << ")";
+      return signalPassFailure();
+    }
+    BlockShape shape{accumulatorRegisters, innerRegisters};
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> targets;
     getOperation()->walk([&](linalg::GenericOp op) {
       if (!op.hasPureTensorSemantics())
         return;
-      if (std::optional<TilePlan> plan = planTiles(op))
+      if (std::optional<TilePlan> plan = planTiles(op, shape))
         targets.push_back({op, std::move(*plan)});
     });
     IRRewriter rewriter(&getContext());

@@ -113,20 +113,45 @@ void buildCudaPipeline(OpPassManager &pm, const CudaPipelineOptions &options);
 /// them to a context's registry before running it.
 void registerCpuLoweringDialects(DialectRegistry &registry);
 
+/// Options of the `mla-to-cpu` pipeline: the CPU back end's code-shaping
+/// choices (the KV split count is mla-rewrite's).
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads that share each parallel loop (its iterations "
+                     "in equal blocks); 0: the OpenMP runtime's default"),
+      llvm::cl::init(0)};
+  Option<int64_t> accumulatorRegisters{
+      *this, "accumulator-registers",
+      llvm::cl::desc("mla-cpu-vectorize: vector registers of accumulators"),
+      llvm::cl::init(16)};
+  Option<int64_t> innerRegisters{
+      *this, "inner-registers",
+      llvm::cl::desc("mla-cpu-vectorize: most registers along the innermost "
+                     "loop"),
+      llvm::cl::init(4)};
+};
+
 /// mla-decompose (so that a remaining whole-layer op lowers too),
-/// convert-mla-to-linalg and cleanups: mla ops to linalg on tensors.
-void buildCpuFrontEndPipeline(OpPassManager &pm);
+/// convert-mla-to-linalg and cleanups: mla ops to linalg on tensors,
+/// vectorized with the options' register block.
+void buildCpuFrontEndPipeline(OpPassManager &pm,
+                              const CpuPipelineOptions &options);
 /// buildCpuFrontEndPipeline, then buildCpuCodegenPipeline. Run after the
 /// rewrite pipeline (or on its own, for the naive form).
-void buildCpuLoweringPipeline(OpPassManager &pm);
+void buildCpuLoweringPipeline(OpPassManager &pm,
+                              const CpuPipelineOptions &options);
 /// From linalg/tensor/scf on tensors (no mla ops left) to the LLVM dialect
 /// for the host CPU: buildCpuBufferizePipeline, then buildCpuToLLVMPipeline.
-void buildCpuCodegenPipeline(OpPassManager &pm);
+void buildCpuCodegenPipeline(OpPassManager &pm,
+                             const CpuPipelineOptions &options);
 /// One-shot bufferization across functions: memrefs, not yet deallocated.
 void buildCpuBufferizePipeline(OpPassManager &pm);
 /// From bufferized linalg/scf/vector to the LLVM dialect: results equal to
-/// an argument's buffer dropped, deallocation, loops, LLVM.
-void buildCpuToLLVMPipeline(OpPassManager &pm);
+/// an argument's buffer dropped, deallocation, loops (the parallel ones as
+/// OpenMP worksharing loops over the options' threads), LLVM.
+void buildCpuToLLVMPipeline(OpPassManager &pm,
+                            const CpuPipelineOptions &options);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"

@@ -76,7 +76,20 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
     innermost loop is reduced whole (or in power-of-two chunks) in vector
     registers; elementwise ops go 16 lanes at a time. exp and log on vectors
     become polynomials, and multiplies and adds may be fused into FMAs.
+
+    The register block's shape is an option (the autotuner's CPU space):
+    `accumulator-registers` vectors of accumulators in all, of which at
+    most `inner-registers` side by side along the innermost loop.
   }];
+  let options = [
+    Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
+           /*default=*/"16",
+           "Vector registers of accumulators in a register block "
+           "(a power of two in [1, 32])">,
+    Option<"innerRegisters", "inner-registers", "int64_t", /*default=*/"4",
+           "Most registers of a block along the innermost loop "
+           "(a power of two in [1, 8])">
+  ];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::scf::SCFDialect"];
 }

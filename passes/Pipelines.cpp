@@ -50,25 +50,29 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void mlir::mla::buildCpuFrontEndPipeline(OpPassManager &pm) {
+void mlir::mla::buildCpuFrontEndPipeline(OpPassManager &pm,
+                                         const CpuPipelineOptions &options) {
   pm.addPass(createMlaDecompose());
   pm.addPass(createConvertMlaToLinalg());
   // Elementwise arith on tensors (the decomposition's length update).
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createMlaCpuVectorize());
+  pm.addPass(createMlaCpuVectorize(MlaCpuVectorizeOptions{
+      options.accumulatorRegisters, options.innerRegisters}));
   pm.addPass(createCanonicalizerPass());
 }
 
-void mlir::mla::buildCpuLoweringPipeline(OpPassManager &pm) {
-  buildCpuFrontEndPipeline(pm);
-  buildCpuCodegenPipeline(pm);
+void mlir::mla::buildCpuLoweringPipeline(OpPassManager &pm,
+                                         const CpuPipelineOptions &options) {
+  buildCpuFrontEndPipeline(pm, options);
+  buildCpuCodegenPipeline(pm, options);
 }
 
-void mlir::mla::buildCpuCodegenPipeline(OpPassManager &pm) {
+void mlir::mla::buildCpuCodegenPipeline(OpPassManager &pm,
+                                        const CpuPipelineOptions &options) {
   buildCpuBufferizePipeline(pm);
-  buildCpuToLLVMPipeline(pm);
+  buildCpuToLLVMPipeline(pm, options);
 }
 
 void mlir::mla::buildCpuBufferizePipeline(OpPassManager &pm) {
@@ -82,16 +86,24 @@ void mlir::mla::buildCpuBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
+void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
+                                       const CpuPipelineOptions &options) {
   // A function that appends to a cache in place returns its argument's
   // buffer: drop that result before deallocation, which would otherwise
   // return a copy of the whole cache.
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
-  // The per-sequence loops stay marked parallel; on the CPU they run in
-  // sequence (a thread pool is future work).
+  // The per-sequence (and per-split) loops stay parallel: each becomes an
+  // OpenMP parallel region whose iterations the threads share in equal
+  // blocks. A parallel loop nested in another runs on its thread.
   pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass(
+      ConvertSCFToOpenMPPassOptions{options.threads}));
+  // Inlines the allocation scope it wraps each loop body in when the body
+  // allocates nothing on the stack (a scope must stay one block, which the
+  // body's loops will not once they become branches).
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   // Unrolled into 1-D transfers: staging n-D vectors through stack buffers
   // inside loops would grow the stack with every iteration.
@@ -110,6 +122,7 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -155,10 +168,11 @@ void mlir::mla::registerMlaPipelines() {
       "Rewrite MLA programs for decode: decompose whole-layer ops, absorb "
       "weights into latent attention, fuse, split the KV range",
       buildRewritePipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CpuPipelineOptions>(
       "mla-to-cpu",
       "Lower rewritten MLA programs to the LLVM dialect for the host CPU: "
-      "convert-mla-to-linalg, one-shot bufferization, loops, LLVM",
+      "convert-mla-to-linalg, mla-cpu-vectorize, one-shot bufferization, "
+      "loops (parallel ones over OpenMP threads), LLVM",
       buildCpuLoweringPipeline);
   PassPipelineRegistration<CudaPipelineOptions>(
       "mla-to-cuda",

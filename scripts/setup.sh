@@ -10,7 +10,7 @@ build=${MLAGEN_BUILD_DIR:-$repo/build}
 llvm=/usr/lib/llvm-22
 
 packages=(cmake ninja-build g++ ccache python3 clang-format libgtest-dev
-          llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools)
+          llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev)
 
 missing=()
 for p in "${packages[@]}"; do

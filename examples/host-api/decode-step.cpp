@@ -164,8 +164,8 @@ int main() {
   if (!problem)
     return fail(problem.takeError());
 
-  llvm::Expected<std::unique_ptr<CpuRunner>> cpu =
-      CpuRunner::create(*problem, /*rewrite=*/true, /*splits=*/0);
+  llvm::Expected<std::unique_ptr<CpuRunner>> cpu = CpuRunner::create(
+      *problem, /*rewrite=*/true, chooseCpuVariant(*problem, cpuCores()));
   if (!cpu)
     return fail(cpu.takeError());
   if (llvm::Error e = (*cpu)->run())

@@ -12,6 +12,7 @@
 #define MLAGEN_PASSES_LOWERING_ATTENTIONLOWERING_H
 
 #include "dialect/MlaDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "passes/lowering/LinalgEmitter.h"
 
 namespace mlir::mla {
@@ -60,9 +61,11 @@ Value emitAbsorbOutput(LinalgEmitter &emit, Value oLatent, Value wUv);
 
 /// The slice at `indices` of `tensor`'s leading dimensions, which it drops.
 Value sliceLeading(LinalgEmitter &emit, Value tensor, ValueRange indices);
-/// `dest` with `slice` written at `indices` of its leading dimensions.
-Value insertLeading(LinalgEmitter &emit, Value slice, Value dest,
-                    ValueRange indices);
+/// Writes each of `slices` into the matching shared output of `loop` at
+/// `indices` of its leading dimensions (in the loop's in_parallel
+/// terminator).
+void parallelInsertLeading(LinalgEmitter &emit, scf::ForallOp loop,
+                           ArrayRef<Value> slices, ValueRange indices);
 
 } // namespace mlir::mla
 

@@ -42,33 +42,6 @@ Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
                                     builder.getIndexType(), length);
 }
 
-/// Writes each of `slices` into the matching shared output of `loop` at
-/// index `b` of its leading dimension (the loop's in_parallel terminator).
-void parallelInsertLeading(LinalgEmitter &emit, scf::ForallOp loop,
-                           ArrayRef<Value> slices, ValueRange outputs,
-                           Value b) {
-  OpBuilder &builder = emit.builder();
-  SmallVector<SmallVector<OpFoldResult>> offsets, sizes, strides;
-  for (Value dest : outputs) {
-    auto type = cast<RankedTensorType>(dest.getType());
-    SmallVector<OpFoldResult> destSizes = emit.sizes(dest);
-    destSizes[0] = builder.getIndexAttr(1);
-    SmallVector<OpFoldResult> destOffsets(type.getRank(),
-                                          builder.getIndexAttr(0));
-    destOffsets[0] = b;
-    offsets.push_back(destOffsets);
-    sizes.push_back(destSizes);
-    strides.push_back(
-        SmallVector<OpFoldResult>(type.getRank(), builder.getIndexAttr(1)));
-  }
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToStart(loop.getTerminator().getBody());
-  for (auto [i, slice] : llvm::enumerate(slices))
-    tensor::ParallelInsertSliceOp::create(builder, emit.location(), slice,
-                                          outputs[i], offsets[i], sizes[i],
-                                          strides[i]);
-}
-
 struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -99,7 +72,6 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(loop.getBody());
     Value b = loop.getInductionVars()[0];
-    ValueRange results = loop.getRegionIterArgs();
     Value length = sequenceLength(emit, in.seqLens, b);
     SequenceKeys keys{in.cache, in.blockTable, b, length, emit.index(0),
                       length,   op.getCausal()};
@@ -110,7 +82,7 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
     if (wUv)
       out = emitAbsorbOutput(emit, out, wUv);
     out = emit.convert(out, storage);
-    parallelInsertLeading(emit, loop, {out, attention.lse}, results, b);
+    parallelInsertLeading(emit, loop, {out, attention.lse}, b);
     rewriter.replaceOp(op, loop.getResults());
     return success();
   }
@@ -137,40 +109,31 @@ struct LowerPartialLatentAttention
     llvm::append_range(outSizes, emit.sizes(in.query));
     SmallVector<OpFoldResult> lseSizes(
         ArrayRef<OpFoldResult>(outSizes).drop_back());
-    Value batch = getValueOrCreateConstantIndexOp(rewriter, loc, outSizes[1]);
-    Value splitCount = emit.index(splits);
-    auto loop = scf::ForOp::create(
-        rewriter, loc, emit.index(0), batch, emit.index(1),
+    // Every (split, sequence) pair is independent: one parallel iteration
+    // each, so that a short batch still spreads over the threads.
+    auto loop = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{outSizes[0], outSizes[1]},
         ValueRange{emit.empty(outSizes, f32), emit.empty(lseSizes, f32)},
-        [&](OpBuilder &lb, Location ll, Value b, ValueRange results) {
-          LinalgEmitter body(lb, ll);
-          Value length = sequenceLength(body, in.seqLens, b);
-          Value chunk = arith::CeilDivUIOp::create(lb, ll, length, splitCount);
-          Value query = sliceLeading(body, in.query, b);
-          Value qRope = sliceLeading(body, in.qRope, b);
-          auto splitLoop = scf::ForOp::create(
-              lb, ll, body.index(0), splitCount, body.index(1), results,
-              [&](OpBuilder &sb, Location sl, Value n, ValueRange parts) {
-                LinalgEmitter split(sb, sl);
-                // Split n covers [n * chunk, min((n + 1) * chunk, length)).
-                Value begin = arith::MinUIOp::create(
-                    sb, sl, arith::MulIOp::create(sb, sl, n, chunk), length);
-                Value end = arith::MinUIOp::create(
-                    sb, sl, arith::AddIOp::create(sb, sl, begin, chunk),
-                    length);
-                SequenceKeys keys{in.cache, in.blockTable, b, length, begin,
-                                  end,      op.getCausal()};
-                SequenceAttention attention = attendSequence(
-                    split, config, in.pageSize, query, qRope, keys);
-                scf::YieldOp::create(
-                    sb, sl,
-                    ValueRange{insertLeading(split, attention.out, parts[0],
-                                             ValueRange{n, b}),
-                               insertLeading(split, attention.lse, parts[1],
-                                             ValueRange{n, b})});
-              });
-          scf::YieldOp::create(lb, ll, splitLoop.getResults());
-        });
+        std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVars()[0], b = loop.getInductionVars()[1];
+    Value length = sequenceLength(emit, in.seqLens, b);
+    // Split n covers [n * chunk, min((n + 1) * chunk, length)).
+    Value chunk =
+        arith::CeilDivUIOp::create(rewriter, loc, length, emit.index(splits));
+    Value begin = arith::MinUIOp::create(
+        rewriter, loc, arith::MulIOp::create(rewriter, loc, n, chunk), length);
+    Value end = arith::MinUIOp::create(
+        rewriter, loc, arith::AddIOp::create(rewriter, loc, begin, chunk),
+        length);
+    SequenceKeys keys{in.cache, in.blockTable, b, length, begin,
+                      end,      op.getCausal()};
+    SequenceAttention attention = attendSequence(
+        emit, config, in.pageSize, sliceLeading(emit, in.query, b),
+        sliceLeading(emit, in.qRope, b), keys);
+    parallelInsertLeading(emit, loop, {attention.out, attention.lse},
+                          ValueRange{n, b});
     rewriter.replaceOp(op, loop.getResults());
     return success();
   }

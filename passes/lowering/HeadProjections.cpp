@@ -86,10 +86,18 @@ Value mlir::mla::sliceLeading(LinalgEmitter &emit, Value tensor,
                                         slice.sizes, slice.strides);
 }
 
-Value mlir::mla::insertLeading(LinalgEmitter &emit, Value slice, Value dest,
-                               ValueRange indices) {
-  LeadingSlice where(emit, dest, indices);
-  return tensor::InsertSliceOp::create(emit.builder(), emit.location(), slice,
-                                       dest, where.offsets, where.sizes,
-                                       where.strides);
+void mlir::mla::parallelInsertLeading(LinalgEmitter &emit, scf::ForallOp loop,
+                                      ArrayRef<Value> slices,
+                                      ValueRange indices) {
+  OpBuilder &builder = emit.builder();
+  ValueRange outputs = loop.getRegionIterArgs();
+  SmallVector<LeadingSlice> where;
+  for (Value dest : outputs)
+    where.emplace_back(emit, dest, indices);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(loop.getTerminator().getBody());
+  for (auto [i, slice] : llvm::enumerate(slices))
+    tensor::ParallelInsertSliceOp::create(builder, emit.location(), slice,
+                                          outputs[i], where[i].offsets,
+                                          where[i].sizes, where[i].strides);
 }

@@ -14,6 +14,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -53,7 +54,8 @@ static llvm::Error runPasses(ModuleOp module,
 }
 
 llvm::Expected<std::unique_ptr<CpuKernel>>
-CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
+CpuKernel::compile(ModuleOp module, llvm::StringRef name,
+                   const CpuVariant &variant) {
   std::string functionName = name.str();
   if (!module.lookupSymbol<func::FuncOp>(functionName))
     return llvm::createStringError("no function @" + functionName +
@@ -63,13 +65,22 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   mla::registerCpuLoweringDialects(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   context->appendDialectRegistry(registry);
   context->loadAllAvailableDialects();
 
   std::vector<int> tied =
       findTiedOperands(module.lookupSymbol<func::FuncOp>(functionName));
-  if (llvm::Error e = runPasses(module, mla::buildCpuFrontEndPipeline,
-                                "the lowering of the mla ops"))
+  mla::CpuPipelineOptions options;
+  options.threads = variant.threads;
+  options.accumulatorRegisters = variant.accumulatorRegisters;
+  options.innerRegisters = variant.innerRegisters;
+  if (llvm::Error e = runPasses(
+          module,
+          [&](OpPassManager &pm) {
+            mla::buildCpuFrontEndPipeline(pm, options);
+          },
+          "the lowering of the mla ops"))
     return std::move(e);
   EntryPoint entry = buildEntryPoint(
       module, module.lookupSymbol<func::FuncOp>(functionName), tied);
@@ -83,8 +94,10 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   if (llvm::Error e =
           checkUpdatedInPlace(module, entrySymbol, functionName, tied))
     return std::move(e);
-  if (llvm::Error e =
-          runPasses(module, mla::buildCpuToLLVMPipeline, "code generation"))
+  if (llvm::Error e = runPasses(
+          module,
+          [&](OpPassManager &pm) { mla::buildCpuToLLVMPipeline(pm, options); },
+          "code generation"))
     return std::move(e);
 
   llvm::InitializeNativeTarget();
@@ -99,10 +112,11 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name) {
   auto machine = hostMachine->createTargetMachine();
   if (!machine)
     return machine.takeError();
-  ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, machine->get());
-  auto engine = ExecutionEngine::create(module, options, std::move(*machine));
+  auto engine =
+      ExecutionEngine::create(module, engineOptions, std::move(*machine));
   if (!engine)
     return engine.takeError();
   std::unique_ptr<CpuKernel> kernel(new CpuKernel());

@@ -8,59 +8,24 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
-#include <algorithm>
-#include <map>
 #include <thread>
 
 using namespace mlagen;
 
-namespace {
-
-/// Whether two chunks of `perChunk` sequences reach a common page in a
-/// layer step (rows below length + the appended tokens): one would append
-/// where the other reads.
-bool chunksSharePages(const Problem &p, int64_t perChunk) {
-  std::map<int32_t, int64_t> owner; // page -> chunk
-  int64_t width = p.table.width, pageSize = p.cache.pageSize;
-  for (int64_t b = 0; b < p.shape.batch(); ++b) {
-    int64_t rows = p.table.seqLens[b] + p.shape.queryTokens;
-    for (int64_t i = 0; i * pageSize < rows; ++i) {
-      auto [it, inserted] =
-          owner.emplace(p.table.blockTable[b * width + i], b / perChunk);
-      if (!inserted && it->second != b / perChunk)
-        return true;
-    }
-  }
-  return false;
-}
-
-/// Chunks of the batch, one per core where the batch divides evenly:
-/// sequences are independent, unless a layer step's chunks share a page.
-int64_t chooseChunks(const Problem &p) {
-  int64_t b = p.shape.batch(), chunks = 1;
-  int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  for (int64_t n = std::min(cores, b); n > 1 && chunks == 1; --n)
-    if (b % n == 0)
-      chunks = n;
-  if (chunks > 1 && p.shape.mode == RunMode::Layer &&
-      chunksSharePages(p, b / chunks))
-    return 1;
-  return chunks;
-}
-
-} // namespace
-
 llvm::Expected<std::unique_ptr<CpuRunner>>
-CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
+CpuRunner::create(const Problem &p, bool rewrite, const CpuVariant &variant) {
+  if (llvm::Error e = variant.check(p))
+    return std::move(e);
   std::unique_ptr<CpuRunner> runner(new CpuRunner());
   runner->problem = &p;
+  runner->chosen = variant;
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect>();
   mlir::mla::registerCpuLoweringDialects(registry);
   runner->context.appendDialectRegistry(registry);
 
-  int64_t chunks = chooseChunks(p), perChunk = p.shape.batch() / chunks;
-  if (llvm::Error e = runner->compileStep(rewrite, splits, perChunk))
+  int64_t chunks = variant.chunks, perChunk = p.shape.batch() / chunks;
+  if (llvm::Error e = runner->compileStep(rewrite, perChunk))
     return std::move(e);
   runner->holdBuffers();
   for (int64_t k = 0; k < chunks; ++k)
@@ -68,8 +33,7 @@ CpuRunner::create(const Problem &p, bool rewrite, int64_t splits) {
   return runner;
 }
 
-llvm::Error CpuRunner::compileStep(bool rewrite, int64_t splits,
-                                   int64_t batch) {
+llvm::Error CpuRunner::compileStep(bool rewrite, int64_t batch) {
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> parsed =
       parseStepModule(*problem, context, batch);
   if (!parsed)
@@ -78,10 +42,7 @@ llvm::Error CpuRunner::compileStep(bool rewrite, int64_t splits,
   if (rewrite) {
     mlir::PassManager pm(&context);
     mlir::mla::RewritePipelineOptions options;
-    options.numSplits = splits;
-    // Each kernel call runs on one core: with splits left to the pass, it
-    // splits only where one core would otherwise sit idle (never, here).
-    options.smCount = 1;
+    options.numSplits = chosen.splits;
     mlir::mla::buildRewritePipeline(pm, options);
     if (mlir::failed(pm.run(*module)))
       return llvm::createStringError("the mla-rewrite pipeline failed");
@@ -89,7 +50,7 @@ llvm::Error CpuRunner::compileStep(bool rewrite, int64_t splits,
   llvm::raw_string_ostream os(ir);
   module->print(os);
   llvm::Expected<std::unique_ptr<CpuKernel>> compiled =
-      CpuKernel::compile(*module, "step");
+      CpuKernel::compile(*module, "step", chosen);
   if (!compiled)
     return compiled.takeError();
   kernel = std::move(*compiled);

@@ -3,6 +3,7 @@
 #include "RunOptions.h"
 #include "dialect/ModelPresets.h"
 #include "mlagen/ConfigConversion.h"
+#include "mlagen/CpuVariant.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -41,6 +42,11 @@ static cl::opt<int64_t> splits("num-splits",
                                cl::desc("KV splits for mla-split-kv (0: "
                                         "chosen from the shape)"),
                                cl::init(0), cl::cat(runCategory));
+static cl::opt<std::string> cpuVariant(
+    "cpu-variant",
+    cl::desc("CPU back end: fields that override the chosen variant, e.g. "
+             "splits=2,chunks=1,threads=2,acc=16,inner=4 (README)"),
+    cl::cat(runCategory));
 static cl::opt<bool>
     compileOnly("compile-only",
                 cl::desc("Generate the step's CUDA kernels and compile them "
@@ -289,6 +295,12 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.iterations = iterations;
   options.warmup = warmup;
   options.splits = splits;
+  options.cpuVariant = cpuVariant;
+  if (!cpuVariant.empty())
+    if (llvm::Expected<CpuVariant> parsed =
+            CpuVariant::parse(cpuVariant, CpuVariant());
+        !parsed)
+      return flagError("cpu-variant", llvm::toString(parsed.takeError()));
   options.verify = verify;
   options.rewrite = !noRewrite;
   options.inputFile = inputFile;

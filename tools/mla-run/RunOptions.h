@@ -28,6 +28,7 @@ struct RunOptions {
   int device = 0;   // the GPU --backend=cuda and --gpu-info use
   std::string arch; // for --compile-only
   int64_t reportContext = 0, reportGroups = 0;
+  std::string cpuVariant; // --cpu-variant's overrides, checked to parse
   std::string loadDir, saveDir;
   std::string inputFile, entry; // a user's function, instead of a step
 };

@@ -12,6 +12,7 @@
 #include "RunOptions.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuRunner.h"
+#include "mlagen/CpuVariant.h"
 #include "mlagen/Gpu.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/ProblemIO.h"
@@ -33,6 +34,29 @@ using namespace mlagen;
 using llvm::outs;
 
 namespace {
+
+/// The CPU variant of the step: the heuristic's, then --num-splits and
+/// --cpu-variant on top (the naive form is never split).
+llvm::Expected<CpuChoice> chooseCpuStep(const RunOptions &options,
+                                        const Problem &p) {
+  int64_t cores = cpuCores();
+  CpuChoice choice{chooseCpuVariant(p, cores), describeCpuHeuristic(p, cores)};
+  if (options.splits > 0) {
+    choice.variant.splits = options.splits;
+    choice.source += ", then --num-splits";
+  }
+  if (!options.cpuVariant.empty()) {
+    llvm::Expected<CpuVariant> set =
+        CpuVariant::parse(options.cpuVariant, choice.variant);
+    if (!set)
+      return set.takeError();
+    choice.variant = *set;
+    choice.source += ", then --cpu-variant";
+  }
+  if (!options.rewrite)
+    choice.variant.splits = 1;
+  return choice;
+}
 
 /// The median step time and the attention work's rates (docs/counting.md);
 /// on a GPU, in attention mode, against its roofline too.
@@ -219,13 +243,18 @@ int main(int argc, char **argv) {
     return compileOnly(*options, p);
   if (gpu)
     return runOnGpu(*options, p, *gpu);
+  llvm::Expected<CpuChoice> choice = chooseCpuStep(*options, p);
+  if (!choice)
+    return fail(choice.takeError());
   auto start = std::chrono::steady_clock::now();
   llvm::Expected<std::unique_ptr<CpuRunner>> runner =
-      CpuRunner::create(p, options->rewrite, options->splits);
+      CpuRunner::create(p, options->rewrite, choice->variant);
   if (!runner)
     return fail(runner.takeError());
   outs() << llvm::format("compiled for the CPU in %.3f s\n",
                          secondsSince(start));
+  outs() << "CPU variant: " << choice->variant.str() << " (" << choice->source
+         << ")\n";
   if (options->stats)
     outs() << "--stats: no kernel resources to show (the step runs on the "
               "CPU)\n";

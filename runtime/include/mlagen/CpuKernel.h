@@ -15,6 +15,7 @@
 #ifndef MLAGEN_CPUKERNEL_H
 #define MLAGEN_CPUKERNEL_H
 
+#include "mlagen/CpuVariant.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -40,9 +41,12 @@ private:
 
 class CpuKernel {
 public:
-  /// Compiles `function` of `module` (which it lowers in place).
+  /// Compiles `function` of `module` (which it lowers in place) with the
+  /// variant's threads and register block (its splits and chunks are the
+  /// caller's: see CpuRunner).
   static llvm::Expected<std::unique_ptr<CpuKernel>>
-  compile(mlir::ModuleOp module, llvm::StringRef function);
+  compile(mlir::ModuleOp module, llvm::StringRef function,
+          const CpuVariant &variant = {});
   ~CpuKernel();
 
   /// Runs the kernel: the function's operands, then its untied results'

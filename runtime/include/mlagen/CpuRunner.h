@@ -11,6 +11,7 @@
 #define MLAGEN_CPURUNNER_H
 
 #include "mlagen/CpuKernel.h"
+#include "mlagen/CpuVariant.h"
 #include "mlagen/Problem.h"
 #include "mlagen/StorageBuffer.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -35,15 +36,17 @@ std::string configText(const LayerConfig &config, StorageType storage);
 
 class CpuRunner {
 public:
-  /// Compiles the problem's step; `rewrite` runs mla-rewrite first (else
-  /// the naive form is compiled). `splits` is passed to mla-split-kv.
+  /// Compiles the problem's step as `variant` says (an error if it does
+  /// not fit the problem); `rewrite` runs mla-rewrite first with the
+  /// variant's split count (else the naive form is compiled, unsplit).
   static llvm::Expected<std::unique_ptr<CpuRunner>>
-  create(const Problem &problem, bool rewrite, int64_t splits);
+  create(const Problem &problem, bool rewrite, const CpuVariant &variant);
 
-  /// Runs the step once into the runner's output buffers. The batch is
-  /// split evenly across the cores, one kernel call each (a layer step whose
-  /// chunks would share a cache page runs as one call).
+  /// Runs the step once into the runner's output buffers: the variant's
+  /// chunks of the batch, one kernel call on its own thread each.
   llvm::Error run();
+  /// The variant the step was compiled as.
+  const CpuVariant &variant() const { return chosen; }
   /// The outputs of the last run.
   StepResult result() const;
   /// The IR after the rewrite pipeline, before lowering.
@@ -51,7 +54,7 @@ public:
 
 private:
   CpuRunner() = default;
-  llvm::Error compileStep(bool rewrite, int64_t splits, int64_t batch);
+  llvm::Error compileStep(bool rewrite, int64_t batch);
   /// The problem's values in the kernel's storage type, in operand order.
   void holdBuffers();
   /// Descriptors for one kernel call on sequences [first, first + n).
@@ -59,6 +62,7 @@ private:
   std::vector<int64_t> cacheShape() const;
 
   const Problem *problem = nullptr;
+  CpuVariant chosen;
   mlir::MLIRContext context;
   std::unique_ptr<CpuKernel> kernel;
   std::vector<StorageBuffer> buffers;

@@ -1,0 +1,155 @@
+//===- CpuVariant.cpp - the CPU back end's choices and their heuristic ----===//
+
+#include "mlagen/CpuVariant.h"
+#include "OpenMpRuntime.h"
+#include "mlagen/Problem.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace mlagen;
+
+namespace {
+
+// The split rule of mla-split-kv, for threads instead of multiprocessors.
+constexpr int64_t kMinKeysPerSplit = 256;
+constexpr int64_t kMaxSplits = 64;
+constexpr int64_t kMaxThreads = 1024;
+
+struct Field {
+  const char *name;
+  int64_t CpuVariant::*value;
+};
+
+constexpr Field kFields[] = {
+    {"splits", &CpuVariant::splits},
+    {"chunks", &CpuVariant::chunks},
+    {"threads", &CpuVariant::threads},
+    {"acc", &CpuVariant::accumulatorRegisters},
+    {"inner", &CpuVariant::innerRegisters},
+};
+
+llvm::Error fieldError(llvm::StringRef field, const llvm::Twine &why) {
+  return llvm::createStringError("CPU variant field '" + field + "' " + why);
+}
+
+/// Whether two chunks of `perChunk` sequences reach a common page in a
+/// layer step (rows below length + the appended tokens): one would append
+/// where the other reads.
+bool chunksSharePages(const Problem &p, int64_t perChunk) {
+  std::map<int32_t, int64_t> owner; // page -> chunk
+  int64_t width = p.table.width, pageSize = p.cache.pageSize;
+  for (int64_t b = 0; b < p.shape.batch(); ++b) {
+    int64_t rows = p.table.seqLens[b] + p.shape.queryTokens;
+    for (int64_t i = 0; i * pageSize < rows; ++i) {
+      auto [it, inserted] =
+          owner.emplace(p.table.blockTable[b * width + i], b / perChunk);
+      if (!inserted && it->second != b / perChunk)
+        return true;
+    }
+  }
+  return false;
+}
+
+int64_t longestAttended(const Problem &p) {
+  int64_t longest = 0;
+  for (int64_t b = 0; b < p.shape.batch(); ++b)
+    longest = std::max(longest, p.keysAttended(b));
+  return longest;
+}
+
+bool isPowerOfTwoIn(int64_t value, int64_t most) {
+  return value >= 1 && value <= most && llvm::isPowerOf2_64(value);
+}
+
+} // namespace
+
+std::string CpuVariant::str() const {
+  std::string text;
+  for (const Field &field : kFields) {
+    if (!text.empty())
+      text += ",";
+    text += std::string(field.name) + "=" + std::to_string(this->*field.value);
+  }
+  return text;
+}
+
+llvm::Expected<CpuVariant> CpuVariant::parse(llvm::StringRef text,
+                                             const CpuVariant &base) {
+  CpuVariant variant = base;
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (llvm::StringRef item : items) {
+    auto [name, value] = item.trim().split('=');
+    const Field *field =
+        llvm::find_if(kFields, [&](const Field &f) { return name == f.name; });
+    if (field == std::end(kFields))
+      return llvm::createStringError(
+          "unknown CPU variant field '" + name +
+          "' (known: splits, chunks, threads, acc, inner)");
+    int64_t number = 0;
+    if (value.getAsInteger(10, number))
+      return fieldError(name, "is not an integer: '" + value + "'");
+    variant.*field->value = number;
+  }
+  return variant;
+}
+
+llvm::Error CpuVariant::check(const Problem &problem) const {
+  int64_t batch = problem.shape.batch();
+  if (splits < 1 || splits > kMaxThreads)
+    return fieldError("splits",
+                      "must be in [1, 1024], got " + llvm::Twine(splits));
+  if (threads < 0 || threads > kMaxThreads)
+    return fieldError("threads",
+                      "must be in [0, 1024], got " + llvm::Twine(threads));
+  if (chunks < 1 || batch % chunks != 0)
+    return fieldError("chunks", "must divide the batch of " +
+                                    llvm::Twine(batch) + ", got " +
+                                    llvm::Twine(chunks));
+  if (chunks > 1 && problem.shape.mode == RunMode::Layer &&
+      chunksSharePages(problem, batch / chunks))
+    return fieldError("chunks",
+                      "would let two calls reach a common cache page (one "
+                      "appends where the other reads): use 1");
+  if (!isPowerOfTwoIn(accumulatorRegisters, 32))
+    return fieldError("acc", "must be a power of two in [1, 32], got " +
+                                 llvm::Twine(accumulatorRegisters));
+  if (!isPowerOfTwoIn(innerRegisters, 8))
+    return fieldError("inner", "must be a power of two in [1, 8], got " +
+                                   llvm::Twine(innerRegisters));
+  return llvm::Error::success();
+}
+
+int64_t mlagen::cpuCores() { return std::max(1, openmp::processors()); }
+
+CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
+  CpuVariant variant;
+  int64_t batch = p.shape.batch();
+  cores = std::max<int64_t>(1, cores);
+  if (p.shape.mode == RunMode::Layer) {
+    for (int64_t n = std::min(cores, batch); n > 1; --n)
+      if (batch % n == 0 && !chunksSharePages(p, batch / n)) {
+        variant.chunks = n;
+        break;
+      }
+  }
+  variant.threads = std::max<int64_t>(1, cores / variant.chunks);
+  int64_t perCall = batch / variant.chunks;
+  int64_t splits =
+      llvm::divideCeil(variant.threads, std::max<int64_t>(1, perCall));
+  splits = std::min(splits, longestAttended(p) / kMinKeysPerSplit);
+  variant.splits = std::clamp<int64_t>(splits, 1, kMaxSplits);
+  return variant;
+}
+
+std::string mlagen::describeCpuHeuristic(const Problem &p, int64_t cores) {
+  return "heuristic (" + std::to_string(cores) + " cores, batch " +
+         std::to_string(p.shape.batch()) + ", longest attended " +
+         std::to_string(longestAttended(p)) + " keys, " +
+         (p.shape.mode == RunMode::Layer ? "layer" : "attention") + ")";
+}

@@ -1,0 +1,82 @@
+//===- CpuVariant.h - the CPU back end's code and schedule choices -*- C++
+//-*-===//
+//
+// What the CPU back end may vary without changing a result: how many KV
+// splits mla-split-kv makes (merged exactly by the combine), how the work is
+// spread over threads (batch chunks, one kernel call each, and the OpenMP
+// threads that share each call's parallel loops), and mla-cpu-vectorize's
+// register-block shape. The autotuner searches these; chooseCpuVariant is
+// the heuristic used where nothing is tuned or set.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_CPUVARIANT_H
+#define MLAGEN_CPUVARIANT_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <cstdint>
+#include <string>
+
+namespace mlagen {
+
+struct Problem;
+
+struct CpuVariant {
+  /// KV splits of the latent attention (1: none).
+  int64_t splits = 1;
+  /// Kernel calls the batch is cut into, each on its own thread (a divisor
+  /// of the batch).
+  int64_t chunks = 1;
+  /// OpenMP threads of each call's parallel loops (per-sequence and
+  /// per-split iterations, shared in equal blocks); 0: every core.
+  int64_t threads = 0;
+  /// mla-cpu-vectorize's register block: vector registers of accumulators,
+  /// and the most of them along the innermost loop (powers of two).
+  int64_t accumulatorRegisters = 16;
+  int64_t innerRegisters = 4;
+
+  /// "splits=2,chunks=1,threads=2,acc=16,inner=4": what --stats prints and
+  /// the tuning database stores.
+  std::string str() const;
+  /// The inverse of str(): `base` with the fields `text` names (in any
+  /// order) set. Errors name the field.
+  static llvm::Expected<CpuVariant> parse(llvm::StringRef text,
+                                          const CpuVariant &base);
+  /// Whether the values are in range for `problem` (chunks divide the
+  /// batch, powers of two in range, 1 to 1024 splits, 0 to 1024 threads); an
+  /// error naming the first that is not.
+  llvm::Error check(const Problem &problem) const;
+
+  bool operator==(const CpuVariant &other) const {
+    return str() == other.str();
+  }
+};
+
+/// A variant and how it was chosen ("heuristic (...)", a tuning entry's
+/// key, flags).
+struct CpuChoice {
+  CpuVariant variant;
+  std::string source;
+};
+
+/// The cores of this machine (at least 1), as the OpenMP runtime counts
+/// them.
+int64_t cpuCores();
+
+/// The heuristic: with C cores, B sequences and the longest cached length
+/// L, a whole-layer step is cut into the largest divisor of B that is at
+/// most C (unless two chunks would reach a common cache page), each chunk
+/// with C / chunks threads; attention runs as one call on C threads. The
+/// attention is split into the fewest splits that give every thread of a
+/// call one (split, sequence) item, at most one split per 256 keys of L
+/// and at most 64. The register block is 16 accumulators, 4 along the
+/// innermost loop.
+CpuVariant chooseCpuVariant(const Problem &problem, int64_t cores);
+
+/// The inputs chooseCpuVariant used, as text (for --stats).
+std::string describeCpuHeuristic(const Problem &problem, int64_t cores);
+
+} // namespace mlagen
+
+#endif // MLAGEN_CPUVARIANT_H
