@@ -16,6 +16,7 @@
 #include "mlagen/Gpu.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/ProblemIO.h"
+#include "mlagen/TunedChoice.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -35,12 +36,16 @@ using llvm::outs;
 
 namespace {
 
-/// The CPU variant of the step: the heuristic's, then --num-splits and
-/// --cpu-variant on top (the naive form is never split).
+/// The CPU variant of the step: the tuning database's nearest entry for
+/// this CPU or the heuristic's, then --num-splits and --cpu-variant on top
+/// (the naive form is never split). What makes the database untrusted is
+/// said once, as a note.
 llvm::Expected<CpuChoice> chooseCpuStep(const RunOptions &options,
                                         const Problem &p) {
-  int64_t cores = cpuCores();
-  CpuChoice choice{chooseCpuVariant(p, cores), describeCpuHeuristic(p, cores)};
+  TuneDatabase db = TuneDatabase::load(TuneDatabase::defaultPath());
+  for (const std::string &problem : db.problems())
+    llvm::errs() << "mla-run: note: " << problem << "\n";
+  CpuChoice choice = chooseCpuStepVariant(p, db, thisCpu());
   if (options.splits > 0) {
     choice.variant.splits = options.splits;
     choice.source += ", then --num-splits";
