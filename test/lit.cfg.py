@@ -56,7 +56,6 @@ tool_dirs = [config.mlagen_tools_dir, config.llvm_tools_dir]
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mlagen_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["mla-opt", "mla-run", "mla-translate", "not", "count", "split-file"],
+    ["mla-opt", "mla-run", "mla-translate", "mla-tune", "not", "count",
+     "split-file"],
     tool_dirs)
-if config.mlagen_have_cuda:  # built with NVRTC only
-    llvm_config.add_tool_substitutions(["mla-tune"], tool_dirs)

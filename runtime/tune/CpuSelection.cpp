@@ -23,8 +23,7 @@ TuneKey mlagen::tuneKeyOf(const Problem &p, const DeviceKey &device) {
   return key;
 }
 
-CpuChoice mlagen::chooseCpuStepVariant(const Problem &p,
-                                       const TuneDatabase &db,
+CpuChoice mlagen::chooseCpuStepVariant(const Problem &p, const TuneDatabase &db,
                                        const DeviceKey &cpu) {
   CpuChoice heuristic{chooseCpuVariant(p, cpu.units),
                       describeCpuHeuristic(p, cpu.units)};

@@ -37,9 +37,8 @@ std::string DeviceKey::str() const {
 
 DeviceKey mlagen::thisCpu() {
   // The vector ISA the CPU code generation may use, in a fixed order.
-  static constexpr const char *kIsa[] = {"avx2",       "fma",
-                                         "avx512f",    "avx512bf16",
-                                         "avx512fp16", "amx-bf16",
+  static constexpr const char *kIsa[] = {"avx2",       "fma",        "avx512f",
+                                         "avx512bf16", "avx512fp16", "amx-bf16",
                                          "neon",       "sve"};
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   std::string detail = llvm::sys::getHostCPUName().str();

@@ -42,7 +42,8 @@ std::string systemError(const llvm::Twine &what) {
 /// The whole of `path` if it is a regular file of at most kMaxFileBytes;
 /// opened without blocking, so a FIFO or device is refused, not waited on.
 /// An empty optional (no error) when it does not exist.
-llvm::Expected<std::optional<std::string>> readRegularFile(llvm::StringRef path) {
+llvm::Expected<std::optional<std::string>>
+readRegularFile(llvm::StringRef path) {
   int fd = ::open(path.str().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT)
@@ -117,9 +118,9 @@ Parsed parse(llvm::StringRef path, llvm::StringRef text) {
   Parsed parsed;
   llvm::Expected<json::Value> value = json::parse(text);
   if (!value) {
-    parsed.corrupt = (path + " is not valid JSON: " +
-                      llvm::toString(value.takeError()))
-                         .str();
+    parsed.corrupt =
+        (path + " is not valid JSON: " + llvm::toString(value.takeError()))
+            .str();
     return parsed;
   }
   const json::Object *top = value->getAsObject();
@@ -143,8 +144,8 @@ Parsed parse(llvm::StringRef path, llvm::StringRef text) {
   }
   json::Path::Root root(path);
   const json::Value *entries = top->get("entries");
-  if (!entries ||
-      !json::fromJSON(*entries, parsed.entries, json::Path(root).field("entries"))) {
+  if (!entries || !json::fromJSON(*entries, parsed.entries,
+                                  json::Path(root).field("entries"))) {
     parsed.entries.clear();
     parsed.corrupt = (path + " has a malformed entry: " +
                       (entries ? llvm::toString(root.getError())
@@ -235,8 +236,8 @@ bool TuneKey::sameBucketAs(const TuneKey &o) const {
 std::string TuneKey::str() const {
   return llvm::formatv("{0} | code {1} | {2} | {3}, page {4} | batch {5}, "
                        "{6} keys, {7} query token(s)",
-                       device.str(), code, model, mode, pageSize, batch,
-                       length, queryTokens)
+                       device.str(), code, model, mode, pageSize, batch, length,
+                       queryTokens)
       .str();
 }
 
@@ -323,9 +324,8 @@ llvm::Error TuneDatabase::merge(llvm::StringRef path,
     }
   }
   for (const TuneEntry &entry : entries) {
-    auto same = llvm::find_if(merged, [&](const TuneEntry &e) {
-      return sameKey(e.key, entry.key);
-    });
+    auto same = llvm::find_if(
+        merged, [&](const TuneEntry &e) { return sameKey(e.key, entry.key); });
     if (same != merged.end())
       *same = entry;
     else
@@ -346,15 +346,14 @@ const TuneEntry *TuneDatabase::nearest(const TuneKey &want) const {
   for (const TuneEntry &e : all) {
     const TuneKey &k = e.key;
     if (!(k.device == want.device && k.code == codeGeneratorHash() &&
-          k.code == want.code && k.model == want.model &&
-          k.mode == want.mode && k.pageSize == want.pageSize &&
-          k.queryTokens == want.queryTokens))
+          k.code == want.code && k.model == want.model && k.mode == want.mode &&
+          k.pageSize == want.pageSize && k.queryTokens == want.queryTokens))
       continue;
     double distance =
         logDistance(k.batch, want.batch) + logDistance(k.length, want.length);
-    bool larger = best && (k.batch > best->key.batch ||
-                           (k.batch == best->key.batch &&
-                            k.length > best->key.length));
+    bool larger =
+        best && (k.batch > best->key.batch ||
+                 (k.batch == best->key.batch && k.length > best->key.length));
     if (!best || distance < bestDistance ||
         (distance == bestDistance && larger)) {
       best = &e;

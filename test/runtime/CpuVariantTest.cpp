@@ -11,6 +11,7 @@
 #include "mlagen/Problem.h"
 
 #include "llvm/Support/raw_ostream.h"
+#include <cctype>
 #include <gtest/gtest.h>
 
 using namespace mlagen;
@@ -140,6 +141,13 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values("splits=1,threads=1", "splits=3,threads=2",
                     "splits=7,threads=3,acc=4,inner=1",
                     "splits=2,chunks=2,threads=1,acc=32,inner=8",
-                    "splits=64,chunks=4,threads=2,acc=8,inner=2"));
+                    "splits=64,chunks=4,threads=2,acc=8,inner=2"),
+    [](const testing::TestParamInfo<const char *> &info) {
+      std::string name = info.param;
+      for (char &c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+          c = '_';
+      return name;
+    });
 
 } // namespace

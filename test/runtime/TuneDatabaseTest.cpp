@@ -1,7 +1,7 @@
 //===- TuneDatabaseTest.cpp - the tuning file and the choice it informs ---===//
 
-#include "mlagen/Presets.h"
 #include "mlagen/TuneDatabase.h"
+#include "mlagen/Presets.h"
 #include "mlagen/TunedChoice.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -76,7 +76,8 @@ TEST_F(TuneDatabaseTest, MissingFileIsEmptyAndQuiet) {
 }
 
 TEST_F(TuneDatabaseTest, RoundTripAndMerge) {
-  ASSERT_FALSE(bool(TuneDatabase::merge(path, {entry(1, 1024), entry(4, 4096)})));
+  ASSERT_FALSE(
+      bool(TuneDatabase::merge(path, {entry(1, 1024), entry(4, 4096)})));
   TuneEntry changed = entry(4, 4096);
   changed.variant = "splits=9";
   ASSERT_FALSE(bool(TuneDatabase::merge(path, {changed, entry(16, 1024)})));
@@ -95,8 +96,9 @@ TEST_F(TuneDatabaseTest, RoundTripAndMerge) {
 }
 
 TEST_F(TuneDatabaseTest, NearestBucketRule) {
-  ASSERT_FALSE(bool(TuneDatabase::merge(
-      path, {entry(1, 1024), entry(4, 4096), entry(16, 16384), entry(4, 4096, 2)})));
+  ASSERT_FALSE(
+      bool(TuneDatabase::merge(path, {entry(1, 1024), entry(4, 4096),
+                                      entry(16, 16384), entry(4, 4096, 2)})));
   TuneDatabase db = TuneDatabase::load(path);
   TuneKey want = entry(4, 5000).key;
   ASSERT_TRUE(db.nearest(want));
@@ -134,9 +136,10 @@ TEST_F(TuneDatabaseTest, OtherCodeIsReportedAndNeverChosen) {
 }
 
 TEST_F(TuneDatabaseTest, CorruptFileIsIgnoredThenMovedAside) {
-  for (const char *text :
-       {"{not json", "[1, 2]", R"({"format": "mlagen-tune-db", "version": 1})",
-        R"({"format": "mlagen-tune-db", "version": 1, "entries": [{"code": 5}]})"}) {
+  for (
+      const char *text :
+      {"{not json", "[1, 2]", R"({"format": "mlagen-tune-db", "version": 1})",
+       R"({"format": "mlagen-tune-db", "version": 1, "entries": [{"code": 5}]})"}) {
     write(text);
     TuneDatabase db = TuneDatabase::load(path);
     EXPECT_TRUE(db.entries().empty()) << text;
@@ -200,8 +203,8 @@ TEST_F(TuneDatabaseTest, ConcurrentWritersLoseNothing) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       for (int i = 0; i < kEach; ++i)
-        if (llvm::Error e = TuneDatabase::merge(
-                path, {entry(1 + w * kEach + i, 1024)})) {
+        if (llvm::Error e =
+                TuneDatabase::merge(path, {entry(1 + w * kEach + i, 1024)})) {
           llvm::consumeError(std::move(e));
           ::_exit(1);
         }

@@ -1,31 +1,22 @@
-//===- mla-tune.cpp - autotune the kernel variants of a model ------------===//
+//===- mla-tune.cpp - autotune mlagen's variants for a device -------------===//
 //
-// For each shape bucket of a model's decode attention step, every kernel
-// variant the code generator can print (TuneSpace.h) goes through three
-// prunings: its kernel family (does the tiling fit), NVRTC (compiled in
-// parallel threads; spills and tilings no CTA of which fits an SM are
-// dropped), and the target's model (CostModel.h), which ranks the rest.
-// `--dry-run --arch=...` stops there: no GPU is needed, and the report
-// says how many variants each stage pruned and why, and the model's time
-// of the best.
+// `--backend=cpu` times the CPU back end's variants of each shape bucket on
+// this machine and stores the winners in the tuning database, which the
+// JIT consults from then on (CpuTune.cpp). `--dry-run --arch=...` reports
+// the GPU variant space, pruned and ranked without a GPU (DryRun.cpp).
+// `--show`, `--export` and `--import` read and move database entries.
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlagen/KernelCompiler.h"
+#include "TuneRequest.h"
 #include "mlagen/Presets.h"
-#include "runtime/tune/CostModel.h"
-#include "runtime/tune/TuneSpace.h"
+#include "mlagen/TuneDatabase.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <atomic>
-#include <chrono>
-#include <map>
-#include <thread>
 
 using namespace mlagen;
 namespace cl = llvm::cl;
@@ -37,17 +28,29 @@ cl::opt<std::string> preset("preset", cl::desc("Model preset"),
                             cl::init("deepseek-v3"), cl::cat(category));
 cl::opt<int64_t> heads("heads", cl::desc("Attention heads (0: the preset's)"),
                        cl::init(0), cl::cat(category));
-cl::opt<std::string> arch("arch", cl::desc("Target: sm_80, sm_90a or sm_100a"),
+cl::opt<std::string> backend("backend",
+                             cl::desc("cpu: time the CPU back end's variants "
+                                      "on this machine; cuda: the GPU at hand"),
+                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> arch("arch",
+                          cl::desc("--dry-run's target: sm_80, "
+                                   "sm_90a or sm_100a"),
                           cl::init("sm_90a"), cl::cat(category));
 cl::opt<bool> dryRun("dry-run",
-                     cl::desc("Enumerate, prune, compile and rank the "
+                     cl::desc("Enumerate, prune, compile and rank the GPU "
                               "variants for --arch; time none (no GPU)"),
                      cl::cat(category));
+cl::opt<std::string> mode("mode",
+                          cl::desc("attention (the decode attention step) or "
+                                   "layer (a whole-layer step; cpu only)"),
+                          cl::init("attention"), cl::cat(category));
 cl::list<int64_t> batches("batches", cl::CommaSeparated,
-                          cl::desc("Batch sizes (default 1,2,...,128)"),
+                          cl::desc("Batch sizes (default: cpu 1,4,16; "
+                                   "--dry-run 1,2,...,128)"),
                           cl::cat(category));
 cl::list<int64_t> lengths("lengths", cl::CommaSeparated,
-                          cl::desc("Cached lengths (default "
+                          cl::desc("Cached lengths (default: cpu "
+                                   "1024,4096,16384; --dry-run "
                                    "1024,2048,...,32768)"),
                           cl::cat(category));
 cl::list<int64_t> queryTokens("query-tokens", cl::CommaSeparated,
@@ -55,16 +58,50 @@ cl::list<int64_t> queryTokens("query-tokens", cl::CommaSeparated,
                               cl::cat(category));
 cl::opt<int64_t> pageSize("page-size", cl::desc("Keys per cache page"),
                           cl::init(64), cl::cat(category));
-cl::opt<std::string> dtype("dtype", cl::desc("Storage: bf16 or f16"),
+cl::opt<std::string> dtype("dtype",
+                           cl::desc("Storage: bf16, f16 (or f32 on "
+                                    "the CPU)"),
                            cl::init("bf16"), cl::cat(category));
 cl::opt<unsigned> jobs("jobs",
                        cl::desc("NVRTC compile threads (default: "
                                 "the cores)"),
                        cl::init(0), cl::cat(category));
-cl::opt<unsigned> top("top", cl::desc("Variants per op to list, best first"),
+cl::opt<unsigned> top("top",
+                      cl::desc("--dry-run: variants per op to list, "
+                               "best first"),
                       cl::init(3), cl::cat(category));
+cl::opt<int64_t> warmup("warmup", cl::desc("Untimed runs of each candidate"),
+                        cl::init(2), cl::cat(category));
+cl::opt<int64_t> runs("runs",
+                      cl::desc("Timed runs of each candidate "
+                               "(median and spread)"),
+                      cl::init(10), cl::cat(category));
+cl::opt<std::string> database("db",
+                              cl::desc("The tuning file (default: "
+                                       "$MLAGEN_TUNE_DB, else the user's "
+                                       "cache dir; README)"),
+                              cl::cat(category));
+cl::opt<std::string> plot("plot",
+                          cl::desc("Write an SVG plot of every "
+                                   "candidate's time here"),
+                          cl::cat(category));
+cl::opt<bool> show("show", cl::desc("List the tuning file's entries"),
+                   cl::cat(category));
+cl::opt<std::string> exportTo("export",
+                              cl::desc("Merge the tuning file's entries "
+                                       "into this file"),
+                              cl::cat(category));
+cl::opt<std::string> importFrom("import",
+                                cl::desc("Merge this file's entries into "
+                                         "the tuning file"),
+                                cl::cat(category));
 
-/// `values`, or `fallback` when none were given; every value at least 1.
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "mla-tune: " << message << "\n";
+  return 1;
+}
+
+/// `values`, or `fallback` when none were given; every value in [1, 2^24].
 llvm::Expected<std::vector<int64_t>> listOr(const cl::list<int64_t> &values,
                                             std::vector<int64_t> fallback,
                                             llvm::StringRef flag) {
@@ -78,242 +115,100 @@ llvm::Expected<std::vector<int64_t>> listOr(const cl::list<int64_t> &values,
   return out;
 }
 
-/// One fitting candidate's fate after NVRTC and the model.
-struct Outcome {
-  std::string error;        // the compile failed
-  ResourceRecord resources; // of the varied kernel
-  Occupancy occupancy;
-  Prediction prediction;
-  bool compiled = false;
-};
-
-/// Compiles every fitting candidate of `spaces` with `threads` threads.
-std::vector<std::vector<Outcome>>
-compileAll(const std::vector<BucketSpace> &spaces, unsigned threads,
-           KernelCompiler &compiler) {
-  std::vector<std::pair<size_t, size_t>> work;
-  std::vector<std::vector<Outcome>> outcomes(spaces.size());
-  for (auto [i, space] : llvm::enumerate(spaces)) {
-    outcomes[i].resize(space.candidates.size());
-    for (auto [j, c] : llvm::enumerate(space.candidates))
-      if (!c.pruned)
-        work.emplace_back(i, j);
-  }
-  std::atomic<size_t> next{0};
-  auto worker = [&]() {
-    for (size_t w = next++; w < work.size(); w = next++) {
-      auto [i, j] = work[w];
-      const TuneCandidate &c = spaces[i].candidates[j];
-      Outcome &o = outcomes[i][j];
-      llvm::Expected<CompileResult> result =
-          compiler.compile({c.unit.source, arch, {}});
-      if (!result) {
-        o.error = llvm::toString(result.takeError());
-        continue;
-      }
-      o.compiled = true;
-      for (const ResourceRecord &r : result->kernel->resources)
-        if (r.kernel == c.kernel)
-          o.resources = r;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back(worker);
-  for (std::thread &t : pool)
-    t.join();
-  return outcomes;
+/// Loads `path`, printing what makes it (or some entries) untrusted.
+TuneDatabase loadReporting(llvm::StringRef path) {
+  TuneDatabase db = TuneDatabase::load(path);
+  for (const std::string &problem : db.problems())
+    llvm::errs() << "mla-tune: note: " << problem << "\n";
+  return db;
 }
 
-/// What the varied kernel of `c` moves and computes at `bucket`.
-KernelWork workOf(const TuneCandidate &c, const Bucket &b,
-                  const LayerConfig &config, int64_t gridX) {
-  double rows = double(b.batch) * b.queryTokens * config.heads;
-  double width = config.kvLoraRank + config.qkRopeHeadDim;
-  KernelWork work;
-  if (c.op == "mla.combine") {
-    work.bytes = rows * config.kvLoraRank * (4.0 * c.splits + 2.0);
-    return work;
-  }
-  // Decode attention: each CTA reads its split of its sequence's cache
-  // (no L2 reuse across the row tiles), and the MMAs run whole row tiles.
-  double keys = double(b.batch) * b.length;
-  work.bytes =
-      keys * width * 2 * gridX + rows * (width + config.kvLoraRank) * 2;
-  work.flops = 2.0 * keys * gridX * c.rowsPerCta * (width + config.kvLoraRank);
-  return work;
+int showEntries(llvm::StringRef path) {
+  TuneDatabase db = loadReporting(path);
+  llvm::outs() << llvm::formatv("{0}: {1} entr{2}\n", path, db.entries().size(),
+                                db.entries().size() == 1 ? "y" : "ies");
+  for (const TuneEntry &e : db.entries())
+    llvm::outs() << llvm::formatv(
+        "  {0}\n    {1}: {2:f3} ms (spread {3:f3}); default {4}: {5:f3} ms; "
+        "measured {6}\n",
+        e.key.str(), e.variant, e.seconds * 1e3, e.spread * 1e3,
+        e.defaultVariant, e.defaultSeconds * 1e3, e.measured);
+  return 0;
 }
 
-int run() {
+/// Merges the entries of `from` into `to`.
+int moveEntries(llvm::StringRef from, llvm::StringRef to) {
+  if (!llvm::sys::fs::exists(from))
+    return fail("nothing to move from " + from + ": it does not exist");
+  TuneDatabase db = loadReporting(from);
+  if (db.entries().empty())
+    return fail("nothing to move from " + from + ": it holds no entries");
+  std::vector<std::string> notes;
+  if (llvm::Error e = TuneDatabase::merge(to, db.entries(), &notes))
+    return fail(llvm::toString(std::move(e)));
+  for (const std::string &note : notes)
+    llvm::errs() << "mla-tune: note: " << note << "\n";
+  llvm::outs() << llvm::formatv(
+      "merged {0} entr{1} from {2} into {3}\n", db.entries().size(),
+      db.entries().size() == 1 ? "y" : "ies", from, to);
+  return 0;
+}
+
+llvm::Expected<TuneRequest> readRequest() {
+  TuneRequest r;
+  r.preset = preset;
+  r.arch = arch;
+  if (arch.getNumOccurrences() && !dryRun)
+    return llvm::createStringError("--arch names --dry-run's target; add "
+                                   "--dry-run (or use --backend=cpu or cuda)");
   llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
-  if (!config) {
-    llvm::errs() << "mla-tune: " << llvm::toString(config.takeError()) << "\n";
-    return 1;
-  }
-  if (heads < 0) {
-    llvm::errs() << "mla-tune: --heads must be positive, got " << heads << "\n";
-    return 1;
-  }
+  if (!config)
+    return config.takeError();
+  r.config = *config;
+  if (heads < 0 || heads > 1024)
+    return llvm::createStringError("--heads must be in [0, 1024], got " +
+                                   std::to_string(heads));
   if (heads)
-    config->heads = heads;
-  const GpuTarget *target = gpuTargetFor(arch);
-  if (!target) {
-    llvm::errs() << "mla-tune: --arch must be sm_80, sm_90a or sm_100a, got '"
-                 << arch << "'\n";
-    return 1;
-  }
-  if (!dryRun) {
-    llvm::errs() << "mla-tune: timing on a GPU is not built yet; run with "
-                    "--dry-run --arch=<arch> to enumerate, prune, compile and "
-                    "rank the variants\n";
-    return 1;
-  }
+    r.config.heads = heads;
   llvm::Expected<StorageType> storage = parseStorageType(dtype);
-  if (!storage || *storage == StorageType::F32) {
-    if (!storage)
-      llvm::consumeError(storage.takeError());
-    llvm::errs() << "mla-tune: --dtype must be bf16 or f16, got '" << dtype
-                 << "'\n";
-    return 1;
-  }
-  if (pageSize < 1 || pageSize > 4096) {
-    llvm::errs() << "mla-tune: --page-size must be in [1, 4096], got "
-                 << pageSize << "\n";
-    return 1;
-  }
-  auto bs = listOr(batches, {1, 2, 4, 8, 16, 32, 64, 128}, "batches");
-  auto ls = listOr(lengths, {1024, 2048, 4096, 8192, 16384, 32768}, "lengths");
+  if (!storage)
+    return storage.takeError();
+  r.storage = *storage;
+  if (mode != "attention" && mode != "layer")
+    return llvm::createStringError("--mode must be attention or layer, got '" +
+                                   mode + "'");
+  r.mode = mode == "layer" ? RunMode::Layer : RunMode::Attention;
+  if (pageSize < 1 || pageSize > 4096)
+    return llvm::createStringError("--page-size must be in [1, 4096], got " +
+                                   std::to_string(pageSize));
+  r.pageSize = pageSize;
+  bool cpu = !dryRun;
+  auto bs = listOr(batches,
+                   cpu ? std::vector<int64_t>{1, 4, 16}
+                       : std::vector<int64_t>{1, 2, 4, 8, 16, 32, 64, 128},
+                   "batches");
+  auto ls =
+      listOr(lengths,
+             cpu ? std::vector<int64_t>{1024, 4096, 16384}
+                 : std::vector<int64_t>{1024, 2048, 4096, 8192, 16384, 32768},
+             "lengths");
   auto qs = listOr(queryTokens, {1, 2}, "query-tokens");
   for (llvm::Expected<std::vector<int64_t>> *list : {&bs, &ls, &qs})
-    if (!*list) {
-      llvm::errs() << "mla-tune: " << llvm::toString(list->takeError()) << "\n";
-      return 1;
-    }
-
-  llvm::outs() << llvm::formatv(
-      "mla-tune --dry-run: {0} for {1}, modelled as {2} ({3} SMs, {4:f0} "
-      "GB/s, {5:f0} TFLOP/s dense 16-bit)\n",
-      preset, arch, target->name, target->sms, target->hbmBytesPerSecond / 1e9,
-      target->tensorFlopsPerSecond / 1e12);
-  auto start = std::chrono::steady_clock::now();
-  std::vector<BucketSpace> spaces;
-  for (int64_t q : *qs)
-    for (int64_t b : *bs)
-      for (int64_t l : *ls) {
-        Bucket bucket{b, l, q, pageSize, *storage};
-        llvm::Expected<BucketSpace> space =
-            enumerateBucket(*config, bucket, arch, target->sms);
-        if (!space) {
-          llvm::errs() << "mla-tune: " << describe(bucket) << ": "
-                       << llvm::toString(space.takeError()) << "\n";
-          return 1;
-        }
-        spaces.push_back(std::move(*space));
-      }
-  double generateSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  unsigned threads =
-      jobs ? unsigned(jobs) : std::max(1u, std::thread::hardware_concurrency());
-  KernelCompiler compiler(std::nullopt); // each distinct unit once
-  start = std::chrono::steady_clock::now();
-  std::vector<std::vector<Outcome>> outcomes =
-      compileAll(spaces, threads, compiler);
-  double compileSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-
-  int64_t total = 0, byFamily = 0, failed = 0, spilling = 0, noFit = 0,
-          ranked = 0;
-  std::map<std::string, int64_t> reasons;
-  for (auto [space, bucketOutcomes] : llvm::zip(spaces, outcomes)) {
-    llvm::outs() << llvm::formatv("\n{0} ({1} split(s))\n",
-                                  describe(space.bucket), space.splits);
-    std::map<std::string, std::vector<size_t>> byOp;
-    for (auto [j, c] : llvm::enumerate(space.candidates))
-      byOp[c.op].push_back(j);
-    for (auto &[op, indices] : byOp) {
-      std::vector<std::pair<double, size_t>> order;
-      int64_t opPruned = 0, opDropped = 0;
-      for (size_t j : indices) {
-        const TuneCandidate &c = space.candidates[j];
-        Outcome &o = bucketOutcomes[j];
-        ++total;
-        if (c.pruned) {
-          ++byFamily, ++opPruned;
-          ++reasons[c.family + ": " + *c.pruned];
-          continue;
-        }
-        if (!o.compiled) {
-          ++failed, ++opDropped;
-          continue;
-        }
-        if (o.resources.spillStoreBytes || o.resources.spillLoadBytes) {
-          ++spilling, ++opDropped;
-          continue;
-        }
-        const KernelLaunch *launch = nullptr;
-        for (const KernelLaunch &k : c.unit.kernels)
-          if (k.name == c.kernel)
-            launch = &k;
-        if (!launch) { // the printer named the kernel otherwise: a bug
-          ++failed, ++opDropped;
-          continue;
-        }
-        int64_t gridX = launch->grid[0].count;
-        int64_t ctas = gridX * c.splits * space.bucket.batch;
-        if (op == "mla.combine")
-          ctas =
-              (space.bucket.batch * space.bucket.queryTokens * config->heads +
-               launch->grid[0].perBlock - 1) /
-              launch->grid[0].perBlock;
-        o.occupancy = occupancyOf(
-            *target, launch ? launch->block : 32, o.resources.registers,
-            o.resources.sharedBytes +
-                (launch ? launch->dynamicSharedBytes : 0));
-        if (o.occupancy.ctasPerSm < 1) {
-          ++noFit, ++opDropped;
-          continue;
-        }
-        o.prediction = predict(*target, workOf(c, space.bucket, *config, gridX),
-                               ctas, o.occupancy);
-        order.emplace_back(o.prediction.seconds, j);
-        ++ranked;
-      }
-      llvm::sort(order);
-      llvm::outs() << llvm::formatv(
-          "  {0}: {1} candidates, {2} pruned by the family, {3} dropped "
-          "after NVRTC, {4} ranked\n",
-          op, indices.size(), opPruned, opDropped, order.size());
-      for (auto [rank, entry] : llvm::enumerate(order)) {
-        if (rank >= top)
-          break;
-        const TuneCandidate &c = space.candidates[entry.second];
-        const Outcome &o = bucketOutcomes[entry.second];
-        llvm::outs() << llvm::formatv(
-            "    {0}. {1:f1} us  {2}{3}\n       {4} registers, {5} CTA(s) "
-            "per SM ({6}), {7} wave(s) {8:p} busy, {9} bound\n",
-            rank + 1, entry.first * 1e6, c.tiling,
-            c.isDefault ? "  (the default)" : "", o.resources.registers,
-            o.occupancy.ctasPerSm, o.occupancy.limitedBy, o.prediction.waves,
-            o.prediction.busy, o.prediction.memoryBound ? "memory" : "compute");
-      }
-    }
-  }
-  llvm::outs() << llvm::formatv(
-      "\n{0} variants over {1} bucket(s): {2} pruned by the kernel families, "
-      "{3} failed to compile, {4} spilled, {5} fit no SM, {6} ranked by the "
-      "model\n",
-      total, spaces.size(), byFamily, failed, spilling, noFit, ranked);
-  if (!reasons.empty()) {
-    llvm::outs() << "why the families pruned:\n";
-    for (auto &[reason, count] : reasons)
-      llvm::outs() << llvm::formatv("  {0} x {1}\n", count, reason);
-  }
-  llvm::outs() << llvm::formatv(
-      "generated in {0:f2} s; NVRTC {1:f2} s with {2} thread(s)\n",
-      generateSeconds, compileSeconds, threads);
-  return 0;
+    if (!*list)
+      return list->takeError();
+  r.batches = *bs;
+  r.lengths = *ls;
+  r.queryTokens = *qs;
+  if (warmup < 0 || warmup > 1000 || runs < 1 || runs > 10000)
+    return llvm::createStringError(
+        "--warmup must be in [0, 1000] and --runs in [1, 10000]");
+  r.warmup = warmup;
+  r.runs = runs;
+  r.jobs = jobs;
+  r.top = top;
+  r.database = database.empty() ? TuneDatabase::defaultPath() : database;
+  r.plot = plot;
+  return r;
 }
 
 } // namespace
@@ -322,6 +217,30 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "mla-tune: autotune mlagen's kernel variants\n");
-  return run();
+                              "mla-tune: autotune mlagen's variants for a "
+                              "device and remember the winners\n");
+  llvm::Expected<TuneRequest> request = readRequest();
+  if (!request)
+    return fail(llvm::toString(request.takeError()));
+  if (show)
+    return showEntries(request->database);
+  if (!exportTo.empty())
+    return moveEntries(request->database, exportTo);
+  if (!importFrom.empty())
+    return moveEntries(importFrom, request->database);
+  if (dryRun) {
+#ifdef MLAGEN_HAVE_CUDA
+    return runDryRun(*request);
+#else
+    return fail("--dry-run compiles the variants with NVRTC: this build has "
+                "no CUDA toolkit");
+#endif
+  }
+  if (backend == "cuda")
+    return fail("--backend=cuda: timing on a GPU is not built yet; use "
+                "--dry-run --arch=<arch> for the GPU variant space, or "
+                "--backend=cpu");
+  if (backend != "cpu")
+    return fail("--backend must be cpu or cuda, got '" + backend + "'");
+  return runCpuTune(*request);
 }

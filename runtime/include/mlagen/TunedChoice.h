@@ -1,4 +1,5 @@
-//===- TunedChoice.h - a step's variant: tuned entry or heuristic -*- C++ -*-===//
+//===- TunedChoice.h - a step's variant: tuned entry or heuristic -*- C++
+//-*-===//
 //
 // How the JIT picks the CPU variant of a step: the tuning database's entry
 // nearest the step's bucket (TuneDatabase::nearest) for this CPU and this

@@ -1,0 +1,17 @@
+"""Checks mla-tune's SVG: well-formed XML, one candidate mark per candidate
+the log says was timed, exactly one winner and at most one default."""
+import re
+import sys
+import xml.dom.minidom
+
+svg, log = sys.argv[1], sys.argv[2]
+marks = [c for c in xml.dom.minidom.parse(svg).getElementsByTagName("circle")
+         if c.getAttribute("class") == "candidate"]
+timed = [line for line in open(log) if re.search(r"-> [0-9.]+ ms$", line)]
+titles = [m.getElementsByTagName("title")[0].firstChild.data for m in marks]
+winners = [t for t in titles if "(winner)" in t]
+defaults = [t for t in titles if "(default)" in t]
+if len(marks) != len(timed) or len(winners) != 1 or len(defaults) > 1:
+    sys.exit(f"{len(marks)} marks for {len(timed)} timed candidates, "
+             f"{len(winners)} winner(s), {len(defaults)} default(s)")
+print(f"plot: {len(marks)} marks, one winner")
