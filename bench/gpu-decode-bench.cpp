@@ -17,6 +17,7 @@
 #include "mlagen/Engine.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/Presets.h"
+#include "passes/cuda/DecodeSchedule.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -182,6 +183,67 @@ measure(const Point &point, const LayerConfig &config, StorageType storage) {
   return std::pair{times[times.size() / 2], keys};
 }
 
+/// The lengths of a grid point: all `length`, or (--varlen) uniform in
+/// [length / 2, 3 length / 2] from a fixed seed.
+std::vector<int> pointLengths(int64_t batch, int64_t length) {
+  std::mt19937 random(int(batch * 131 + length));
+  std::uniform_int_distribution<int64_t> uniform(length / 2, 3 * length / 2);
+  std::vector<int> out;
+  for (int64_t b = 0; b < batch; ++b)
+    out.push_back(int(varlen ? uniform(random) : length));
+  return out;
+}
+
+/// mla-split-kv's fixed split for `sms` multiprocessors: enough work items
+/// (sequences x 64-row tiles x splits) to fill them, at most one split per
+/// 256 keys of the longest sequence and at most 64.
+int64_t evenSplits(int64_t sms, int64_t batch, int64_t rowTiles,
+                   int64_t longest) {
+  int64_t splits = (sms + batch * rowTiles - 1) / (batch * rowTiles);
+  return std::max<int64_t>(1, std::min({splits, longest / 256, int64_t(64)}));
+}
+
+/// Per grid point, the most loaded SM over the mean, and the most loaded
+/// SM's work, for the balanced schedule (passes/cuda/device/Schedule.cuh)
+/// and for the fixed split; needs no GPU. Each 64-row tile of the queries is
+/// its own copy of the schedule over sms / tiles parts.
+void printScheduleBalance(int64_t sms, llvm::ArrayRef<int64_t> batchList,
+                          llvm::ArrayRef<int64_t> tokenList,
+                          llvm::ArrayRef<int64_t> headList,
+                          llvm::ArrayRef<int64_t> lengthList,
+                          const LayerConfig &config) {
+  constexpr int kKeysPerUnit = 64, kOverheadUnits = 5;
+  outs() << llvm::format(
+      "schedule balance on %lld SMs (most loaded SM / mean; units of %d keys, "
+      "%d units of overhead per piece), %s lengths:\n",
+      (long long)sms, kKeysPerUnit, kOverheadUnits,
+      varlen ? "variable" : "equal");
+  outs() << "batch  s_q  heads  seq_len  balanced (most loaded SM, units)  "
+            "even split (most loaded SM, splits)\n";
+  for (int64_t batch : batchList)
+    for (int64_t tokens : tokenList)
+      for (int64_t h : headList)
+        for (int64_t length : lengthList) {
+          int64_t heads = h ? h : config.heads;
+          int64_t rowTiles = (tokens * heads + 63) / 64;
+          std::vector<int> lengths = pointLengths(batch, length);
+          int64_t longest = *std::max_element(lengths.begin(), lengths.end());
+          mlagen_schedule s{int(std::max<int64_t>(1, sms / rowTiles)),
+                            kKeysPerUnit, kOverheadUnits};
+          int64_t splits = evenSplits(sms, batch, rowTiles, longest);
+          mlir::mla::ScheduleLoad balanced =
+              mlir::mla::balancedLoad(lengths, s);
+          mlir::mla::ScheduleLoad even =
+              mlir::mla::evenSplitLoad(lengths, int(splits), s);
+          outs() << llvm::format("%5lld  %3lld  %5lld  %7lld  %8.3f (%6lld)  "
+                                 "%25.3f (%6lld, %lld)\n",
+                                 (long long)batch, (long long)tokens,
+                                 (long long)heads, (long long)length,
+                                 balanced.balance(), balanced.max,
+                                 even.balance(), even.max, (long long)splits);
+        }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -190,12 +252,12 @@ int main(int argc, char **argv) {
       argc, argv,
       "mla-bench-gpu: the Engine's decode over FlashMLA's benchmark grid, "
       "against the GPU's roofline\n");
-  llvm::Expected<GpuInfo> gpu = findGpu(device);
-  if (!gpu) {
-    outs() << "mla-bench-gpu: nothing to measure: "
-           << llvm::toString(gpu.takeError()) << "\n";
-    return 0;
-  }
+  std::optional<GpuInfo> gpu;
+  std::string noGpu;
+  if (llvm::Expected<GpuInfo> found = findGpu(device))
+    gpu = *found;
+  else
+    noGpu = llvm::toString(found.takeError());
   llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
   if (!config)
     return failed(config.takeError());
@@ -220,6 +282,13 @@ int main(int argc, char **argv) {
                        lengthList =
                            orDefault(lengths, {4096, 8192, 16384, 32768});
 
+  // H100's 132 SMs where there is no GPU.
+  printScheduleBalance(gpu ? gpu->multiprocessors : 132, batchList, tokenList,
+                       headList, lengthList, *config);
+  if (!gpu) {
+    outs() << "mla-bench-gpu: nothing to time: " << noGpu << "\n";
+    return 0;
+  }
   GpuRoofline roofline = rooflineOf(*gpu);
   outs() << llvm::format(
       "%s (%s, %d SMs): roofline %.0f GB/s DRAM, %.0f dense bf16 TFLOP/s "

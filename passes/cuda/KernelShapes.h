@@ -22,6 +22,7 @@
 #include "passes/cuda/device/Prefill.cuh"
 #include "passes/cuda/device/RmsNorm.cuh"
 #include "passes/cuda/device/Rope.cuh"
+#include "passes/cuda/device/Schedule.cuh"
 // clang-format on
 #undef MLAGEN_SHAPES_ONLY
 
