@@ -146,10 +146,12 @@ struct PremultiplyOutputWeights : public BypassingPattern<OutputProjectionOp> {
     auto fusedType = RankedTensorType::get({dModel, heads, dc}, storage);
     Value fusedWeight = arith::ConstantOp::create(
         rewriter, op.getLoc(), DenseElementsAttr::get(fusedType, rounded));
-    rewriter.replaceOpWithNewOp<OutputProjectionOp>(
-        op, op.getOut().getType(), absorb.getOLatent(), fusedWeight, config);
+    // The producers go unused; recorded before the replacement erases `op`
+    // (its operands are not to be read after).
     bypass(
         {absorb, absorb.getWUv().getDefiningOp(), op.getWO().getDefiningOp()});
+    rewriter.replaceOpWithNewOp<OutputProjectionOp>(
+        op, op.getOut().getType(), absorb.getOLatent(), fusedWeight, config);
     return success();
   }
 };

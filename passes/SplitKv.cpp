@@ -22,6 +22,17 @@ namespace {
 constexpr int64_t kRowsPerWorkItem = 64;
 constexpr int64_t kMinKeysPerSplit = 256;
 constexpr int64_t kMaxSplits = 64;
+// The most splits a set count may ask for (a CUDA grid's y extent).
+constexpr int64_t kMaxSetSplits = 65535;
+
+/// Keys the op's block table can address, if static.
+std::optional<int64_t> addressableKeys(LatentAttentionOp op) {
+  int64_t tableWidth = op.getBlockTable().getType().getDimSize(1);
+  auto cache = cast<PagedCacheType>(op.getCache().getType());
+  if (ShapedType::isDynamic(tableWidth))
+    return std::nullopt;
+  return llvm::checkedMul(tableWidth, cache.getPageSize());
+}
 
 /// Splits that fill `smCount` multiprocessors with (batch x row tiles x
 /// splits) work items, or 1 when the batch is only known at run time.
@@ -35,13 +46,7 @@ int64_t chooseSplitCount(LatentAttentionOp op, int64_t smCount) {
   if (workItems == 0)
     return 1; // an empty batch: nothing to spread
   int64_t splits = llvm::divideCeil(smCount, workItems);
-  int64_t tableWidth = op.getBlockTable().getType().getDimSize(1);
-  auto cache = cast<PagedCacheType>(op.getCache().getType());
-  std::optional<int64_t> maxKeys =
-      ShapedType::isDynamic(tableWidth)
-          ? std::nullopt
-          : llvm::checkedMul(tableWidth, cache.getPageSize());
-  if (maxKeys)
+  if (std::optional<int64_t> maxKeys = addressableKeys(op))
     splits =
         std::min(splits, std::max<int64_t>(1, *maxKeys / kMinKeysPerSplit));
   return std::clamp<int64_t>(splits, 1, kMaxSplits);
@@ -54,6 +59,14 @@ struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {
   LogicalResult matchAndRewrite(LatentAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     int64_t splits = numSplits > 0 ? numSplits : chooseSplitCount(op, smCount);
+    // A split beyond the keys the table can address would attend nothing.
+    std::optional<int64_t> maxKeys = addressableKeys(op);
+    if (maxKeys && splits > std::max<int64_t>(1, *maxKeys)) {
+      op.emitRemark() << "mla-split-kv: " << splits << " splits capped to "
+                      << std::max<int64_t>(1, *maxKeys)
+                      << ", the keys the block table can address";
+      splits = std::max<int64_t>(1, *maxKeys);
+    }
     if (splits <= 1)
       return rewriter.notifyMatchFailure(op, "one split: nothing to do");
 
@@ -83,10 +96,11 @@ struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (numSplits < 0 || smCount < 1) {
+    if (numSplits < 0 || numSplits > kMaxSetSplits || smCount < 1) {
       emitError(getOperation()->getLoc())
-          << "mla-split-kv: num-splits must be >= 0 and sm-count >= 1, got "
-          << numSplits.getValue() << " and " << smCount.getValue();
+          << "mla-split-kv: num-splits must be in [0, " << kMaxSetSplits
+          << "] and sm-count >= 1, got " << numSplits.getValue() << " and "
+          << smCount.getValue();
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());

@@ -208,6 +208,12 @@ LogicalResult mlir::mla::translateToCuda(ModuleOp module, raw_ostream &os) {
       generateCudaKernels(module);
   if (failed(kernels))
     return failure();
+  // An empty unit would hide an upstream failure in a pipe (a module not
+  // through mla-to-cuda, or with nothing of mla in it).
+  if (kernels->empty())
+    return emitError(module.getLoc())
+           << "--mla-to-cuda: the module has no mla op that needs a kernel; "
+              "nothing to print";
   printTranslationUnit(*kernels, os);
   return success();
 }

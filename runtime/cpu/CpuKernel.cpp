@@ -112,14 +112,15 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   auto machine = hostMachine->createTargetMachine();
   if (!machine)
     return machine.takeError();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
+  std::unique_ptr<CpuKernel> kernel(new CpuKernel());
+  kernel->optimize = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, machine->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = kernel->optimize;
   auto engine =
       ExecutionEngine::create(module, engineOptions, std::move(*machine));
   if (!engine)
     return engine.takeError();
-  std::unique_ptr<CpuKernel> kernel(new CpuKernel());
   kernel->engine = std::move(*engine);
   kernel->numArgs = numArgs;
   kernel->tied = tied;
@@ -132,6 +133,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   return kernel;
 }
 
+CpuKernel::CpuKernel() = default;
 CpuKernel::~CpuKernel() = default;
 
 llvm::Error CpuKernel::run(llvm::MutableArrayRef<MemRefArg> args) {

@@ -18,6 +18,9 @@ namespace {
 std::string load(CudaDriver &driver) {
   std::optional<std::string> override =
       llvm::sys::Process::GetEnv("MLAGEN_CUDA_DRIVER");
+  if (override && override->empty())
+    return "no CUDA driver: MLAGEN_CUDA_DRIVER is set but empty (unset it "
+           "to load libcuda.so.1)";
   std::string path = override ? *override : "libcuda.so.1";
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library) {
@@ -33,6 +36,10 @@ std::string load(CudaDriver &driver) {
     missing +=                                                                 \
         std::string(missing.empty() ? "" : ", ") + MLAGEN_ABI_NAME_OF(name);
 #include "CudaDriverEntries.def"
+  // A library with none of the entry points is not a CUDA driver at all.
+  if (!missing.empty() && !driver.cuInit)
+    return "no CUDA driver: " + path +
+           " is not a CUDA driver (it has no cuInit)";
   if (!missing.empty())
     return "the CUDA driver " + path + " is too old: it lacks " + missing;
   CUresult result = driver.cuInit(0);

@@ -76,7 +76,7 @@ std::array<uint8_t, 32> digest(llvm::StringRef bytes) {
 std::optional<std::string> KernelCache::defaultDirectory() {
   if (std::optional<std::string> env =
           llvm::sys::Process::GetEnv("MLAGEN_KERNEL_CACHE")) {
-    if (*env == "off" || env->empty())
+    if (llvm::StringRef(*env).equals_insensitive("off") || env->empty())
       return std::nullopt;
     return *env;
   }

@@ -8,24 +8,37 @@
 using namespace mlagen;
 
 ErrorStats mlagen::compare(llvm::ArrayRef<float> actual,
-                           llvm::ArrayRef<double> expected) {
+                           llvm::ArrayRef<double> expected, NanPolicy policy) {
   ErrorStats stats;
   if (actual.size() != expected.size()) {
     stats.nans = std::max(actual.size(), expected.size()); // nothing matches
     stats.cosine = 0;
     return stats;
   }
+  auto bad = [&](size_t i, double a, double e) {
+    if (stats.firstBad < 0) {
+      stats.firstBad = i;
+      stats.firstBadActual = a;
+      stats.firstBadExpected = e;
+    }
+  };
   double dot = 0, actualNorm = 0, expectedNorm = 0;
   for (size_t i = 0; i < expected.size(); ++i) {
     double a = actual[i], e = expected[i];
     if (std::isnan(a) || std::isnan(e)) {
-      // NaN where the reference has NaN too (a cache row nobody wrote) is
-      // the same value; anywhere else it is an error.
-      stats.nans += std::isnan(a) != std::isnan(e);
+      bool unwritten =
+          policy == NanPolicy::UnwrittenRows && std::isnan(a) && std::isnan(e);
+      if (!unwritten) {
+        ++stats.nans;
+        bad(i, a, e);
+      }
       continue;
     }
     if (std::isinf(e) || std::isinf(a)) {
-      stats.mismatchedInfinities += a != e;
+      if (a != e) {
+        ++stats.mismatchedInfinities;
+        bad(i, a, e);
+      }
       continue;
     }
     double error = std::abs(a - e);
@@ -140,9 +153,12 @@ void mlagen::printErrorStats(llvm::raw_ostream &os, llvm::StringRef what,
                      "cosine %.8f  (max |ref| %.3e",
                      what.str().c_str(), stats.maxAbs, stats.maxRel,
                      stats.cosine, stats.maxExpected);
-  if (stats.nans || stats.mismatchedInfinities)
-    os << llvm::format(", %lld NaN, %lld mismatched infinities",
-                       (long long)stats.nans,
-                       (long long)stats.mismatchedInfinities);
   os << ")\n";
+  if (stats.nans || stats.mismatchedInfinities)
+    os << llvm::format("  %-6s %lld NaN and %lld mismatched infinities; the "
+                       "first at index %lld: %g, the reference %g\n",
+                       what.str().c_str(), (long long)stats.nans,
+                       (long long)stats.mismatchedInfinities,
+                       (long long)stats.firstBad, stats.firstBadActual,
+                       stats.firstBadExpected);
 }

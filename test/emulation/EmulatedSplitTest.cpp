@@ -61,7 +61,8 @@ llvm::Expected<Partials> emulatePartials(const Problem &p,
         continue;
       const std::vector<char> &bytes = (*buffers)[planned.buffer];
       into->resize(bytes.size() / sizeof(float));
-      std::memcpy(into->data(), bytes.data(), into->size() * sizeof(float));
+      if (!into->empty())
+        std::memcpy(into->data(), bytes.data(), into->size() * sizeof(float));
     }
     return partials;
   }

@@ -209,7 +209,8 @@ mlagen::emulatePlanBuffers(const Problem &p, const CudaUnit &unit) {
     size_t words = (buffer.bytes + 7) / 8;
     buffers.emplace_back(words + 2, kCanary);
     std::memset(buffers.back().data(), 0xff, words * 8);
-    std::memcpy(buffers.back().data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) // memcpy takes no null pointer, even for 0 bytes
+      std::memcpy(buffers.back().data(), bytes.data(), bytes.size());
   }
   auto checkCanaries = [&](const KernelLaunch &kernel) -> llvm::Error {
     for (auto [index, words] : llvm::enumerate(buffers))
@@ -258,7 +259,8 @@ llvm::Expected<StepResult> mlagen::emulateStep(const Problem &p,
   if (!buffers)
     return buffers.takeError();
   return stepResult(p, *unit.plan, [&](int buffer, void *into, size_t bytes) {
-    std::memcpy(into, (*buffers)[buffer].data(), bytes);
+    if (bytes)
+      std::memcpy(into, (*buffers)[buffer].data(), bytes);
     return llvm::Error::success();
   });
 }

@@ -4,7 +4,14 @@
 // RUN: mla-opt %s -split-input-file --mla-split-kv=num-splits=1 | FileCheck %s --check-prefix=ONE
 // RUN: not mla-opt %s -split-input-file --mla-split-kv=num-splits=-1 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: mla-split-kv: num-splits must be >= 0 and sm-count >= 1, got -1 and 132
+// RUN: not mla-opt %s -split-input-file --mla-split-kv=num-splits=1000000000 2>&1 | FileCheck %s --check-prefix=HUGE
+// RUN: mla-opt %s -split-input-file --mla-split-kv=num-splits=5000 2>&1 | FileCheck %s --check-prefix=CAPPED
+
+// BAD: error: mla-split-kv: num-splits must be in [0, 65535] and sm-count >= 1, got -1 and 132
+// HUGE: error: mla-split-kv: num-splits must be in [0, 65535] and sm-count >= 1, got 1000000000 and 132
+// A count beyond the 64 x 64 keys the table addresses is capped there.
+// CAPPED: remark: mla-split-kv: 5000 splits capped to 4096, the keys the block table can address
+// CAPPED: mla.partial_latent_attention {{.*}}num_splits = 4096 : i64
 
 #cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
 !cache = !mla.paged_cache<pages = 256, page_size = 64, latent = 16, rope = 4, bf16>

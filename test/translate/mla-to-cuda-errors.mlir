@@ -192,3 +192,13 @@ func.func @wgmma_one_group(%q: tensor<2x1x128x512xbf16>, %qr: tensor<2x1x128x64x
          tensor<2xi32>) -> (tensor<2x1x128x512xbf16>, tensor<2x1x128xf32>)
   return %out : tensor<2x1x128x512xbf16>
 }
+
+// -----
+
+// A module with nothing to print is an error, not an empty unit.
+// expected-error @+1 {{--mla-to-cuda: the module has no mla op that needs a kernel; nothing to print}}
+module {
+  func.func @nothing(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+}

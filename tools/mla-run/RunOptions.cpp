@@ -237,7 +237,7 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
                              {&nopeDim, &c.qkNopeHeadDim},
                              {&ropeDim, &c.qkRopeHeadDim},
                              {&vDim, &c.vHeadDim}}) {
-    if (*flag == -1)
+    if (!flag->getNumOccurrences()) // not given: the preset's
       continue;
     bool mayBeZero = flag == &qLoraRank;
     if (*flag < (mayBeZero ? 0 : 1) || *flag > 65536)
@@ -329,5 +329,18 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
   options.saveDir = save;
   if (cacheReport && (context < 1 || groups < 1))
     return flagError("context", "--context and --groups must be positive");
+  if (cacheReport && groups > c.heads)
+    return flagError("groups",
+                     llvm::formatv("{0} GQA groups for {1} heads: a group "
+                                   "holds at least one head",
+                                   int64_t(groups), c.heads));
+  if (save.getNumOccurrences() && save.empty())
+    return flagError("save", "needs a directory");
+  if (load.getNumOccurrences() && load.empty())
+    return flagError("load", "needs a directory");
+  if (compileOnly && (verify || !save.empty()))
+    return flagError(verify ? "verify" : "save",
+                     "--compile-only runs nothing: there is nothing to "
+                     "check or save");
   return options;
 }

@@ -19,8 +19,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
+#include <functional>
 #include <memory>
 #include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
 
 namespace mlir {
 class ExecutionEngine;
@@ -56,7 +61,11 @@ public:
   llvm::ArrayRef<int> tiedOperands() const { return tied; }
 
 private:
-  CpuKernel() = default;
+  CpuKernel();
+  // LLVM's -O3 pipeline, which the engine holds only a reference to and
+  // runs whenever it compiles: it lives as long as the engine (destroyed
+  // after it).
+  std::function<llvm::Error(llvm::Module *)> optimize;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   void (*function)(void **) = nullptr; // the packed entry point
   size_t numArgs = 0;

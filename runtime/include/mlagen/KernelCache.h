@@ -29,8 +29,8 @@ struct CacheEntry {
 
 class KernelCache {
 public:
-  /// Where kernels are kept: $MLAGEN_KERNEL_CACHE if set ("off" disables
-  /// the disk cache), else $XDG_CACHE_HOME/mlagen/kernels, else
+  /// Where kernels are kept: $MLAGEN_KERNEL_CACHE if set ("off", in any case,
+  /// disables the disk cache), else $XDG_CACHE_HOME/mlagen/kernels, else
   /// $HOME/.cache/mlagen/kernels; nothing when neither is set.
   static std::optional<std::string> defaultDirectory();
 

@@ -15,14 +15,22 @@ namespace mlagen {
 /// How far `actual` is from `expected`: the largest absolute error, the
 /// largest error relative to |expected| (over elements with |expected| >
 /// 1e-6), and the cosine similarity. Infinities must match exactly
-/// (`mismatchedInfinities` counts those that do not); a NaN on one side
-/// only counts in `nans`.
+/// (`mismatchedInfinities` counts those that do not). A NaN is never
+/// agreement: one in `actual`, or in `expected` (the reference read
+/// something no one wrote), counts in `nans`, except where
+/// NanPolicy::UnwrittenRows lets both sides hold NaN at the same index (a
+/// cache compared whole: rows no one wrote stay NaN on both). The first
+/// element counted is kept, to say where.
 struct ErrorStats {
   double maxAbs = 0, maxRel = 0, cosine = 1, maxExpected = 0;
   int64_t nans = 0, mismatchedInfinities = 0;
+  int64_t firstBad = -1; // the index of the first NaN or mismatched infinity
+  double firstBadActual = 0, firstBadExpected = 0;
 };
+enum class NanPolicy { Fail, UnwrittenRows };
 ErrorStats compare(llvm::ArrayRef<float> actual,
-                   llvm::ArrayRef<double> expected);
+                   llvm::ArrayRef<double> expected,
+                   NanPolicy policy = NanPolicy::Fail);
 
 /// The accepted error of an output in `storage`, relative to the largest
 /// |expected| value, and the least cosine similarity.
