@@ -1,6 +1,7 @@
 //===- KernelCache.cpp - compiled kernels kept on disk --------------------===//
 
 #include "mlagen/KernelCache.h"
+#include "mlagen/RegularFile.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -12,6 +13,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 using namespace mlagen;
@@ -22,6 +24,8 @@ namespace {
 constexpr char kMagic[8] = {'M', 'L', 'A', 'G', 'E', 'N', 'K', '1'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHeaderSize = sizeof(kMagic) + 4 + 8 + 32;
+// No cubin of one unit comes near this; a larger entry is not ours.
+constexpr int64_t kMaxEntryBytes = 256 << 20;
 
 template <typename T> void put(std::string &out, T value) {
   out.append(reinterpret_cast<const char *>(&value), sizeof(T));
@@ -121,39 +125,50 @@ std::optional<CacheEntry> KernelCache::load(llvm::StringRef key,
       *why = reason;
     return std::nullopt;
   };
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(pathFor(key), /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!file)
+  // Opened without blocking: a FIFO or device in the cache is refused.
+  llvm::Expected<std::optional<std::string>> file =
+      readRegularFile(pathFor(key), kMaxEntryBytes);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return fail("is not a regular file, is too large or cannot be read");
+  }
+  if (!*file)
     return std::nullopt; // a plain miss
-  llvm::StringRef data = (*file)->getBuffer();
+  llvm::StringRef data = **file;
   if (data.size() < kHeaderSize ||
       std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
-    return fail("not a kernel cache entry (bad magic or truncated header)");
+    return fail("is not a kernel cache entry (bad magic or truncated header)");
   Reader header(data.drop_front(sizeof(kMagic)));
   uint32_t version;
   uint64_t size;
   header.get(version);
   header.get(size);
   if (version != kFormatVersion)
-    return fail("written by another format version");
+    return fail("was written by another format version");
   llvm::StringRef stored = data.substr(sizeof(kMagic) + 12, 32);
   llvm::StringRef payload = data.drop_front(kHeaderSize);
   if (payload.size() != size)
-    return fail("truncated (payload size does not match the header)");
+    return fail("was truncated (payload size does not match the header)");
   std::array<uint8_t, 32> actual = digest(payload);
   if (llvm::StringRef(reinterpret_cast<const char *>(actual.data()), 32) !=
       stored)
-    return fail("corrupted (SHA-256 of the payload does not match)");
+    return fail("was corrupted (SHA-256 of the payload does not match)");
   Reader reader(payload);
   llvm::StringRef storedKey, log, cubin;
   CacheEntry entry;
   if (!reader.getBytes(storedKey) || !reader.getBytes(log) ||
       !reader.get(entry.compileSeconds) || !reader.getBytes(cubin) ||
       !reader.atEnd())
-    return fail("malformed payload");
+    return fail("has a malformed payload");
   if (storedKey != key)
     return fail("holds another key");
+  // A well-formed entry can still be forged: no cubin, or a compile time
+  // no compile takes.
+  if (cubin.empty())
+    return fail("holds no cubin");
+  if (!std::isfinite(entry.compileSeconds) || entry.compileSeconds < 0 ||
+      entry.compileSeconds > 1e6)
+    return fail("holds a compile time out of range");
   entry.key = storedKey.str();
   entry.log = log.str();
   entry.cubin.assign(cubin.begin(), cubin.end());

@@ -159,7 +159,7 @@ KernelCompiler::compile(const CompileRequest &request) {
       kernel->resources = parsePtxasReport(kernel->log);
       result.outcome = CacheOutcome::DiskHit;
     } else if (!why.empty()) {
-      result.cacheNote = "recompiled: the disk entry was " + why;
+      result.cacheNote = "recompiled: the disk entry " + why;
     }
   }
   if (!kernel) {

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlagen/Npy.h"
+#include "mlagen/RegularFile.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -302,17 +303,28 @@ Expected<StringRef> checkArray(StringRef path, StringRef bytes, StringRef descr,
   return data;
 }
 
+// The most header bytes a file read here may have (np.save writes under
+// 200 for the shapes mla-run saves).
+constexpr int64_t kMaxHeaderBytes = 1 << 20;
+
 template <typename T>
 Expected<std::vector<T>> readArray(StringRef path,
                                    ArrayRef<int64_t> expectedShape,
                                    StringRef descr, StringRef typeName) {
   static_assert(sizeof(T) == 4, "checkArray assumes 4-byte elements");
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(
-      path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  // The header and the expected shape bound the size; a FIFO or device is
+  // refused without waiting on it.
+  int64_t elements = 1;
+  for (int64_t d : expectedShape)
+    elements = d > 0 && elements <= (int64_t(1) << 40) / d ? elements * d : 0;
+  Expected<std::optional<std::string>> file =
+      readRegularFile(path, kMaxHeaderBytes + elements * int64_t(sizeof(T)));
   if (!file)
-    return fail(path, "cannot read: " + file.getError().message());
+    return file.takeError();
+  if (!*file)
+    return fail(path, "cannot read: No such file or directory");
   Expected<StringRef> data =
-      checkArray(path, (*file)->getBuffer(), descr, typeName, expectedShape);
+      checkArray(path, **file, descr, typeName, expectedShape);
   if (!data)
     return data.takeError();
   std::vector<T> values(data->size() / sizeof(T));

@@ -3,6 +3,7 @@
 #include "mlagen/ProblemIO.h"
 #include "mlagen/Npy.h"
 
+#include "mlagen/RegularFile.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -211,11 +212,15 @@ llvm::Error mlagen::saveProblem(llvm::StringRef directory, const Problem &p,
 llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "manifest.json");
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
+  // A manifest is a few kilobytes; a FIFO or device is refused at once.
+  llvm::Expected<std::optional<std::string>> text =
+      readRegularFile(path, 16 << 20);
+  if (!text)
+    return text.takeError();
+  if (!*text)
     return createStringError(
-        ("cannot read " + path + ": " + buffer.getError().message()).str());
-  llvm::Expected<json::Value> parsed = json::parse((*buffer)->getBuffer());
+        ("cannot read " + path + ": No such file or directory").str());
+  llvm::Expected<json::Value> parsed = json::parse(**text);
   if (!parsed)
     return manifestError(directory, llvm::toString(parsed.takeError()));
   const json::Object *manifest = parsed->getAsObject();

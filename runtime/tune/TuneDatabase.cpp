@@ -1,6 +1,7 @@
 //===- TuneDatabase.cpp - read, check, merge and write the tuning file ----===//
 
 #include "mlagen/TuneDatabase.h"
+#include "mlagen/RegularFile.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -37,49 +38,6 @@ constexpr auto kLockPatience = std::chrono::seconds(60);
 
 std::string systemError(const llvm::Twine &what) {
   return (what + ": " + std::strerror(errno)).str();
-}
-
-/// The whole of `path` if it is a regular file of at most kMaxFileBytes;
-/// opened without blocking, so a FIFO or device is refused, not waited on.
-/// An empty optional (no error) when it does not exist.
-llvm::Expected<std::optional<std::string>>
-readRegularFile(llvm::StringRef path) {
-  int fd = ::open(path.str().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return std::nullopt;
-    return llvm::createStringError(systemError("cannot open " + path));
-  }
-  struct stat info;
-  std::string text;
-  std::string error;
-  if (::fstat(fd, &info) != 0)
-    error = systemError("cannot stat " + path);
-  else if (!S_ISREG(info.st_mode))
-    error = (path + " is not a regular file").str();
-  else if (info.st_size > kMaxFileBytes)
-    error = llvm::formatv("{0} holds {1} bytes, more than a tuning file may "
-                          "({2})",
-                          path, int64_t(info.st_size), kMaxFileBytes)
-                .str();
-  else {
-    text.resize(info.st_size);
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::read(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        error = systemError("cannot read " + path);
-        break;
-      }
-      done += n;
-    }
-  }
-  ::close(fd);
-  if (!error.empty())
-    return llvm::createStringError(error);
-  return text;
 }
 
 json::Value toJson(const DeviceKey &d) {
@@ -257,7 +215,8 @@ std::string TuneDatabase::defaultPath() {
 
 TuneDatabase TuneDatabase::load(llvm::StringRef path) {
   TuneDatabase db;
-  llvm::Expected<std::optional<std::string>> text = readRegularFile(path);
+  llvm::Expected<std::optional<std::string>> text =
+      readRegularFile(path, kMaxFileBytes);
   if (!text) {
     db.issues.push_back("ignoring the tuning file: " +
                         llvm::toString(text.takeError()));
@@ -296,7 +255,8 @@ llvm::Error TuneDatabase::merge(llvm::StringRef path,
   llvm::Expected<FileLock> lock = FileLock::acquire(path);
   if (!lock)
     return lock.takeError();
-  llvm::Expected<std::optional<std::string>> text = readRegularFile(path);
+  llvm::Expected<std::optional<std::string>> text =
+      readRegularFile(path, kMaxFileBytes);
   if (!text)
     return llvm::createStringError("not writing the tuning file: " +
                                    llvm::toString(text.takeError()));

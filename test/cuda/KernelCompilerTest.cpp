@@ -207,6 +207,34 @@ TEST_F(KernelCacheTest, RecompilesATruncatedEntry) {
   EXPECT_EQ(compileWithNewCompiler().outcome, CacheOutcome::DiskHit);
 }
 
+TEST_F(KernelCacheTest, RecompilesAForgedEntry) {
+  compileWithNewCompiler();
+  llvm::Expected<KernelCache> cache = KernelCache::open(cacheDir);
+  ASSERT_TRUE(bool(cache));
+  // Well-formed, checksummed, and still not a kernel: no cubin, or a
+  // compile time no compile takes.
+  CacheEntry forged{KernelCompiler::keyOf(request), "", 0.1, {}};
+  ASSERT_FALSE(bool(cache->store(forged)));
+  EXPECT_EQ(compileWithNewCompiler().cacheNote,
+            "recompiled: the disk entry holds no cubin");
+  forged.cubin = {'x'};
+  forged.compileSeconds = -1;
+  ASSERT_FALSE(bool(cache->store(forged)));
+  EXPECT_EQ(compileWithNewCompiler().cacheNote,
+            "recompiled: the disk entry holds a compile time out of range");
+  EXPECT_EQ(compileWithNewCompiler().outcome, CacheOutcome::DiskHit);
+}
+
+TEST_F(KernelCacheTest, RefusesAFifoEntryWithoutWaiting) {
+  compileWithNewCompiler();
+  ASSERT_FALSE(fs::remove(entryPath()));
+  ASSERT_EQ(::mkfifo(entryPath().c_str(), 0600), 0);
+  CompileResult result = compileWithNewCompiler();
+  EXPECT_EQ(result.outcome, CacheOutcome::Compiled);
+  EXPECT_EQ(result.cacheNote, "recompiled: the disk entry is not a regular "
+                              "file, is too large or cannot be read");
+}
+
 TEST_F(KernelCacheTest, CompilesWhenTheEntryCannotBeWritten) {
   // A directory where the entry belongs: no process (root included) can
   // rename a file over it.
@@ -281,6 +309,8 @@ TEST(KernelCacheDirectory, FollowsTheEnvironment) {
   EXPECT_EQ(withEnv("/tmp/k", "/x", "/h"),
             std::optional<std::string>("/tmp/k"));
   EXPECT_EQ(withEnv("off", "/x", "/h"), std::nullopt);
+  EXPECT_EQ(withEnv("OFF", "/x", "/h"), std::nullopt);
+  EXPECT_EQ(withEnv("", "/x", "/h"), std::nullopt);
   EXPECT_EQ(withEnv(nullptr, "/x", "/h"),
             std::optional<std::string>("/x/mlagen/kernels"));
   EXPECT_EQ(withEnv(nullptr, nullptr, "/h"),
