@@ -14,8 +14,10 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "tools/ToolVersion.h"
 
 int main(int argc, char **argv) {
+  mlagen::setVersionPrinter("mla-opt");
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect>();
   mlir::mla::registerCpuLoweringDialects(registry);

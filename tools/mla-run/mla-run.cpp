@@ -17,6 +17,7 @@
 #include "mlagen/Metrics.h"
 #include "mlagen/ProblemIO.h"
 #include "mlagen/TunedChoice.h"
+#include "tools/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -181,6 +182,7 @@ int runOnGpu(const RunOptions &options, const Problem &p, const GpuInfo &gpu) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlagen::setVersionPrinter("mla-run");
   hideUnrelatedOptions();
   llvm::cl::ParseCommandLineOptions(
       argc, argv,

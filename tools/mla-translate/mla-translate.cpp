@@ -6,10 +6,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/cuda/CudaTranslation.h"
+#include "tools/ToolVersion.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  mlagen::setVersionPrinter("mla-translate");
   mlir::mla::registerMlaToCudaTranslation();
   return mlir::failed(mlir::mlirTranslateMain(argc, argv, "mla-translate"));
 }

@@ -11,6 +11,7 @@
 #include "TuneRequest.h"
 #include "mlagen/Presets.h"
 #include "mlagen/TuneDatabase.h"
+#include "tools/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -215,6 +216,7 @@ llvm::Expected<TuneRequest> readRequest() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  mlagen::setVersionPrinter("mla-tune");
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "mla-tune: autotune mlagen's variants for a "
