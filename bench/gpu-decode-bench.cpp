@@ -21,6 +21,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <optional>
 #include <random>
+#include <tuple>
 
 using namespace mlagen;
 using llvm::outs;
@@ -281,6 +283,16 @@ int main(int argc, char **argv) {
                        headList = orDefault(heads, {16, 32, 64, 128}),
                        lengthList =
                            orDefault(lengths, {4096, 8192, 16384, 32768});
+  for (auto [flag, list, least] : {std::tuple{"batch", &batchList, 1},
+                                   {"query-tokens", &tokenList, 1},
+                                   {"heads", &headList, 0},
+                                   {"seq-len", &lengthList, 0}})
+    for (int64_t value : *list)
+      if (value < least || value > (int64_t(1) << 24))
+        return failed(llvm::createStringError(
+            llvm::formatv("--{0}: {1} is outside [{2}, 2^24]", flag, value,
+                          least)
+                .str()));
 
   // H100's 132 SMs where there is no GPU.
   printScheduleBalance(gpu ? gpu->multiprocessors : 132, batchList, tokenList,
