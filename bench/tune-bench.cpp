@@ -70,13 +70,8 @@ int sideBySide(const Problem &p, const CpuChoice &tuned,
                const CpuVariant &heuristic) {
   auto a = CpuRunner::create(p, /*rewrite=*/true, heuristic);
   auto b = CpuRunner::create(p, /*rewrite=*/true, tuned.variant);
-  if (!a || !b) {
-    llvm::errs() << "mla-bench-tune: "
-                 << llvm::toString(a ? b.takeError() : a.takeError()) << "\n";
-    if (a && !b)
-      return 1;
-    if (b)
-      llvm::consumeError(b.takeError());
+  if (llvm::Error e = llvm::joinErrors(a.takeError(), b.takeError())) {
+    llvm::errs() << "mla-bench-tune: " << llvm::toString(std::move(e)) << "\n";
     return 1;
   }
   std::vector<double> heuristicTimes, tunedTimes;

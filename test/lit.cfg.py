@@ -48,6 +48,10 @@ config.substitutions.append(("%examples", os.path.join(config.mlagen_src_root, "
 config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
+# The user's own tuning file must not change what a test sees: tests that
+# want one set MLAGEN_TUNE_DB themselves.
+config.environment["MLAGEN_TUNE_DB"] = os.path.join(config.test_exec_root,
+                                                    "no-tuning-file.json")
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mlagen_tools_dir, config.llvm_tools_dir]

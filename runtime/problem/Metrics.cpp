@@ -12,6 +12,7 @@ ErrorStats mlagen::compare(llvm::ArrayRef<float> actual,
   ErrorStats stats;
   if (actual.size() != expected.size()) {
     stats.nans = std::max(actual.size(), expected.size()); // nothing matches
+    stats.firstBad = std::min(actual.size(), expected.size());
     stats.cosine = 0;
     return stats;
   }

@@ -22,7 +22,7 @@ struct Case {
   const char *name;
   RunMode mode;
   bool rewrite;
-  int64_t splits, queryTokens;
+  int64_t splits, queryTokens, chunks = 1;
 };
 
 class CpuMemory : public testing::TestWithParam<Case> {};
@@ -40,6 +40,7 @@ TEST_P(CpuMemory, HeapStaysFlatOverManyRuns) {
   ASSERT_TRUE(bool(p));
   CpuVariant variant;
   variant.splits = c.splits;
+  variant.chunks = c.chunks;
   llvm::Expected<std::unique_ptr<CpuRunner>> runner =
       CpuRunner::create(*p, c.rewrite, variant);
   ASSERT_TRUE(bool(runner)) << llvm::toString(runner.takeError());
@@ -61,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(Case{"split", RunMode::Attention, true, 4, 2},
                     Case{"whole", RunMode::Attention, true, 1, 1},
                     Case{"naive", RunMode::Attention, false, 1, 1},
-                    Case{"layer", RunMode::Layer, true, 2, 2}),
+                    Case{"layer", RunMode::Layer, true, 2, 2},
+                    // Two calls, each on a thread of its own every run.
+                    Case{"chunks", RunMode::Attention, true, 2, 1, 2}),
     [](const testing::TestParamInfo<Case> &info) { return info.param.name; });
 
 } // namespace

@@ -113,9 +113,13 @@ TEST(DecodeSchedule, EveryKeyOnceAndBalanced) {
 }
 
 TEST(DecodeSchedule, LongAmongShortBeatsTheEvenSplit) {
-  for (const Mix &mix : mixes()) {
-    if (mix.name != "one 32k among 127 short")
-      continue;
+  std::vector<Mix> all = mixes();
+  auto found = std::find_if(all.begin(), all.end(), [](const Mix &m) {
+    return m.name == "one 32k among 127 short";
+  });
+  ASSERT_NE(found, all.end());
+  {
+    const Mix &mix = *found;
     mlagen_schedule s{132, 64, 5};
     double balanced = balancedLoad(mix.lengths, s).balance();
     // The fixed split an engine for batch 128 on 132 SMs would pick: 2.

@@ -114,7 +114,10 @@ struct Axes {
 
 Axes axesFor(const Problem &p, int64_t cores) {
   Axes axes;
-  int64_t longest = p.shape.seqLens.empty() ? 0 : p.shape.seqLens[0];
+  // The heuristic's bound: one split per 256 attended keys.
+  int64_t longest = 0;
+  for (int64_t b = 0; b < p.shape.batch(); ++b)
+    longest = std::max(longest, p.keysAttended(b));
   for (int64_t s = 1; s <= 64 && (s == 1 || s * 256 <= longest); s *= 2)
     axes.splits.push_back(s);
   for (int64_t chunks = 1; chunks <= std::min(cores, p.shape.batch());
@@ -208,10 +211,8 @@ int mlagen::runCpuTune(const TuneRequest &r) {
       for (int64_t l : r.lengths) {
         llvm::Expected<Problem> gate = bucketProblem(r, b, l, q, true);
         llvm::Expected<Problem> bucket = bucketProblem(r, b, l, q, false);
-        if (!gate || !bucket) {
-          llvm::Error e = gate ? bucket.takeError() : gate.takeError();
-          if (gate && !bucket)
-            llvm::consumeError(gate.takeError());
+        if (llvm::Error e =
+                llvm::joinErrors(gate.takeError(), bucket.takeError())) {
           llvm::errs() << "mla-tune: " << llvm::toString(std::move(e)) << "\n";
           return 1;
         }

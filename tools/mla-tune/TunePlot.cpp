@@ -105,7 +105,9 @@ llvm::Error mlagen::writeTunePlot(const std::string &path,
   }
   os << "</svg>\n";
   os.close();
-  if (os.has_error())
+  if (os.has_error()) {
+    os.clear_error(); // else the stream's destructor aborts the process
     return llvm::createStringError("cannot write " + path);
+  }
   return llvm::Error::success();
 }

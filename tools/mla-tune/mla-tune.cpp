@@ -1,9 +1,10 @@
 //===- mla-tune.cpp - autotune mlagen's variants for a device -------------===//
 //
 // `--backend=cpu` times the CPU back end's variants of each shape bucket on
-// this machine and stores the winners in the tuning database, which the
-// JIT consults from then on (CpuTune.cpp). `--dry-run --arch=...` reports
-// the GPU variant space, pruned and ranked without a GPU (DryRun.cpp).
+// this machine and stores the winners in the tuning database, which
+// mla-run's CPU step consults from then on (CpuTune.cpp). `--dry-run
+// --arch=...` reports the GPU variant space, pruned and ranked without a GPU
+// (DryRun.cpp).
 // `--show`, `--export` and `--import` read and move database entries.
 //
 //===----------------------------------------------------------------------===//
@@ -194,9 +195,10 @@ llvm::Expected<TuneRequest> readRequest() {
                  : std::vector<int64_t>{1024, 2048, 4096, 8192, 16384, 32768},
              "lengths");
   auto qs = listOr(queryTokens, {1, 2}, "query-tokens");
-  for (llvm::Expected<std::vector<int64_t>> *list : {&bs, &ls, &qs})
-    if (!*list)
-      return list->takeError();
+  // Every list's error, so that none goes unchecked.
+  if (llvm::Error e = llvm::joinErrors(
+          llvm::joinErrors(bs.takeError(), ls.takeError()), qs.takeError()))
+    return std::move(e);
   r.batches = *bs;
   r.lengths = *ls;
   r.queryTokens = *qs;

@@ -9,7 +9,7 @@
 // Cost: a sequence of L keys costs ceil(L / T) + c units, T keys per unit
 // (a KV tile) and c units for its fixed work (loading its queries, writing
 // and merging a partial result). The costs lie end to end in batch order:
-// sequence b owns units [start_b, start_b+1), `start` the exclusive prefix
+// sequence b owns units [start[b], start[b + 1]), `start` the exclusive prefix
 // sum of the costs. Part p owns units [p q, (p + 1) q), q the quota,
 // ceil(total / parts). A sequence's first c units are its overhead, unit
 // c + i is its tile i. Every sequence owns at least one unit, so every

@@ -29,14 +29,15 @@ struct CpuVariant {
   /// of the batch).
   int64_t chunks = 1;
   /// OpenMP threads of each call's parallel loops (per-sequence and
-  /// per-split iterations, shared in equal blocks); 0: every core.
+  /// per-split iterations, shared in equal blocks); 0: the OpenMP runtime's
+  /// default (every core, unless OMP_NUM_THREADS says otherwise).
   int64_t threads = 0;
   /// mla-cpu-vectorize's register block: vector registers of accumulators,
   /// and the most of them along the innermost loop (powers of two).
   int64_t accumulatorRegisters = 16;
   int64_t innerRegisters = 4;
 
-  /// "splits=2,chunks=1,threads=2,acc=16,inner=4": what --stats prints and
+  /// "splits=2,chunks=1,threads=2,acc=16,inner=4": what mla-run prints and
   /// the tuning database stores.
   std::string str() const;
   /// The inverse of str(): `base` with the fields `text` names (in any
@@ -64,10 +65,11 @@ struct CpuChoice {
 /// them.
 int64_t cpuCores();
 
-/// The heuristic: with C cores, B sequences and the longest cached length
-/// L, a whole-layer step is cut into the largest divisor of B that is at
-/// most C (unless two chunks would reach a common cache page), each chunk
-/// with C / chunks threads; attention runs as one call on C threads. The
+/// The heuristic: with C cores, B sequences and the longest attended length
+/// L (cached keys, plus the step's new ones in a layer step), a whole-layer
+/// step is cut into the largest divisor of B, at most C, whose chunks reach
+/// no common cache page (else one chunk), each chunk with C / chunks
+/// threads; attention runs as one call on C threads. The
 /// attention is split into the fewest splits that give every thread of a
 /// call one (split, sequence) item, at most one split per 256 keys of L
 /// and at most 64. The register block is 16 accumulators, 4 along the

@@ -77,7 +77,7 @@ struct TuneEntry {
 class TuneDatabase {
 public:
   /// $MLAGEN_TUNE_DB, else $XDG_CACHE_HOME/mlagen/tune.json, else
-  /// $HOME/.cache/mlagen/tune.json.
+  /// $HOME/.cache/mlagen/tune.json, else ./mlagen/tune.json.
   static std::string defaultPath();
 
   /// The entries of `path` (none if it does not exist). Whatever makes the
