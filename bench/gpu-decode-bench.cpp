@@ -17,6 +17,7 @@
 #include "mlagen/Engine.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/Presets.h"
+#include "passes/Passes.h"
 #include "passes/cuda/DecodeSchedule.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -88,6 +89,35 @@ llvm::Error cudaFailed(const char *what, cudaError_t error) {
                                  cudaGetErrorString(error));
 }
 
+/// The cached lengths of `point`'s sequences: all its length, or
+/// (--varlen) uniform in [length / 2, 3 length / 2] from a seed of the
+/// length, never fewer than the query tokens.
+std::vector<int64_t> pointLengths(const Point &point) {
+  std::mt19937_64 random(point.length);
+  std::uniform_int_distribution<int64_t> spread(point.length / 2,
+                                                point.length * 3 / 2);
+  std::vector<int64_t> lens(point.batch, point.length);
+  if (varlen)
+    for (int64_t &length : lens)
+      length = std::max<int64_t>(point.tokens, spread(random));
+  return lens;
+}
+
+/// Every point of the grid, batch-major.
+std::vector<Point> gridPoints(llvm::ArrayRef<int64_t> batchList,
+                              llvm::ArrayRef<int64_t> tokenList,
+                              llvm::ArrayRef<int64_t> headList,
+                              llvm::ArrayRef<int64_t> lengthList,
+                              int64_t presetHeads) {
+  std::vector<Point> points;
+  for (int64_t batch : batchList)
+    for (int64_t tokens : tokenList)
+      for (int64_t h : headList)
+        for (int64_t length : lengthList)
+          points.push_back({batch, tokens, h ? h : presetHeads, length});
+  return points;
+}
+
 /// The median time (seconds) of one decode at `point`, and the keys it
 /// attends over.
 llvm::Expected<std::pair<double, int64_t>>
@@ -104,13 +134,7 @@ measure(const Point &point, const LayerConfig &config, StorageType storage) {
   if (!engine)
     return engine.takeError();
 
-  std::mt19937_64 random(point.length);
-  std::uniform_int_distribution<int64_t> spread(point.length / 2,
-                                                point.length * 3 / 2);
-  std::vector<int64_t> lens(point.batch, point.length);
-  if (varlen)
-    for (int64_t &length : lens)
-      length = std::max<int64_t>(point.tokens, spread(random));
+  std::vector<int64_t> lens = pointLengths(point);
   int64_t width = 0, pages = 0, keys = 0;
   for (int64_t length : lens) {
     int64_t owned = (length + pageSize - 1) / pageSize;
@@ -185,35 +209,22 @@ measure(const Point &point, const LayerConfig &config, StorageType storage) {
   return std::pair{times[times.size() / 2], keys};
 }
 
-/// The lengths of a grid point: all `length`, or (--varlen) uniform in
-/// [length / 2, 3 length / 2] from a fixed seed.
-std::vector<int> pointLengths(int64_t batch, int64_t length) {
-  std::mt19937 random(int(batch * 131 + length));
-  std::uniform_int_distribution<int64_t> uniform(length / 2, 3 * length / 2);
-  std::vector<int> out;
-  for (int64_t b = 0; b < batch; ++b)
-    out.push_back(int(varlen ? uniform(random) : length));
-  return out;
-}
-
-/// mla-split-kv's fixed split for `sms` multiprocessors: enough work items
-/// (sequences x 64-row tiles x splits) to fill them, at most one split per
-/// 256 keys of the longest sequence and at most 64.
+/// mla-split-kv's fixed split for `sms` multiprocessors, with a block table
+/// just wide enough for the longest sequence: enough work items (sequences
+/// x 64-row tiles x splits) to fill them, within the split rule.
 int64_t evenSplits(int64_t sms, int64_t batch, int64_t rowTiles,
                    int64_t longest) {
   int64_t splits = (sms + batch * rowTiles - 1) / (batch * rowTiles);
-  return std::max<int64_t>(1, std::min({splits, longest / 256, int64_t(64)}));
+  return std::max<int64_t>(
+      1, std::min({splits, longest / mlir::mla::kMinKeysPerSplit,
+                   mlir::mla::kMaxChosenSplits}));
 }
 
 /// Per grid point, the most loaded SM over the mean, and the most loaded
 /// SM's work, for the balanced schedule (passes/cuda/device/Schedule.cuh)
 /// and for the fixed split; needs no GPU. Each 64-row tile of the queries is
 /// its own copy of the schedule over sms / tiles parts.
-void printScheduleBalance(int64_t sms, llvm::ArrayRef<int64_t> batchList,
-                          llvm::ArrayRef<int64_t> tokenList,
-                          llvm::ArrayRef<int64_t> headList,
-                          llvm::ArrayRef<int64_t> lengthList,
-                          const LayerConfig &config) {
+void printScheduleBalance(int64_t sms, llvm::ArrayRef<Point> points) {
   constexpr int kKeysPerUnit = 64, kOverheadUnits = 5;
   outs() << llvm::format(
       "schedule balance on %lld SMs (most loaded SM / mean; units of %d keys, "
@@ -222,28 +233,24 @@ void printScheduleBalance(int64_t sms, llvm::ArrayRef<int64_t> batchList,
       varlen ? "variable" : "equal");
   outs() << "batch  s_q  heads  seq_len  balanced (most loaded SM, units)  "
             "even split (most loaded SM, splits)\n";
-  for (int64_t batch : batchList)
-    for (int64_t tokens : tokenList)
-      for (int64_t h : headList)
-        for (int64_t length : lengthList) {
-          int64_t heads = h ? h : config.heads;
-          int64_t rowTiles = (tokens * heads + 63) / 64;
-          std::vector<int> lengths = pointLengths(batch, length);
-          int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-          mlagen_schedule s{int(std::max<int64_t>(1, sms / rowTiles)),
-                            kKeysPerUnit, kOverheadUnits};
-          int64_t splits = evenSplits(sms, batch, rowTiles, longest);
-          mlir::mla::ScheduleLoad balanced =
-              mlir::mla::balancedLoad(lengths, s);
-          mlir::mla::ScheduleLoad even =
-              mlir::mla::evenSplitLoad(lengths, int(splits), s);
-          outs() << llvm::format("%5lld  %3lld  %5lld  %7lld  %8.3f (%6lld)  "
-                                 "%25.3f (%6lld, %lld)\n",
-                                 (long long)batch, (long long)tokens,
-                                 (long long)heads, (long long)length,
-                                 balanced.balance(), balanced.max,
-                                 even.balance(), even.max, (long long)splits);
-        }
+  for (const Point &point : points) {
+    int64_t rowTiles = (point.tokens * point.heads + 63) / 64;
+    std::vector<int64_t> cached = pointLengths(point);
+    std::vector<int> lengths(cached.begin(), cached.end());
+    int64_t longest = *std::max_element(lengths.begin(), lengths.end());
+    mlagen_schedule s{int(std::max<int64_t>(1, sms / rowTiles)), kKeysPerUnit,
+                      kOverheadUnits};
+    int64_t splits = evenSplits(sms, point.batch, rowTiles, longest);
+    mlir::mla::ScheduleLoad balanced = mlir::mla::balancedLoad(lengths, s);
+    mlir::mla::ScheduleLoad even =
+        mlir::mla::evenSplitLoad(lengths, int(splits), s);
+    outs() << llvm::format("%5lld  %3lld  %5lld  %7lld  %8.3f (%6lld)  "
+                           "%25.3f (%6lld, %lld)\n",
+                           (long long)point.batch, (long long)point.tokens,
+                           (long long)point.heads, (long long)point.length,
+                           balanced.balance(), balanced.max, even.balance(),
+                           even.max, (long long)splits);
+  }
 }
 
 } // namespace
@@ -295,8 +302,9 @@ int main(int argc, char **argv) {
                 .str()));
 
   // H100's 132 SMs where there is no GPU.
-  printScheduleBalance(gpu ? gpu->multiprocessors : 132, batchList, tokenList,
-                       headList, lengthList, *config);
+  std::vector<Point> points =
+      gridPoints(batchList, tokenList, headList, lengthList, config->heads);
+  printScheduleBalance(gpu ? gpu->multiprocessors : 132, points);
   if (!gpu) {
     outs() << "mla-bench-gpu: nothing to time: " << noGpu << "\n";
     return 0;
@@ -313,32 +321,26 @@ int main(int argc, char **argv) {
                          varlen ? "variable" : "equal", int(iterations));
   outs() << "batch  s_q  heads  seq_len    time_us     GB/s  TFLOP/s  "
             "%roofline  bound\n";
-  for (int64_t batch : batchList)
-    for (int64_t tokens : tokenList)
-      for (int64_t h : headList)
-        for (int64_t length : lengthList) {
-          Point point{batch, tokens, h ? h : config->heads, length};
-          llvm::Expected<std::pair<double, int64_t>> measured =
-              measure(point, *config, storage);
-          if (!measured)
-            return failed(measured.takeError());
-          auto [seconds, keys] = *measured;
-          LayerConfig shard = *config;
-          shard.heads = point.heads;
-          AttentionWork work =
-              attentionWork(shard, batch, tokens, keys, storage);
-          double memoryBound = work.bytes / roofline.bytesPerSecond;
-          double computeBound = roofline.flopsPerSecond > 0
-                                    ? work.flops / roofline.flopsPerSecond
-                                    : 0;
-          double bound = std::max(memoryBound, computeBound);
-          outs() << llvm::format(
-              "%5lld  %3lld  %5lld  %7lld  %9.1f  %7.0f  %7.1f  %8.1f%%  "
-              "%s\n",
-              (long long)batch, (long long)tokens, (long long)point.heads,
-              (long long)length, seconds * 1e6, work.bytes / seconds * 1e-9,
-              work.flops / seconds * 1e-12, 100 * bound / seconds,
-              computeBound > memoryBound ? "compute" : "memory");
-        }
+  for (const Point &point : points) {
+    llvm::Expected<std::pair<double, int64_t>> measured =
+        measure(point, *config, storage);
+    if (!measured)
+      return failed(measured.takeError());
+    auto [seconds, keys] = *measured;
+    LayerConfig shard = *config;
+    shard.heads = point.heads;
+    AttentionWork work =
+        attentionWork(shard, point.batch, point.tokens, keys, storage);
+    double memoryBound = work.bytes / roofline.bytesPerSecond;
+    double computeBound =
+        roofline.flopsPerSecond > 0 ? work.flops / roofline.flopsPerSecond : 0;
+    double bound = std::max(memoryBound, computeBound);
+    outs() << llvm::format(
+        "%5lld  %3lld  %5lld  %7lld  %9.1f  %7.0f  %7.1f  %8.1f%%  %s\n",
+        (long long)point.batch, (long long)point.tokens, (long long)point.heads,
+        (long long)point.length, seconds * 1e6, work.bytes / seconds * 1e-9,
+        work.flops / seconds * 1e-12, 100 * bound / seconds,
+        computeBound > memoryBound ? "compute" : "memory");
+  }
   return 0;
 }

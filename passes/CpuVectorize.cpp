@@ -234,17 +234,12 @@ void allowContraction(Operation *root) {
   });
 }
 
-bool isPowerOfTwoIn(int64_t value, int64_t most) {
-  return value >= 1 && value <= most && llvm::isPowerOf2_64(value);
-}
-
 struct CpuVectorizePass
     : public mla::impl::MlaCpuVectorizeBase<CpuVectorizePass> {
   using MlaCpuVectorizeBase::MlaCpuVectorizeBase;
 
   void runOnOperation() override {
-    if (!isPowerOfTwoIn(accumulatorRegisters, 32) ||
-        !isPowerOfTwoIn(innerRegisters, 8)) {
+    if (!isValidRegisterBlock(accumulatorRegisters, innerRegisters)) {
       getOperation()->emitError()
           << "mla-cpu-vectorize: accumulator-registers must be a power of "
              "two in [1, 32] and inner-registers one in [1, 8] (got "

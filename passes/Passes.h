@@ -33,6 +33,22 @@ void populateFusePatterns(RewritePatternSet &patterns,
 /// Fused absorptions (W_UK prologue, W_UV epilogue) -> absorb_query /
 /// absorb_output around the unfused attention or combine.
 void populateUnfuseAbsorptionsPatterns(RewritePatternSet &patterns);
+/// The split rule every back end's choice follows: at most one KV split per
+/// kMinKeysPerSplit keys (below that a split does not pay for its
+/// combine), and at most kMaxChosenSplits when the count is chosen.
+inline constexpr int64_t kMinKeysPerSplit = 256;
+inline constexpr int64_t kMaxChosenSplits = 64;
+
+/// Whether mla-cpu-vectorize takes a register block of `accumulators`
+/// vector registers, at most `inner` along the innermost loop: powers of
+/// two in [1, 32] and [1, 8].
+inline bool isValidRegisterBlock(int64_t accumulators, int64_t inner) {
+  auto powerOfTwoIn = [](int64_t v, int64_t most) {
+    return v >= 1 && v <= most && (v & (v - 1)) == 0;
+  };
+  return powerOfTwoIn(accumulators, 32) && powerOfTwoIn(inner, 8);
+}
+
 /// latent_attention -> partial_latent_attention + combine. `numSplits` 0
 /// chooses from the shape for `smCount` multiprocessors.
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,

@@ -17,11 +17,9 @@ using namespace mlir::mla;
 
 namespace {
 
-// Query rows (tokens x heads) one work item takes, keys below which a split
-// does not pay for its combine, and the most splits worth making.
+// Query rows (tokens x heads) one work item takes (the split rule's other
+// constants are in Passes.h).
 constexpr int64_t kRowsPerWorkItem = 64;
-constexpr int64_t kMinKeysPerSplit = 256;
-constexpr int64_t kMaxSplits = 64;
 // The most splits a set count may ask for (a CUDA grid's y extent).
 constexpr int64_t kMaxSetSplits = 65535;
 
@@ -49,7 +47,7 @@ int64_t chooseSplitCount(LatentAttentionOp op, int64_t smCount) {
   if (std::optional<int64_t> maxKeys = addressableKeys(op))
     splits =
         std::min(splits, std::max<int64_t>(1, *maxKeys / kMinKeysPerSplit));
-  return std::clamp<int64_t>(splits, 1, kMaxSplits);
+  return std::clamp<int64_t>(splits, 1, kMaxChosenSplits);
 }
 
 struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {

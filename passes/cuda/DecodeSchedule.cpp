@@ -21,9 +21,10 @@ std::vector<long long> prefixStarts(llvm::ArrayRef<int> lengths,
   return starts;
 }
 
+/// A piece costs what a sequence of its keys would: its tiles and the
+/// overhead.
 long long pieceCost(const mlagen_schedule &s, mlagen_key_range keys) {
-  long long keyCount = keys.end - keys.begin;
-  return (keyCount + s.keys_per_unit - 1) / s.keys_per_unit + s.overhead_units;
+  return mlagen_sequence_cost(s, keys.end - keys.begin);
 }
 
 ScheduleLoad summarize(std::vector<long long> perPart) {

@@ -3,6 +3,7 @@
 #include "mlagen/CpuVariant.h"
 #include "OpenMpRuntime.h"
 #include "mlagen/Problem.h"
+#include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -15,9 +16,7 @@ using namespace mlagen;
 
 namespace {
 
-// The split rule of mla-split-kv, for threads instead of multiprocessors.
-constexpr int64_t kMinKeysPerSplit = 256;
-constexpr int64_t kMaxSplits = 64;
+// The most splits and threads a variant may name.
 constexpr int64_t kMaxThreads = 1024;
 
 struct Field {
@@ -60,10 +59,6 @@ int64_t longestAttended(const Problem &p) {
   for (int64_t b = 0; b < p.shape.batch(); ++b)
     longest = std::max(longest, p.keysAttended(b));
   return longest;
-}
-
-bool isPowerOfTwoIn(int64_t value, int64_t most) {
-  return value >= 1 && value <= most && llvm::isPowerOf2_64(value);
 }
 
 } // namespace
@@ -116,10 +111,11 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
     return fieldError("chunks",
                       "would let two calls reach a common cache page (one "
                       "appends where the other reads): use 1");
-  if (!isPowerOfTwoIn(accumulatorRegisters, 32))
+  // mla-cpu-vectorize's own rule, one field at a time.
+  if (!mlir::mla::isValidRegisterBlock(accumulatorRegisters, 1))
     return fieldError("acc", "must be a power of two in [1, 32], got " +
                                  llvm::Twine(accumulatorRegisters));
-  if (!isPowerOfTwoIn(innerRegisters, 8))
+  if (!mlir::mla::isValidRegisterBlock(1, innerRegisters))
     return fieldError("inner", "must be a power of two in [1, 8], got " +
                                    llvm::Twine(innerRegisters));
   return llvm::Error::success();
@@ -142,8 +138,8 @@ CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
   int64_t perCall = batch / variant.chunks;
   int64_t splits =
       llvm::divideCeil(variant.threads, std::max<int64_t>(1, perCall));
-  splits = std::min(splits, longestAttended(p) / kMinKeysPerSplit);
-  variant.splits = std::clamp<int64_t>(splits, 1, kMaxSplits);
+  splits = std::min(splits, longestAttended(p) / mlir::mla::kMinKeysPerSplit);
+  variant.splits = std::clamp<int64_t>(splits, 1, mlir::mla::kMaxChosenSplits);
   return variant;
 }
 

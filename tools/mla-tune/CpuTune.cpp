@@ -19,6 +19,7 @@
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/TunedChoice.h"
+#include "passes/Passes.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -114,11 +115,13 @@ struct Axes {
 
 Axes axesFor(const Problem &p, int64_t cores) {
   Axes axes;
-  // The heuristic's bound: one split per 256 attended keys.
+  // The heuristic's bound: one split per kMinKeysPerSplit attended keys.
   int64_t longest = 0;
   for (int64_t b = 0; b < p.shape.batch(); ++b)
     longest = std::max(longest, p.keysAttended(b));
-  for (int64_t s = 1; s <= 64 && (s == 1 || s * 256 <= longest); s *= 2)
+  for (int64_t s = 1; s <= mlir::mla::kMaxChosenSplits &&
+                      (s == 1 || s * mlir::mla::kMinKeysPerSplit <= longest);
+       s *= 2)
     axes.splits.push_back(s);
   for (int64_t chunks = 1; chunks <= std::min(cores, p.shape.batch());
        ++chunks) {
