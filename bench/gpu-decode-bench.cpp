@@ -223,9 +223,11 @@ int64_t evenSplits(int64_t sms, int64_t batch, int64_t rowTiles,
 /// Per grid point, the most loaded SM over the mean, and the most loaded
 /// SM's work, for the balanced schedule (passes/cuda/device/Schedule.cuh)
 /// and for the fixed split; needs no GPU. Each 64-row tile of the queries is
-/// its own copy of the schedule over sms / tiles parts.
+/// its own copy of the schedule over sms / tiles parts, as mla-split-kv's
+/// schedule=balanced sets it.
 void printScheduleBalance(int64_t sms, llvm::ArrayRef<Point> points) {
-  constexpr int kKeysPerUnit = 64, kOverheadUnits = 5;
+  constexpr int kKeysPerUnit = int(mlir::mla::kScheduleKeysPerUnit);
+  constexpr int kOverheadUnits = int(mlir::mla::kScheduleOverheadUnits);
   outs() << llvm::format(
       "schedule balance on %lld SMs (most loaded SM / mean; units of %d keys, "
       "%d units of overhead per piece), %s lengths:\n",
@@ -238,8 +240,8 @@ void printScheduleBalance(int64_t sms, llvm::ArrayRef<Point> points) {
     std::vector<int64_t> cached = pointLengths(point);
     std::vector<int> lengths(cached.begin(), cached.end());
     int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-    mlagen_schedule s{int(std::max<int64_t>(1, sms / rowTiles)), kKeysPerUnit,
-                      kOverheadUnits};
+    mlagen_schedule s{int(mlir::mla::balancedParts(sms, rowTiles)),
+                      kKeysPerUnit, kOverheadUnits};
     int64_t splits = evenSplits(sms, point.batch, rowTiles, longest);
     mlir::mla::ScheduleLoad balanced = mlir::mla::balancedLoad(lengths, s);
     mlir::mla::ScheduleLoad even =

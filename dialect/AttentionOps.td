@@ -49,13 +49,18 @@ def Mla_LatentAttentionOp : Mla_LayerOp<"latent_attention",
     q_nope [B, S, H, d_n] and W_UK^T is applied in the prologue; with
     `absorb_output(w_uv)` W_UV is applied in the epilogue and out is
     [B, S, H, v_head_dim].
+
+    With `schedule` (#mla.decode_schedule, set by mla-split-kv's balanced
+    schedule) the CUDA kernels cut the batch's KV work into balanced pieces
+    and merge them; the results are the same.
   }];
   let arguments = (ins Mla_FloatTensor:$query, Mla_FloatTensor:$q_rope,
                    Mla_PagedCacheType:$cache, Mla_IndexTensor:$block_table,
                    Mla_IndexTensor:$seq_lens,
                    Optional<Mla_FloatTensor>:$w_uk,
                    Optional<Mla_FloatTensor>:$w_uv,
-                   Mla_ConfigAttr:$config, UnitAttr:$causal);
+                   Mla_ConfigAttr:$config, UnitAttr:$causal,
+                   OptionalAttr<Mla_DecodeScheduleAttr>:$schedule);
   let results = (outs Mla_FloatTensor:$out, Mla_FloatTensor:$lse);
   let assemblyFormat = [{
     $query `,` $q_rope `,` $cache `[` $block_table `,` $seq_lens `]`

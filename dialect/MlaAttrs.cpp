@@ -425,6 +425,25 @@ static int64_t computeCapabilityOf(StringRef arch) {
   return capability;
 }
 
+LogicalResult
+DecodeScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                           int64_t parts, int64_t keysPerUnit,
+                           int64_t overheadUnits) {
+  // A CUDA grid's y extent bounds the parts; the units fit an int.
+  if (parts < 1 || parts > 65535)
+    return emitError() << "decode_schedule parts must be in [1, 65535], got "
+                       << parts;
+  if (keysPerUnit < 1 || keysPerUnit > 65536)
+    return emitError() << "decode_schedule keys_per_unit must be in [1, "
+                          "65536], got "
+                       << keysPerUnit;
+  if (overheadUnits < 1 || overheadUnits > 1024)
+    return emitError() << "decode_schedule overhead_units must be in [1, "
+                          "1024], got "
+                       << overheadUnits;
+  return success();
+}
+
 int64_t CudaTilingAttr::getComputeCapability() const {
   return computeCapabilityOf(getArch());
 }

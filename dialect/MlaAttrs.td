@@ -156,4 +156,31 @@ def Mla_CudaTilingAttr : Mla_Attr<"CudaTiling", "cuda_tiling"> {
   }];
 }
 
+def Mla_DecodeScheduleAttr : Mla_Attr<"DecodeSchedule", "decode_schedule"> {
+  let summary = "a balanced cut of a decode batch's KV work over CTAs";
+  let description = [{
+    Set on mla.latent_attention by mla-split-kv (schedule=balanced) and read
+    by the CUDA decode kernels: the batch's whole KV work is cut into
+    `parts` pieces of equal cost, a CTA per piece (and per block of query
+    rows). Sequence b costs ceil(L_b / keys_per_unit) + overhead_units
+    units, L_b its length; the costs lie end to end in batch order and
+    part p takes units [p q, (p + 1) q), q = ceil(total / parts), so a long
+    sequence spans several parts and short ones share one. A kernel
+    computes the cut on the device from the lengths; a combine merges the
+    pieces of every sequence that more than one part met. The attention's
+    results are the same as without it (the CPU lowering ignores it).
+
+    ```mlir
+    #mla.decode_schedule<parts = 132, keys_per_unit = 64, overhead_units = 2>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$parts,
+    "int64_t":$keys_per_unit,
+    "int64_t":$overhead_units
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // MLAGEN_DIALECT_MLAATTRS_TD

@@ -73,7 +73,8 @@ struct AbsorbMhaAttention : public BypassingPattern<MhaAttentionOp> {
     auto attention = LatentAttentionOp::create(
         rewriter, loc, latentType, op.getLse().getType(), qLatent,
         op.getQRope(), read.getCache(), read.getBlockTable(), read.getSeqLens(),
-        /*w_uk=*/Value(), /*w_uv=*/Value(), config, op.getCausalAttr());
+        /*w_uk=*/Value(), /*w_uv=*/Value(), config, op.getCausalAttr(),
+        /*schedule=*/nullptr);
     Value out =
         AbsorbOutputOp::create(rewriter, loc, op.getOut().getType(),
                                attention.getOut(), upV.getWUv(), config);

@@ -67,7 +67,8 @@ struct FuseQueryAbsorption : public FusionPattern<LatentAttentionOp> {
     rewriter.replaceOpWithNewOp<LatentAttentionOp>(
         op, op.getOut().getType(), op.getLse().getType(), absorb.getQNope(),
         op.getQRope(), op.getCache(), op.getBlockTable(), op.getSeqLens(),
-        absorb.getWUk(), op.getWUv(), op.getConfig(), op.getCausalAttr());
+        absorb.getWUk(), op.getWUv(), op.getConfig(), op.getCausalAttr(),
+        op.getScheduleAttr());
     bypass(absorb);
     return success();
   }
@@ -97,7 +98,7 @@ struct FuseOutputAbsorption : public FusionPattern<AbsorbOutputOp> {
         attention.getLse().getType(), attention.getQuery(),
         attention.getQRope(), attention.getCache(), attention.getBlockTable(),
         attention.getSeqLens(), attention.getWUk(), op.getWUv(), op.getConfig(),
-        attention.getCausalAttr());
+        attention.getCausalAttr(), attention.getScheduleAttr());
     rewriter.replaceOp(op, fused.getOut());
     rewriter.replaceAllUsesWith(attention.getLse(), fused.getLse());
     bypass(attention);

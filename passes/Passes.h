@@ -39,6 +39,16 @@ void populateUnfuseAbsorptionsPatterns(RewritePatternSet &patterns);
 inline constexpr int64_t kMinKeysPerSplit = 256;
 inline constexpr int64_t kMaxChosenSplits = 64;
 
+/// The balanced decode schedule mla-split-kv sets (#mla.decode_schedule):
+/// a unit is 64 keys, a sequence's fixed work (its queries, its partial
+/// result and merge) costs 5 units, and each block of query rows gets
+/// smCount / row blocks parts (at least 1), so the CTAs fill the GPU once.
+inline constexpr int64_t kScheduleKeysPerUnit = 64;
+inline constexpr int64_t kScheduleOverheadUnits = 5;
+inline int64_t balancedParts(int64_t smCount, int64_t rowBlocks) {
+  return std::max<int64_t>(1, smCount / std::max<int64_t>(1, rowBlocks));
+}
+
 /// Whether mla-cpu-vectorize takes a register block of `accumulators`
 /// vector registers, at most `inner` along the innermost loop: powers of
 /// two in [1, 32] and [1, 8].
@@ -50,9 +60,11 @@ inline bool isValidRegisterBlock(int64_t accumulators, int64_t inner) {
 }
 
 /// latent_attention -> partial_latent_attention + combine. `numSplits` 0
-/// chooses from the shape for `smCount` multiprocessors.
+/// chooses from the shape for `smCount` multiprocessors. `balanced`
+/// instead sets each latent_attention's #mla.decode_schedule for
+/// `smCount` multiprocessors.
 void populateSplitKvPatterns(RewritePatternSet &patterns, int64_t numSplits,
-                             int64_t smCount);
+                             int64_t smCount, bool balanced = false);
 
 /// Converts !mla.paged_cache to tensor<pages x page_size x row x element>
 /// and leaves every other type alone.
@@ -84,6 +96,11 @@ struct RewritePipelineOptions
   Option<int64_t> smCount{*this, "sm-count",
                           llvm::cl::desc("Multiprocessors to fill"),
                           llvm::cl::init(132)};
+  Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("even (num-splits per sequence) or balanced (the "
+                     "batch's KV work cut evenly over the multiprocessors)"),
+      llvm::cl::init("even")};
   Option<int64_t> premultiplyLimit{
       *this, "premultiply-limit",
       llvm::cl::desc("Largest fused W_O x W_UV weight to pre-multiply"),

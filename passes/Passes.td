@@ -188,12 +188,22 @@ def MlaSplitKv : Pass<"mla-split-kv"> {
     multiprocessors, at most one split per 256 keys of the largest
     sequence the block table can address, and at most 64. A count of 1
     leaves the attention alone.
+
+    With schedule=balanced the attention stays whole and gets a
+    #mla.decode_schedule instead: the CUDA kernels cut the batch's KV work,
+    by tokens, into sm-count / (query-row blocks of 64) equal parts on the
+    device, so a long sequence beside short ones is split and the short
+    ones are not, then merge the pieces (num-splits is not used). An op
+    with a schedule already is left alone.
   }];
   let options = [
     Option<"numSplits", "num-splits", "int64_t", /*default=*/"0",
            "Number of KV splits; 0 chooses from the shape">,
     Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
-           "Multiprocessors to fill when choosing the split count">
+           "Multiprocessors to fill when choosing the split count">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"even\"",
+           "even (num-splits per sequence) or balanced (the batch's KV work "
+           "cut evenly over sm-count multiprocessors)">
   ];
 }
 

@@ -47,8 +47,8 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
   pm.addPass(createMlaAbsorbWeights(
       MlaAbsorbWeightsOptions{options.premultiplyLimit}));
   pm.addPass(createMlaFuse(MlaFuseOptions{options.fuseAbsorptions}));
-  pm.addPass(
-      createMlaSplitKv(MlaSplitKvOptions{options.numSplits, options.smCount}));
+  pm.addPass(createMlaSplitKv(
+      MlaSplitKvOptions{options.numSplits, options.smCount, options.schedule}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

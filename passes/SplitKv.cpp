@@ -90,6 +90,33 @@ struct SplitLatentAttention : public OpRewritePattern<LatentAttentionOp> {
   int64_t numSplits, smCount;
 };
 
+/// Gives a latent attention the balanced schedule for `smCount`
+/// multiprocessors.
+struct ScheduleLatentAttention : public OpRewritePattern<LatentAttentionOp> {
+  ScheduleLatentAttention(MLIRContext *context, int64_t smCount)
+      : OpRewritePattern(context), smCount(smCount) {}
+
+  LogicalResult matchAndRewrite(LatentAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getScheduleAttr())
+      return rewriter.notifyMatchFailure(op, "scheduled already");
+    auto query = cast<RankedTensorType>(op.getQuery().getType());
+    int64_t tokens = query.getDimSize(1);
+    int64_t rowBlocks =
+        ShapedType::isDynamic(tokens)
+            ? 1
+            : llvm::divideCeil(tokens * op.getConfig().getHeads(),
+                               kRowsPerWorkItem);
+    auto schedule = DecodeScheduleAttr::get(
+        op.getContext(), balancedParts(smCount, rowBlocks),
+        kScheduleKeysPerUnit, kScheduleOverheadUnits);
+    rewriter.modifyOpInPlace(op, [&] { op.setScheduleAttr(schedule); });
+    return success();
+  }
+
+  int64_t smCount;
+};
+
 struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
   using Base::Base;
 
@@ -101,8 +128,15 @@ struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
           << smCount.getValue();
       return signalPassFailure();
     }
+    if (schedule != "even" && schedule != "balanced") {
+      emitError(getOperation()->getLoc())
+          << "mla-split-kv: schedule must be even or balanced, got '"
+          << schedule.getValue() << "'";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    populateSplitKvPatterns(patterns, numSplits, smCount);
+    populateSplitKvPatterns(patterns, numSplits, smCount,
+                            schedule == "balanced");
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -110,6 +144,11 @@ struct SplitKvPass : public mla::impl::MlaSplitKvBase<SplitKvPass> {
 } // namespace
 
 void mlir::mla::populateSplitKvPatterns(RewritePatternSet &patterns,
-                                        int64_t numSplits, int64_t smCount) {
-  patterns.add<SplitLatentAttention>(patterns.getContext(), numSplits, smCount);
+                                        int64_t numSplits, int64_t smCount,
+                                        bool balanced) {
+  if (balanced)
+    patterns.add<ScheduleLatentAttention>(patterns.getContext(), smCount);
+  else
+    patterns.add<SplitLatentAttention>(patterns.getContext(), numSplits,
+                                       smCount);
 }

@@ -57,7 +57,8 @@ struct UnfuseLatentAttention : public OpRewritePattern<LatentAttentionOp> {
     auto attention = LatentAttentionOp::create(
         rewriter, op.getLoc(), outType, op.getLse().getType(), query,
         op.getQRope(), op.getCache(), op.getBlockTable(), op.getSeqLens(),
-        /*w_uk=*/Value(), /*w_uv=*/Value(), config, op.getCausalAttr());
+        /*w_uk=*/Value(), /*w_uv=*/Value(), config, op.getCausalAttr(),
+        op.getScheduleAttr());
     Value out = attention.getOut();
     if (op.getWUv())
       out = AbsorbOutputOp::create(rewriter, op.getLoc(), op.getOut().getType(),

@@ -141,8 +141,12 @@ int runOnGpu(std::unique_ptr<Engine> engine, const Problem &p,
                  cudaMemcpyDeviceToHost) != cudaSuccess)
     return cudaFailure("reading the results back");
 
-  std::string what = "GPU " + engine->gpu().name + " (" + engine->gpu().arch +
-                     ", " + std::to_string(engine->splits()) + " splits)";
+  const DecodeCut &cut = engine->cut();
+  std::string what =
+      "GPU " + engine->gpu().name + " (" + engine->gpu().arch + ", " +
+      (cut.balanced() ? std::to_string(cut.parts) + " schedule parts"
+                      : std::to_string(cut.splits) + " splits") +
+      ")";
   bool ok = check(what.c_str(), p, gpuOut.values(), gpuLse, expected);
   return ok ? 0 : 1;
 }

@@ -80,6 +80,7 @@ public:
           append.getBlockTable(), {1});
     param("new_tokens", "int", llvm::formatv("batch x {0}", tokens),
           append.getCKv(), {0, 1});
+    param("pages", "int", "pages of the cache", append.getCache(), {0});
 
     k.templateName = "mlagen_append";
     k.shapeType = "mlagen_append_shape";
@@ -96,7 +97,8 @@ public:
     k.arguments = {
         "c_kv",        "k_rope",      rotate ? "positions" : "nullptr",
         "cache",       "block_table", "seq_lens",
-        "table_width", "new_tokens",  rotate ? table : "nullptr"};
+        "table_width", "new_tokens",  rotate ? table : "nullptr",
+        "pages"};
     if (rotate)
       k.prelude = ropeFrequencyTable(table, rope, ropeDim);
     k.sources = {DeviceSource::Storage, DeviceSource::Rope,

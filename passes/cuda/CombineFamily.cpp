@@ -72,7 +72,8 @@ public:
                {"warps", shapeValue(warps)},
                {"splits", shapeValue(splits)},
                {"width", shapeValue(width)}};
-    k.sources = {DeviceSource::Storage, DeviceSource::Combine};
+    k.sources = {DeviceSource::Storage, DeviceSource::Schedule,
+                 DeviceSource::Combine};
     return std::vector<KernelDescription>{std::move(k)};
   }
 

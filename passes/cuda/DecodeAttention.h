@@ -9,6 +9,9 @@
 #define MLAGEN_PASSES_CUDA_DECODEATTENTION_H
 
 #include "passes/cuda/KernelDescription.h"
+#include "passes/cuda/KernelShapes.h"
+
+#include <optional>
 
 namespace mlir::mla {
 
@@ -31,6 +34,15 @@ struct AttentionOperands {
                  : PartialLatentAttentionOp(partial).getCausal();
   }
   Type storage() const { return cache.getElementType(); }
+  /// The balanced schedule of a whole attention with #mla.decode_schedule.
+  std::optional<mlagen_schedule> schedule() const {
+    DecodeScheduleAttr s =
+        whole ? LatentAttentionOp(whole).getScheduleAttr() : nullptr;
+    if (!s)
+      return std::nullopt;
+    return mlagen_schedule{int(s.getParts()), int(s.getKeysPerUnit()),
+                           int(s.getOverheadUnits())};
+  }
 };
 
 /// `op`'s operands, or failure with why no attention kernel takes it.
@@ -44,6 +56,20 @@ std::vector<KernelParam> attentionParams(AttentionOperands a,
                                          KernelParam cacheParam);
 /// "[pages, page size, width] the paged cache".
 std::string cacheMeaning(const AttentionOperands &a);
+
+/// The shape field of a schedule: "{.parts = 132, ...}".
+std::string shapeSchedule(const mlagen_schedule &s);
+
+/// A scheduled attention's grid: its row blocks, then its parts.
+std::vector<GridDim> scheduledGrid(int64_t rowBlocks, const mlagen_schedule &s);
+
+/// The kernels of a scheduled attention around `attention` (the family's
+/// kernel over the parts): the schedule kernel (the prefix sums of the
+/// sequences' costs from the device lengths), `attention`, then the
+/// combine of the sequences more than one part met.
+std::vector<KernelDescription> scheduledKernels(const AttentionOperands &a,
+                                                KernelDescription attention,
+                                                StringRef name);
 
 } // namespace mlir::mla
 

@@ -29,25 +29,30 @@ Shape shapeOf(const AttentionOperands &a, CudaTilingAttr t) {
   s.heads = int(a.heads()), s.tokens = int(a.tokens());
   s.page_size = int(a.cache.getPageSize()), s.splits = int(a.splits());
   s.causal = a.causal(), s.partial = bool(a.partial);
+  s.schedule = a.schedule().value_or(mlagen_schedule{0, 1, 1});
   s.scale = float(a.config.getSoftmaxScale());
   return s;
 }
 
 std::vector<ShapeField> fields(const Shape &s, const AttentionOperands &a) {
-  return {{"storage", shapeStorage(a.storage())},
-          {"rows", shapeValue(int64_t(s.rows))},
-          {"keys", shapeValue(int64_t(s.keys))},
-          {"warps", shapeValue(int64_t(s.warps))},
-          {"stages", shapeValue(int64_t(s.stages))},
-          {"latent", shapeValue(int64_t(s.latent))},
-          {"rope", shapeValue(int64_t(s.rope))},
-          {"heads", shapeValue(int64_t(s.heads))},
-          {"tokens", shapeValue(int64_t(s.tokens))},
-          {"page_size", shapeValue(int64_t(s.page_size))},
-          {"splits", shapeValue(int64_t(s.splits))},
-          {"causal", shapeValue(s.causal)},
-          {"partial", shapeValue(s.partial)},
-          {"scale", shapeFloat(a.config.getSoftmaxScale())}};
+  std::vector<ShapeField> f = {
+      {"storage", shapeStorage(a.storage())},
+      {"rows", shapeValue(int64_t(s.rows))},
+      {"keys", shapeValue(int64_t(s.keys))},
+      {"warps", shapeValue(int64_t(s.warps))},
+      {"stages", shapeValue(int64_t(s.stages))},
+      {"latent", shapeValue(int64_t(s.latent))},
+      {"rope", shapeValue(int64_t(s.rope))},
+      {"heads", shapeValue(int64_t(s.heads))},
+      {"tokens", shapeValue(int64_t(s.tokens))},
+      {"page_size", shapeValue(int64_t(s.page_size))},
+      {"splits", shapeValue(int64_t(s.splits))},
+      {"causal", shapeValue(s.causal)},
+      {"partial", shapeValue(s.partial)},
+      {"scale", shapeFloat(a.config.getSoftmaxScale())}};
+  if (s.scheduled())
+    f.push_back({"schedule", shapeSchedule(s.schedule)});
+  return f;
 }
 
 class DecodeMmaSyncFamily : public KernelFamily {
@@ -104,15 +109,23 @@ public:
     k.family = this->name().str();
     k.threadsPerBlock = s.warps * 32;
     k.dynamicSharedBytes = s.shared_bytes();
-    k.grid = {GridDim{"", s.grid_x(), 1}, GridDim{"", s.splits, 1},
-              GridDim{"batch", 0, 1}};
+    std::optional<mlagen_schedule> schedule = a.schedule();
+    if (schedule)
+      k.grid = scheduledGrid(s.grid_x(), *schedule);
+    else
+      k.grid = {GridDim{"", s.grid_x(), 1}, GridDim{"", s.splits, 1},
+                GridDim{"batch", 0, 1}};
     k.params = attentionParams(
         a, KernelParam{"cache", "const " + elementName(a.storage()) + " *",
                        cacheMeaning(a)});
-    k.templateName = "mlagen_decode_mma_sync";
+    k.templateName = schedule ? "mlagen_decode_mma_sync_scheduled"
+                              : "mlagen_decode_mma_sync";
     k.shapeType = "mlagen_decode_mma_sync_shape";
     k.shape = fields(s, a);
-    k.sources = {DeviceSource::Storage, DeviceSource::DecodeMmaSync};
+    k.sources = {DeviceSource::Storage, DeviceSource::Schedule,
+                 DeviceSource::DecodeMmaSync};
+    if (schedule)
+      return scheduledKernels(a, std::move(k), name);
     return std::vector<KernelDescription>{std::move(k)};
   }
 

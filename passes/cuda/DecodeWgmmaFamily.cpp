@@ -35,24 +35,28 @@ Shape shapeOf(const AttentionOperands &a, CudaTilingAttr t) {
   s.heads = int(a.heads()), s.tokens = int(a.tokens());
   s.page_size = int(a.cache.getPageSize()), s.splits = int(a.splits());
   s.causal = a.causal(), s.partial = bool(a.partial);
+  s.schedule = a.schedule().value_or(mlagen_schedule{0, 1, 1});
   s.scale_log2 = float(scaleLog2(a));
   return s;
 }
 
 std::vector<ShapeField> fields(const Shape &s, const AttentionOperands &a) {
-  return {{"storage", shapeStorage(a.storage())},
-          {"keys", shapeValue(int64_t(s.keys))},
-          {"warps", shapeValue(int64_t(s.warps))},
-          {"stages", shapeValue(int64_t(s.stages))},
-          {"latent", shapeValue(int64_t(s.latent))},
-          {"rope", shapeValue(int64_t(s.rope))},
-          {"heads", shapeValue(int64_t(s.heads))},
-          {"tokens", shapeValue(int64_t(s.tokens))},
-          {"page_size", shapeValue(int64_t(s.page_size))},
-          {"splits", shapeValue(int64_t(s.splits))},
-          {"causal", shapeValue(s.causal)},
-          {"partial", shapeValue(s.partial)},
-          {"scale_log2", shapeFloat(scaleLog2(a))}};
+  std::vector<ShapeField> f = {{"storage", shapeStorage(a.storage())},
+                               {"keys", shapeValue(int64_t(s.keys))},
+                               {"warps", shapeValue(int64_t(s.warps))},
+                               {"stages", shapeValue(int64_t(s.stages))},
+                               {"latent", shapeValue(int64_t(s.latent))},
+                               {"rope", shapeValue(int64_t(s.rope))},
+                               {"heads", shapeValue(int64_t(s.heads))},
+                               {"tokens", shapeValue(int64_t(s.tokens))},
+                               {"page_size", shapeValue(int64_t(s.page_size))},
+                               {"splits", shapeValue(int64_t(s.splits))},
+                               {"causal", shapeValue(s.causal)},
+                               {"partial", shapeValue(s.partial)},
+                               {"scale_log2", shapeFloat(scaleLog2(a))}};
+  if (s.scheduled())
+    f.push_back({"schedule", shapeSchedule(s.schedule)});
+  return f;
 }
 
 class DecodeWgmmaFamily : public KernelFamily {
@@ -132,16 +136,23 @@ public:
     k.minBlocks = 1;
     k.dynamicSharedBytes = s.shared_bytes();
     k.hopper = true;
-    k.grid = {GridDim{"", s.grid_x(), 1}, GridDim{"", s.splits, 1},
-              GridDim{"batch", 0, 1}};
+    std::optional<mlagen_schedule> schedule = a.schedule();
+    if (schedule)
+      k.grid = scheduledGrid(s.grid_x(), *schedule);
+    else
+      k.grid = {GridDim{"", s.grid_x(), 1}, GridDim{"", s.splits, 1},
+                GridDim{"batch", 0, 1}};
     k.params = attentionParams(a, std::move(cache));
-    k.templateName = "mlagen_decode_wgmma";
+    k.templateName =
+        schedule ? "mlagen_decode_wgmma_scheduled" : "mlagen_decode_wgmma";
     k.shapeType = "mlagen_decode_wgmma_shape";
     k.shape = fields(s, a);
     k.sources = {DeviceSource::Storage, DeviceSource::FragmentSoftmax,
-                 DeviceSource::DecodeWgmma};
+                 DeviceSource::Schedule, DeviceSource::DecodeWgmma};
     k.helpers = {printWgmmaWrapper(s.keys, false, a.storage()),
                  printWgmmaWrapper(s.columns(), true, a.storage())};
+    if (schedule)
+      return scheduledKernels(a, std::move(k), name);
     return std::vector<KernelDescription>{std::move(k)};
   }
 

@@ -35,6 +35,9 @@ constexpr llvm::StringLiteral kRope =
 constexpr llvm::StringLiteral kAppend =
 #include "passes/cuda/device/Append.inc"
     ;
+constexpr llvm::StringLiteral kSchedule =
+#include "passes/cuda/device/Schedule.inc"
+    ;
 constexpr llvm::StringLiteral kCombine =
 #include "passes/cuda/device/Combine.inc"
     ;
@@ -73,6 +76,8 @@ StringRef mlir::mla::cudaDeviceSource(DeviceSource source) {
     return kRope;
   case DeviceSource::Append:
     return kAppend;
+  case DeviceSource::Schedule:
+    return kSchedule;
   case DeviceSource::Combine:
     return kCombine;
   case DeviceSource::Absorb:

@@ -32,15 +32,17 @@ struct TensorMapLayout {
 /// for a pointer (or TMA descriptor) the tensor or cache whose buffer it
 /// points at; for an int, the value whose static dims `dims` multiply to
 /// it. A `scratch` pointer instead takes a buffer of f32 shaped like
-/// `value`, private to the op's kernels (shared by those naming it alike):
-/// a value in flight between two kernels of one op, kept unrounded. A
-/// runtime holding the IR binds launches with these.
+/// `value` (or of `scratchWords` 4-byte words, when not 0), private to the
+/// op's kernels (shared by those naming it alike): a value in flight
+/// between two kernels of one op, kept unrounded. A runtime holding the IR
+/// binds launches with these.
 struct KernelParam {
   std::string name, type, meaning;
   std::optional<TensorMapLayout> tensorMap = std::nullopt;
   Value value = nullptr;
   SmallVector<int64_t, 3> dims = {};
   bool scratch = false;
+  int64_t scratchWords = 0;
 };
 
 /// One grid dimension: ceil(count / perBlock), where count is the value of
@@ -57,6 +59,7 @@ enum class DeviceSource {
   FragmentSoftmax,
   Rope,
   Append,
+  Schedule,
   Combine,
   Absorb,
   Linear,

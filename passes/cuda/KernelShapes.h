@@ -13,6 +13,7 @@
 // Common.cuh first, the families after it.
 // clang-format off
 #include "passes/cuda/device/Common.cuh"
+#include "passes/cuda/device/Schedule.cuh"
 #include "passes/cuda/device/Absorb.cuh"
 #include "passes/cuda/device/Append.cuh"
 #include "passes/cuda/device/Combine.cuh"
@@ -22,7 +23,6 @@
 #include "passes/cuda/device/Prefill.cuh"
 #include "passes/cuda/device/RmsNorm.cuh"
 #include "passes/cuda/device/Rope.cuh"
-#include "passes/cuda/device/Schedule.cuh"
 // clang-format on
 #undef MLAGEN_SHAPES_ONLY
 

@@ -100,12 +100,13 @@ planFunction(mlir::func::FuncOp function,
       if (s.value == p.value && s.name == p.name)
         return s.buffer;
     auto type = mlir::dyn_cast<mlir::RankedTensorType>(p.value.getType());
-    if (!type || !type.hasStaticShape())
+    if (!p.scratchWords && (!type || !type.hasStaticShape()))
       return llvm::createStringError(kernel.name + ": scratch '" + p.name +
                                      "' is shaped like no static tensor");
     PlannedBuffer buffer;
     buffer.name = "scratch " + p.name + " of " + kernel.op;
-    buffer.bytes = type.getNumElements() * 4;
+    buffer.bytes =
+        (p.scratchWords ? p.scratchWords : type.getNumElements()) * 4;
     plan.buffers.push_back(std::move(buffer));
     scratch.push_back({p.value, p.name, int(plan.buffers.size() - 1)});
     return scratch.back().buffer;
@@ -122,7 +123,15 @@ planFunction(mlir::func::FuncOp function,
       if (!p.value)
         return llvm::createStringError(kernel.name + ": parameter '" + p.name +
                                        "' is bound to nothing");
-      if (p.type == "int") {
+      if (p.type == "int" && mlir::isa<mlir::mla::PagedCacheType>(
+                                 p.value.getType())) { // its pages
+        int64_t pages = mlir::cast<mlir::mla::PagedCacheType>(p.value.getType())
+                            .getNumPages();
+        if (mlir::ShapedType::isDynamic(pages))
+          return llvm::createStringError(kernel.name + ": '" + p.name +
+                                         "' comes from a dynamic dim");
+        param.count = pages;
+      } else if (p.type == "int") {
         auto shape = mlir::dyn_cast<mlir::ShapedType>(p.value.getType());
         if (!shape || p.dims.empty())
           return llvm::createStringError(kernel.name + ": int parameter '" +
@@ -174,6 +183,7 @@ mlagen::generateCudaUnit(mlir::ModuleOp module,
     mlir::mla::RewritePipelineOptions rewrite;
     rewrite.numSplits = options.splits;
     rewrite.smCount = options.smCount;
+    rewrite.schedule = options.balanced ? "balanced" : "even";
     mlir::mla::buildRewritePipeline(pm, rewrite);
   }
   mlir::mla::CudaPipelineOptions cuda;

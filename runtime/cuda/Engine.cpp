@@ -18,17 +18,59 @@ struct Engine::State {
   CudaUnit unit;
   std::unique_ptr<GpuModule> module;
   EngineLaunches launches;
-  DeviceMemory workspace; // split-KV partial results, for maxBatch
+  DeviceMemory workspace; // the decode's schedule and pieces, for maxBatch
+  /// The TMA descriptor of the caller's cache last seen, while its address
+  /// and pages stay the same.
+  struct CallerMap {
+    DevicePtr rows = 0;
+    int64_t pages = 0;
+    CUtensorMap map;
+  };
+  std::optional<CallerMap> callerMap;
+
+  /// The caller's cache as the kernels see it (its TMA descriptor made
+  /// when the kernels load by TMA and it is new).
+  llvm::Expected<CacheView> viewOf(const CacheTensors &cache);
+  llvm::Error launchDecode(const CacheView &cache, const DecodeBuffers &b,
+                           GpuStream stream);
 };
+
+llvm::Expected<CacheView> Engine::State::viewOf(const CacheTensors &cache) {
+  if (!launches.cacheMap)
+    return callerCacheView(cache, 0);
+  int64_t pages = cache.rows.shape[0];
+  if (!callerMap || callerMap->rows != cache.rows.data ||
+      callerMap->pages != pages) {
+    llvm::Expected<CUtensorMap> map =
+        encodeTensorMap(*launches.cacheMap, cache.rows.data,
+                        pages * options.pageSize, options.device);
+    if (!map)
+      return map.takeError();
+    callerMap = CallerMap{cache.rows.data, pages, *map};
+  }
+  return callerCacheView(cache, reinterpret_cast<uintptr_t>(&callerMap->map));
+}
+
+llvm::Error Engine::State::launchDecode(const CacheView &cache,
+                                        const DecodeBuffers &b,
+                                        GpuStream stream) {
+  EngineSlots slots =
+      decodeSlots(options, launches.cut, cache, b, workspace.address());
+  for (const BoundLaunch &launch : launches.decode)
+    if (llvm::Error e =
+            module->launch(launch, slots.all(), static_cast<CUstream>(stream)))
+      return e;
+  return llvm::Error::success();
+}
 
 Engine::Engine(std::unique_ptr<State> state) : state(std::move(state)) {}
 Engine::~Engine() = default;
 const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
-int64_t Engine::splits() const { return state->launches.splits; }
+const DecodeCut &Engine::cut() const { return state->launches.cut; }
 
 int64_t Engine::workspaceBytes(int64_t batch) const {
-  return workspaceBytes(state->options, state->launches.splits, batch);
+  return workspaceBytes(state->options, state->launches.cut, batch);
 }
 
 llvm::Expected<std::unique_ptr<Engine>>
@@ -65,7 +107,7 @@ Engine::create(const EngineOptions &options) {
   state->module = std::move(*loaded);
 
   llvm::Expected<DeviceMemory> workspace = DeviceMemory::allocate(
-      workspaceBytes(options, state->launches.splits, options.maxBatch),
+      workspaceBytes(options, state->launches.cut, options.maxBatch),
       gpu->device);
   if (!workspace)
     return workspace.takeError();
@@ -139,16 +181,33 @@ llvm::Error Engine::decode(const GpuPagedCache &cache, const DecodeBuffers &b,
   if (llvm::Error e =
           c.checkFor("decode", state->options, state->launches.cacheMap))
     return e;
-  if (llvm::Error e = checkDecode(state->options, state->launches.splits,
-                                  c.table, cache.uploaded(), b))
+  if (llvm::Error e = checkDecode(state->options, state->launches.cut, c.table,
+                                  cache.uploaded(), b))
     return e;
-  EngineSlots slots = decodeSlots(state->options, state->launches.splits,
-                                  c.view(), b, state->workspace.address());
-  for (const BoundLaunch &launch : state->launches.decode)
-    if (llvm::Error e = state->module->launch(launch, slots.all(),
-                                              static_cast<CUstream>(stream)))
-      return e;
-  return llvm::Error::success();
+  return state->launchDecode(c.view(), b, stream);
+}
+
+llvm::Error Engine::decode(const CacheTensors &cache, const DecodeBuffers &b,
+                           GpuStream stream) {
+  if (llvm::Error e =
+          checkDecode(state->options, state->launches.cut, cache, b))
+    return e;
+  llvm::Expected<CacheView> view = state->viewOf(cache);
+  if (!view)
+    return view.takeError();
+  return state->launchDecode(*view, b, stream);
+}
+
+llvm::Error Engine::append(const CacheTensors &cache, const AppendBuffers &b,
+                           GpuStream stream) {
+  if (llvm::Error e = checkAppend(state->options, cache, b))
+    return e;
+  llvm::Expected<CacheView> view = state->viewOf(cache);
+  if (!view)
+    return view.takeError();
+  EngineSlots slots = appendSlots(state->options, *view, b);
+  return state->module->launch(*state->launches.append, slots.all(),
+                               static_cast<CUstream>(stream));
 }
 
 llvm::Error Engine::prefill(const PrefillBuffers &b, GpuStream stream) {

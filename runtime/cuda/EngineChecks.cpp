@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "EngineLaunches.h"
 #include "mlagen/Engine.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -142,20 +143,69 @@ llvm::Error Engine::checkOptions(const EngineOptions &o) {
   return llvm::Error::success();
 }
 
-int64_t Engine::workspaceBytes(const EngineOptions &o, int64_t splits,
+int64_t Engine::workspaceBytes(const EngineOptions &o, const DecodeCut &cut,
                                int64_t batch) {
-  if (splits < 2)
-    return 0;
-  int64_t rows = batch * o.queryTokens * o.config.heads;
-  return splits * rows * (o.config.kvLoraRank + 1) * 4;
+  return workspaceLayout(o, cut, batch).bytes;
 }
 
-llvm::Error Engine::checkDecode(const EngineOptions &o, int64_t splits,
-                                const PageTable &table, bool uploaded,
-                                const DecodeBuffers &b) {
-  if (llvm::Error e =
-          checkBatch("decode", "qLatent", b.qLatent, o, table, uploaded))
-    return e;
+namespace {
+
+/// The batch of a call over a cache the caller owns (dim 0 of `tensor`)
+/// and the cache's tensors.
+llvm::Error checkCacheTensors(llvm::StringRef call, llvm::StringRef name,
+                              const DeviceTensor &tensor,
+                              const EngineOptions &o, const CacheTensors &c) {
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  if (tensor.shape.empty())
+    return error(call + ": " + name + " has no dims; its dim 0 is the batch");
+  int64_t batch = tensor.shape[0];
+  if (batch < 1 || batch > o.maxBatch)
+    return error(llvm::formatv("{0}: batch {1} ({2}'s dim 0) is not in [1, "
+                               "{3}] (the engine's maxBatch)",
+                               call, batch, name, o.maxBatch));
+  // Their dims first (what the caller most likely got wrong), then each
+  // against what the kernels read.
+  if (c.rows.shape.size() != 3 || c.blockTable.shape.size() != 2 ||
+      c.lengths.shape.size() != 1)
+    return error(llvm::formatv(
+        "{0}: the cache's rows, block table and lengths need 3, 2 and 1 dims "
+        "([pages, page size, row width], [sequences, width], [sequences]), "
+        "got {1}, {2} and {3}",
+        call, c.rows.shape.size(), c.blockTable.shape.size(),
+        c.lengths.shape.size()));
+  int64_t pages = c.rows.shape[0], width = c.blockTable.shape[1];
+  int64_t tableRows = c.blockTable.shape[0], lengths = c.lengths.shape[0];
+  if (pages < 1 || pages > kMax / o.pageSize)
+    return error(llvm::formatv("{0}: the cache has {1} pages; it needs 1 to "
+                               "{2} (its rows indexed by int32)",
+                               call, pages, kMax / o.pageSize));
+  if (width < 1 || width > kMax / o.pageSize)
+    return error(llvm::formatv("{0}: the block table is {1} pages wide; it "
+                               "needs 1 to {2} (its keys indexed by int32)",
+                               call, width, kMax / o.pageSize));
+  if (tableRows < batch || lengths < batch)
+    return error(llvm::formatv("{0}: the block table has {1} rows and the "
+                               "lengths {2}; batch {3} needs that many",
+                               call, tableRows, lengths, batch));
+  ElementType storage = elementTypeOf(o.storage);
+  ExpectedTensor tensors[] = {
+      {"the cache's rows",
+       c.rows,
+       storage,
+       {pages, o.pageSize, o.config.rowWidth()},
+       16},
+      {"the block table",
+       c.blockTable,
+       ElementType::I32,
+       {tableRows, width},
+       4},
+      {"the lengths", c.lengths, ElementType::I32, {lengths}, 4}};
+  return checkTensors(call, tensors);
+}
+
+/// What every decode checks of its buffers, for a batch of `batch`.
+llvm::Error checkDecodeBuffers(const EngineOptions &o, const DecodeCut &cut,
+                               const DecodeBuffers &b) {
   int64_t batch = b.qLatent.shape[0], s = o.queryTokens, h = o.config.heads;
   ElementType storage = elementTypeOf(o.storage);
   ExpectedTensor tensors[] = {
@@ -175,26 +225,62 @@ llvm::Error Engine::checkDecode(const EngineOptions &o, int64_t splits,
     return error(llvm::formatv("decode: workspace ({0:x}) is not 16-byte "
                                "aligned",
                                b.workspace));
-  int64_t needed = workspaceBytes(o, splits, batch);
+  int64_t needed = Engine::workspaceBytes(o, cut, batch);
   if (b.workspaceBytes < needed)
-    return error(llvm::formatv("decode: workspace holds {0} bytes; {1} "
-                               "splits of batch {2} need {3}",
-                               b.workspaceBytes, splits, batch, needed));
+    return error(llvm::formatv(
+        "decode: workspace holds {0} bytes; a batch of {1} needs {2} ({3})",
+        b.workspaceBytes, batch, needed,
+        cut.balanced() ? llvm::formatv("{0} schedule parts", cut.parts).str()
+                       : llvm::formatv("{0} splits", cut.splits).str()));
   return llvm::Error::success();
 }
 
-llvm::Error Engine::checkAppend(const EngineOptions &o, const PageTable &table,
-                                bool uploaded, const AppendBuffers &b) {
-  if (llvm::Error e = checkBatch("append", "cKv", b.cKv, o, table, uploaded))
-    return e;
+/// What every append checks of its buffers.
+llvm::Error checkAppendBuffers(const EngineOptions &o, const AppendBuffers &b) {
   int64_t batch = b.cKv.shape[0], s = o.queryTokens;
   ElementType storage = elementTypeOf(o.storage);
   ExpectedTensor tensors[] = {
       {"cKv", b.cKv, storage, {batch, s, o.config.kvLoraRank}, 4},
       {"kRope", b.kRope, storage, {batch, s, o.config.qkRopeHeadDim}, 4},
       {"positions", b.positions, ElementType::I32, {batch, s}, 4}};
-  if (llvm::Error e = checkTensors("append", tensors))
+  return checkTensors("append", tensors);
+}
+
+} // namespace
+
+llvm::Error Engine::checkDecode(const EngineOptions &o, const DecodeCut &cut,
+                                const PageTable &table, bool uploaded,
+                                const DecodeBuffers &b) {
+  if (llvm::Error e =
+          checkBatch("decode", "qLatent", b.qLatent, o, table, uploaded))
     return e;
+  return checkDecodeBuffers(o, cut, b);
+}
+
+llvm::Error Engine::checkDecode(const EngineOptions &o, const DecodeCut &cut,
+                                const CacheTensors &cache,
+                                const DecodeBuffers &b) {
+  if (llvm::Error e =
+          checkCacheTensors("decode", "qLatent", b.qLatent, o, cache))
+    return e;
+  return checkDecodeBuffers(o, cut, b);
+}
+
+llvm::Error Engine::checkAppend(const EngineOptions &o,
+                                const CacheTensors &cache,
+                                const AppendBuffers &b) {
+  if (llvm::Error e = checkCacheTensors("append", "cKv", b.cKv, o, cache))
+    return e;
+  return checkAppendBuffers(o, b);
+}
+
+llvm::Error Engine::checkAppend(const EngineOptions &o, const PageTable &table,
+                                bool uploaded, const AppendBuffers &b) {
+  if (llvm::Error e = checkBatch("append", "cKv", b.cKv, o, table, uploaded))
+    return e;
+  if (llvm::Error e = checkAppendBuffers(o, b))
+    return e;
+  int64_t batch = b.cKv.shape[0], s = o.queryTokens;
   for (int64_t slot = 0; slot < batch; ++slot)
     if (table.length(slot) < s)
       return error(llvm::formatv("append: slot {0} holds {1} tokens, fewer "

@@ -13,12 +13,12 @@ using Slot = std::optional<EngineSlot>;
 /// The slot a parameter of `op`'s kernel reads.
 Slot slotOf(llvm::StringRef op, llvm::StringRef name) {
   bool partial = op == "mla.partial_latent_attention";
-  bool combine = op == "mla.combine";
   return llvm::StringSwitch<Slot>(name)
       .Case("cache", EngineSlot::Cache)
       .Case("cache_map", EngineSlot::CacheMap)
       .Case("block_table", EngineSlot::BlockTable)
       .Case("table_width", EngineSlot::TableWidth)
+      .Case("pages", EngineSlot::Pages)
       .Case("seq_lens", EngineSlot::SeqLens)
       .Case("c_kv", EngineSlot::CKv)
       .Case("k_rope", EngineSlot::KRope)
@@ -28,8 +28,9 @@ Slot slotOf(llvm::StringRef op, llvm::StringRef name) {
       .Case("q_rope", EngineSlot::QRope)
       .Case("out", partial ? EngineSlot::PartialOut : EngineSlot::Out)
       .Case("lse", partial ? EngineSlot::PartialLse : EngineSlot::Lse)
-      .Case("partial_out", combine ? Slot(EngineSlot::PartialOut) : Slot())
-      .Case("partial_lse", combine ? Slot(EngineSlot::PartialLse) : Slot())
+      .Case("starts", EngineSlot::Starts)
+      .Case("partial_out", EngineSlot::PartialOut)
+      .Case("partial_lse", EngineSlot::PartialLse)
       .Case("batch", EngineSlot::Batch)
       .Case("rows", EngineSlot::Rows)
       .Case("q_nope", EngineSlot::QNope)
@@ -49,7 +50,7 @@ llvm::Error error(const llvm::Twine &message) {
 llvm::Expected<EngineLaunches>
 mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
   EngineLaunches launches;
-  std::optional<BoundLaunch> attention, combine;
+  std::string decodeOps; // the decode kernels' ops, for the shape check
   for (auto [index, kernel] : llvm::enumerate(kernels)) {
     auto slot = [op = llvm::StringRef(kernel.op)](
                     llvm::StringRef name) -> std::optional<unsigned> {
@@ -61,13 +62,20 @@ mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
         bindLaunch(kernel, index, unsigned(EngineSlot::Count), slot);
     if (!bound)
       return bound.takeError();
+    llvm::StringRef op = kernel.op;
+    if (op == "mla.latent_attention" || op == "mla.partial_latent_attention" ||
+        op == "mla.combine") {
+      decodeOps += (decodeOps.empty() ? "" : " ") + kernel.op;
+      launches.decode.push_back(std::move(*bound));
+      for (const LaunchParam &p : kernel.params)
+        if (p.tensorMap)
+          launches.cacheMap = p.tensorMap;
+      continue;
+    }
     std::optional<BoundLaunch> *into =
-        llvm::StringSwitch<std::optional<BoundLaunch> *>(kernel.op)
+        llvm::StringSwitch<std::optional<BoundLaunch> *>(op)
             .Case("mla.cache_append", &launches.append)
             .Case("mla.mha_attention", &launches.prefill)
-            .Cases({"mla.latent_attention", "mla.partial_latent_attention"},
-                   &attention)
-            .Case("mla.combine", &combine)
             .Default(nullptr);
     if (!into)
       return error("kernel " + kernel.name + " is for " + kernel.op +
@@ -76,25 +84,60 @@ mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
       return error("two kernels for " + kernel.op);
     *into = std::move(*bound);
   }
-  if (!launches.append || !launches.prefill || !attention)
+  if (!launches.append || !launches.prefill || launches.decode.empty())
     return error("the unit lacks its append, prefill or attention kernel");
-  bool split = kernels[attention->kernel].op == "mla.partial_latent_attention";
-  if (split != combine.has_value())
-    return error(split ? "a split attention kernel without its combine"
-                       : "a combine without a split attention kernel");
-  if (split) { // a CTA per split in grid y: the workspace is sized by it
-    const LaunchDim &y = kernels[attention->kernel].grid[1];
-    if (!y.countParam.empty() || y.perBlock != 1)
-      return error("the split attention kernel's grid y is not its splits");
-    launches.splits = y.count;
+  // The decode's kernels: whole, split + combine, or schedule + scheduled
+  // attention + combine (a CTA per part in grid y: the workspace is sized
+  // by it, as by a split's splits).
+  auto partsOf = [&](size_t decodeIndex) -> llvm::Expected<int64_t> {
+    const LaunchDim &y = kernels[launches.decode[decodeIndex].kernel].grid[1];
+    if (!y.countParam.empty() || y.perBlock != 1 || y.count < 1)
+      return error("the decode attention kernel's grid y is not its pieces");
+    return y.count;
+  };
+  if (decodeOps == "mla.latent_attention")
+    return launches;
+  if (decodeOps == "mla.partial_latent_attention mla.combine") {
+    llvm::Expected<int64_t> splits = partsOf(0);
+    if (!splits)
+      return splits.takeError();
+    launches.cut.splits = *splits;
+    return launches;
   }
-  for (const LaunchParam &p : kernels[attention->kernel].params)
-    if (p.tensorMap)
-      launches.cacheMap = p.tensorMap;
-  launches.decode.push_back(std::move(*attention));
-  if (combine)
-    launches.decode.push_back(std::move(*combine));
+  bool scheduled =
+      decodeOps ==
+          "mla.latent_attention mla.latent_attention mla.latent_attention" &&
+      llvm::StringRef(kernels[launches.decode[0].kernel].name)
+          .ends_with("_schedule");
+  if (!scheduled)
+    return error("the unit's decode kernels (" + decodeOps +
+                 ") are neither one attention kernel, a split attention and "
+                 "its combine, nor a schedule, its attention and combine");
+  llvm::Expected<int64_t> parts = partsOf(1);
+  if (!parts)
+    return parts.takeError();
+  launches.cut.parts = *parts;
   return launches;
+}
+
+WorkspaceLayout mlagen::workspaceLayout(const EngineOptions &o,
+                                        const DecodeCut &cut, int64_t batch) {
+  auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
+  int64_t rows = o.queryTokens * o.config.heads; // per sequence
+  WorkspaceLayout layout;
+  int64_t pieces = 0; // partial results, in sequences' rows
+  if (cut.balanced()) {
+    layout.partialOut = align((batch + 1) * 8);
+    pieces = batch + cut.parts - 1;
+  } else if (cut.splits > 1) {
+    pieces = cut.splits * batch;
+  } else {
+    return layout; // nothing is cut: no workspace
+  }
+  layout.partialLse =
+      layout.partialOut + align(pieces * rows * o.config.kvLoraRank * 4);
+  layout.bytes = layout.partialLse + align(pieces * rows * 4);
+  return layout;
 }
 
 namespace {
@@ -103,10 +146,23 @@ void bindCache(const CacheView &cache, EngineSlots &slots) {
   slots[EngineSlot::Cache] = cache.rows;
   slots[EngineSlot::BlockTable] = cache.blockTable;
   slots[EngineSlot::TableWidth] = uint64_t(cache.tableWidth);
+  slots[EngineSlot::Pages] = uint64_t(cache.pages);
   slots[EngineSlot::CacheMap] = cache.tensorMap;
 }
 
 } // namespace
+
+CacheView mlagen::callerCacheView(const CacheTensors &cache,
+                                  uint64_t tensorMap) {
+  CacheView view;
+  view.rows = cache.rows.data;
+  view.blockTable = cache.blockTable.data;
+  view.lengths = view.appendStarts = cache.lengths.data;
+  view.tensorMap = tensorMap;
+  view.tableWidth = cache.blockTable.shape[1];
+  view.pages = cache.rows.shape[0];
+  return view;
+}
 
 EngineSlots mlagen::appendSlots(const EngineOptions &options,
                                 const CacheView &cache,
@@ -121,8 +177,9 @@ EngineSlots mlagen::appendSlots(const EngineOptions &options,
   return slots;
 }
 
-EngineSlots mlagen::decodeSlots(const EngineOptions &options, int64_t splits,
-                                const CacheView &cache, const DecodeBuffers &b,
+EngineSlots mlagen::decodeSlots(const EngineOptions &options,
+                                const DecodeCut &cut, const CacheView &cache,
+                                const DecodeBuffers &b,
                                 uint64_t engineWorkspace) {
   EngineSlots slots;
   bindCache(cache, slots);
@@ -135,12 +192,13 @@ EngineSlots mlagen::decodeSlots(const EngineOptions &options, int64_t splits,
   slots[EngineSlot::SeqLens] = cache.lengths;
   slots[EngineSlot::Batch] = batch;
   slots[EngineSlot::Rows] = rows;
-  // The workspace (the caller's, else the engine's): [splits, rows,
-  // latent] f32 partial outputs, then [splits, rows] f32 partial LSEs.
+  // The workspace (the caller's, else the engine's), as workspaceLayout
+  // lays it out.
   uint64_t workspace = b.workspace ? b.workspace : engineWorkspace;
-  slots[EngineSlot::PartialOut] = workspace;
-  slots[EngineSlot::PartialLse] =
-      workspace + splits * rows * options.config.kvLoraRank * 4;
+  WorkspaceLayout layout = workspaceLayout(options, cut, batch);
+  slots[EngineSlot::Starts] = workspace + layout.starts;
+  slots[EngineSlot::PartialOut] = workspace + layout.partialOut;
+  slots[EngineSlot::PartialLse] = workspace + layout.partialLse;
   return slots;
 }
 

@@ -23,6 +23,7 @@ enum class EngineSlot : unsigned {
   CacheMap,   // the host address of the cache's TMA descriptor
   BlockTable, // [slots, width] int32 page indices
   TableWidth,
+  Pages, // of the cache
   SeqLens,
   CKv, // append
   KRope,
@@ -32,7 +33,8 @@ enum class EngineSlot : unsigned {
   QRope,
   Out,
   Lse,
-  PartialOut, // the split-KV workspace
+  Starts,     // the decode workspace: the schedule's prefix sums,
+  PartialOut, // the pieces' partial results
   PartialLse,
   Batch,
   Rows,
@@ -55,12 +57,24 @@ private:
 
 struct EngineLaunches {
   std::optional<BoundLaunch> append, prefill;
-  /// The attention kernel, then the combine when the KV range is split.
-  llvm::SmallVector<BoundLaunch, 2> decode;
-  int64_t splits = 1; // of the KV range
+  /// The decode's kernels in order: the attention kernel alone; the split
+  /// attention and the combine; or the schedule, the scheduled attention
+  /// and its combine.
+  llvm::SmallVector<BoundLaunch, 3> decode;
+  DecodeCut cut;
   /// How the decode kernels load the cache by TMA, if they do.
   std::optional<TensorMapDescription> cacheMap;
 };
+
+/// Where a decode workspace for `batch` sequences keeps what: the
+/// schedule's [batch + 1] i64 prefix sums, then the f32 partial outputs
+/// and LSEs of its pieces (batch + parts - 1 slots of the balanced
+/// schedule, `splits` x batch of a split), each 16-byte aligned.
+struct WorkspaceLayout {
+  int64_t starts = 0, partialOut = 0, partialLse = 0, bytes = 0;
+};
+WorkspaceLayout workspaceLayout(const EngineOptions &options,
+                                const DecodeCut &cut, int64_t batch);
 
 /// Binds `kernels` (an engine unit's); fails naming a kernel or parameter
 /// the Engine has no value for, or a call left without its kernels.
@@ -71,8 +85,13 @@ bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels);
 struct CacheView {
   uint64_t rows = 0, blockTable = 0, lengths = 0, appendStarts = 0;
   uint64_t tensorMap = 0; // host address of its TMA descriptor, or 0
-  int64_t tableWidth = 0;
+  int64_t tableWidth = 0, pages = 0;
 };
+
+/// A cache the caller owns as the kernels see it (its lengths serve both
+/// as the decode's lengths and as the append's starts), with the host
+/// address of its TMA descriptor, or 0.
+CacheView callerCacheView(const CacheTensors &cache, uint64_t tensorMap);
 
 /// Each call's slot values (Engine.cpp launches with them; tests run the
 /// same bindings on emulated kernels). The buffers are checked already.
@@ -80,7 +99,7 @@ EngineSlots appendSlots(const EngineOptions &options, const CacheView &cache,
                         const AppendBuffers &buffers);
 /// `engineWorkspace`: the engine's split-KV workspace (workspaceBytes for
 /// its maxBatch), used unless the buffers bring their own.
-EngineSlots decodeSlots(const EngineOptions &options, int64_t splits,
+EngineSlots decodeSlots(const EngineOptions &options, const DecodeCut &cut,
                         const CacheView &cache, const DecodeBuffers &buffers,
                         uint64_t engineWorkspace);
 EngineSlots prefillSlots(const PrefillBuffers &buffers);

@@ -64,6 +64,7 @@ mlagen::generateEngineUnit(const EngineOptions &options, llvm::StringRef arch,
   CudaUnitOptions unitOptions;
   unitOptions.arch = arch.str();
   unitOptions.splits = options.splits;
+  unitOptions.balanced = options.splits == 0;
   unitOptions.smCount = smCount;
   return generateCudaUnit(*module, unitOptions);
 }

@@ -47,6 +47,14 @@ Engine::allocateCache(int64_t, int64_t, int64_t) {
 llvm::Error Engine::append(GpuPagedCache &, const AppendBuffers &, GpuStream) {
   return noCuda();
 }
+llvm::Error Engine::append(const CacheTensors &, const AppendBuffers &,
+                           GpuStream) {
+  return noCuda();
+}
+llvm::Error Engine::decode(const CacheTensors &, const DecodeBuffers &,
+                           GpuStream) {
+  return noCuda();
+}
 llvm::Error Engine::decode(const GpuPagedCache &, const DecodeBuffers &,
                            GpuStream) {
   return noCuda();
@@ -68,5 +76,8 @@ llvm::Error Engine::prefill(const PrefillBuffers &, GpuStream) {
 }
 const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
-int64_t Engine::splits() const { return 0; }
+const DecodeCut &Engine::cut() const {
+  static const DecodeCut none;
+  return none;
+}
 int64_t Engine::workspaceBytes(int64_t) const { return 0; }

@@ -53,6 +53,7 @@ CacheView GpuPagedCache::State::view() const {
   view.appendStarts = appendStarts.address();
   view.tensorMap = tensorMap ? reinterpret_cast<uintptr_t>(&*tensorMap) : 0;
   view.tableWidth = table.width();
+  view.pages = table.pages();
   return view;
 }
 

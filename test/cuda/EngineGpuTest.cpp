@@ -369,7 +369,7 @@ TEST(EngineStreams, DecodesWithTheirOwnWorkspacesOverlap) {
   ASSERT_TRUE(s);
   const Problem &p = s->problem;
   int64_t batch = p.shape.batch();
-  ASSERT_EQ(s->engine->splits(), 4);
+  ASSERT_EQ(s->engine->cut().splits, 4);
   int64_t workspaceBytes = s->engine->workspaceBytes(batch);
   ASSERT_EQ(workspaceBytes, 4 * batch * 2 * 128 * (512 + 1) * 4);
   size_t rows = batch * c.queryTokens * p.config.heads;

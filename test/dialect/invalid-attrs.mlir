@@ -439,3 +439,24 @@ func.func @tiling_wgmma_warps() attributes {t = #mla.cuda_tiling<arch = "sm_90a"
 func.func @tiling_flavour() attributes {t = #mla.cuda_tiling<arch = "sm_100a", rows_per_cta = 64, keys_per_tile = 64, warps = 4, stages = 2, mma = tcgen05>} {
   return
 }
+
+// -----
+
+// expected-error @+1 {{decode_schedule parts must be in [1, 65535], got 0}}
+func.func @schedule_parts() attributes {s = #mla.decode_schedule<parts = 0, keys_per_unit = 64, overhead_units = 5>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{decode_schedule keys_per_unit must be in [1, 65536], got 0}}
+func.func @schedule_keys() attributes {s = #mla.decode_schedule<parts = 132, keys_per_unit = 0, overhead_units = 5>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{decode_schedule overhead_units must be in [1, 1024], got 0}}
+func.func @schedule_overhead() attributes {s = #mla.decode_schedule<parts = 132, keys_per_unit = 64, overhead_units = 0>} {
+  return
+}

@@ -43,6 +43,15 @@ inline float __shfl_xor_sync(unsigned mask, float v, int laneMask) {
       mlagen_emu::kShuffle, false, v,
       [&](auto of) { return of(mlagen_emu::lane() ^ laneMask); });
 }
+inline long long __shfl_up_sync(unsigned mask, long long v, unsigned delta) {
+  if (mask != 0xffffffffu)
+    mlagen_emu::fail("a shuffle over part of a warp");
+  return mlagen_emu::groupExchange(
+      mlagen_emu::kShuffle, false, v, [&](auto of) {
+        int lane = mlagen_emu::lane();
+        return lane >= int(delta) ? of(lane - int(delta)) : v;
+      });
+}
 inline float __uint_as_float(unsigned u) { return mlagen_emu::bitsFloat(u); }
 inline float __int_as_float(int i) {
   return mlagen_emu::bitsFloat(unsigned(i));

@@ -19,6 +19,7 @@
 #include "passes/cuda/device/FragmentSoftmax.cuh"
 #include "passes/cuda/device/Rope.cuh"
 #include "passes/cuda/device/Append.cuh"
+#include "passes/cuda/device/Schedule.cuh"
 #include "passes/cuda/device/Combine.cuh"
 #include "passes/cuda/device/Absorb.cuh"
 #include "passes/cuda/device/Linear.cuh"
@@ -35,7 +36,7 @@ using u16 = mlagen_u16;
 template <mlagen_decode_mma_sync_shape S> void decodeMmaSync() {
   using Out = typename mlagen_if<S.partial, float, u16>::type;
   mlagen_decode_mma_sync<S>(nullptr, nullptr, nullptr, nullptr, nullptr,
-                            static_cast<Out *>(nullptr), nullptr, 0, 0);
+                            static_cast<Out *>(nullptr), nullptr, 0, 0, 0);
 }
 
 template <mlagen_decode_wgmma_shape S> void decodeWgmma() {
@@ -43,12 +44,25 @@ template <mlagen_decode_wgmma_shape S> void decodeWgmma() {
   if constexpr (S.tma()) {
     const mlagen_tensor_map map = {};
     mlagen_decode_wgmma<S>(nullptr, nullptr, map, nullptr, nullptr,
-                           static_cast<Out *>(nullptr), nullptr, 0, 0);
+                           static_cast<Out *>(nullptr), nullptr, 0, 0, 0);
   } else {
     const u16 *cache = nullptr;
     mlagen_decode_wgmma<S>(nullptr, nullptr, cache, nullptr, nullptr,
-                           static_cast<Out *>(nullptr), nullptr, 0, 0);
+                           static_cast<Out *>(nullptr), nullptr, 0, 0, 0);
   }
+}
+
+template <mlagen_decode_mma_sync_shape S> void decodeMmaSyncScheduled() {
+  mlagen_decode_mma_sync_scheduled<S>(nullptr, nullptr, nullptr, nullptr,
+                                      nullptr, nullptr, nullptr, nullptr,
+                                      nullptr, nullptr, 0, 0, 0);
+}
+
+template <mlagen_decode_wgmma_shape S> void decodeWgmmaScheduled() {
+  const mlagen_tensor_map map = {};
+  mlagen_decode_wgmma_scheduled<S>(nullptr, nullptr, map, nullptr, nullptr,
+                                   nullptr, nullptr, nullptr, nullptr, nullptr,
+                                   0, 0, 0);
 }
 
 } // namespace
@@ -83,6 +97,22 @@ void mlagenInstantiateKernelTemplates() {
                                              .causal = true,
                                              .partial = false,
                                              .scale = 0.1f}>();
+  decodeMmaSyncScheduled<mlagen_decode_mma_sync_shape{
+      .storage = mlagen_bf16,
+      .rows = 64,
+      .keys = 32,
+      .warps = 16,
+      .stages = 2,
+      .latent = 512,
+      .rope = 64,
+      .heads = 128,
+      .tokens = 1,
+      .page_size = 64,
+      .splits = 1,
+      .causal = true,
+      .partial = true,
+      .scale = 0.1f,
+      .schedule = {.parts = 66, .keys_per_unit = 32, .overhead_units = 2}}>();
   decodeWgmma<mlagen_decode_wgmma_shape{.storage = mlagen_bf16,
                                         .keys = 32,
                                         .warps = 8,
@@ -109,6 +139,31 @@ void mlagenInstantiateKernelTemplates() {
                                         .causal = true,
                                         .partial = false,
                                         .scale_log2 = 0.1f}>();
+  decodeWgmmaScheduled<mlagen_decode_wgmma_shape{
+      .storage = mlagen_bf16,
+      .keys = 32,
+      .warps = 8,
+      .stages = 2,
+      .latent = 512,
+      .rope = 64,
+      .heads = 128,
+      .tokens = 1,
+      .page_size = 64,
+      .splits = 1,
+      .causal = true,
+      .partial = true,
+      .scale_log2 = 0.1f,
+      .schedule = {.parts = 66, .keys_per_unit = 64, .overhead_units = 2}}>();
+  mlagen_schedule_starts<mlagen_schedule_shape{
+      .schedule = {.parts = 132, .keys_per_unit = 64, .overhead_units = 2},
+      .page_size = 64}>(nullptr, nullptr, 0, 0);
+  mlagen_combine_scheduled<mlagen_combine_shape{
+      .storage = mlagen_bf16,
+      .warps = 4,
+      .splits = 1,
+      .width = 512,
+      .schedule = {.parts = 132, .keys_per_unit = 64, .overhead_units = 2},
+      .sequence_rows = 128}>(nullptr, nullptr, nullptr, nullptr, nullptr, 0);
   mlagen_prefill<mlagen_prefill_shape{.storage = mlagen_bf16,
                                       .rows = 64,
                                       .keys = 64,
@@ -131,7 +186,7 @@ void mlagenInstantiateKernelTemplates() {
                                     .rotate = true,
                                     .interleaved = true,
                                     .cos_sin_scale = 1.0}>(
-      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr);
+      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr, 0);
   mlagen_append<mlagen_append_shape{.storage = mlagen_f16,
                                     .warps = 1,
                                     .latent = 16,
@@ -141,7 +196,7 @@ void mlagenInstantiateKernelTemplates() {
                                     .rotate = false,
                                     .interleaved = false,
                                     .cos_sin_scale = 1.0}>(
-      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr);
+      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr, 0);
   mlagen_rope<mlagen_rope_shape{.storage = mlagen_bf16,
                                 .warps = 4,
                                 .per_token = 8192,

@@ -30,7 +30,8 @@
 // CHECK-NEXT: const int *__restrict__ block_table,
 // CHECK-NEXT: const int *__restrict__ seq_lens,
 // CHECK-NEXT: int table_width,
-// CHECK-NEXT: int new_tokens) {
+// CHECK-NEXT: int new_tokens,
+// CHECK-NEXT: int pages) {
 // CHECK-NEXT: constexpr mlagen_append_shape kShape = {
 // CHECK-NEXT: .storage = mlagen_bf16,
 // CHECK-NEXT: .warps = 4,
@@ -42,7 +43,7 @@
 // CHECK-NEXT: .interleaved = true,
 // CHECK-NEXT: .cos_sin_scale = 1.0000000000000000e+00};
 // CHECK-NEXT: mlagen_append<kShape>(c_kv, k_rope, positions, cache, block_table, seq_lens,
-// CHECK-NEXT: table_width, new_tokens, mla_kernel_0_cache_append_inv_freq);
+// CHECK-NEXT: table_width, new_tokens, mla_kernel_0_cache_append_inv_freq, pages);
 // CHECK: // mla.combine at
 // CHECK: mla_kernel_1_combine(const float *__restrict__ partial_out,
 // CHECK: constexpr mlagen_combine_shape kShape = {
@@ -96,7 +97,7 @@ func.func @step(%c_kv: tensor<?x2x512xbf16>, %k_rope: tensor<?x2x64xbf16>,
 // CHECK-NEXT: .rotate = false,
 // The parameters a copying append does not have are null.
 // CHECK: mlagen_append<kShape>(c_kv, k_rope, nullptr, cache, block_table, seq_lens,
-// CHECK-NEXT: table_width, new_tokens, nullptr);
+// CHECK-NEXT: table_width, new_tokens, nullptr, pages);
 func.func @copy(%c_kv: tensor<2x3x16xf16>, %k_rope: tensor<2x3x4xf16>,
                 %cache: !small, %block_table: tensor<2x16xi32>,
                 %seq_lens: tensor<2xi32>) -> !small {
@@ -152,7 +153,8 @@ func.func @half(%c_kv: tensor<2x1x16xf16>, %k_rope: tensor<2x1x4xf16>,
 // CHECK-NEXT: float *__restrict__ out,
 // CHECK-NEXT: float *__restrict__ lse,
 // CHECK-NEXT: int table_width,
-// CHECK-NEXT: int batch) {
+// CHECK-NEXT: int batch,
+// CHECK-NEXT: int pages) {
 // CHECK-NEXT: constexpr mlagen_decode_mma_sync_shape kShape = {
 // CHECK-NEXT: .storage = mlagen_bf16,
 // CHECK-NEXT: .rows = 64,
@@ -169,7 +171,7 @@ func.func @half(%c_kv: tensor<2x1x16xf16>, %k_rope: tensor<2x1x4xf16>,
 // CHECK-NEXT: .partial = true,
 // CHECK-NEXT: .scale = 1.352337789e-01f};
 // CHECK-NEXT: mlagen_decode_mma_sync<kShape>(q_latent, q_rope, cache, block_table, seq_lens,
-// CHECK-NEXT: out, lse, table_width, batch);
+// CHECK-NEXT: out, lse, table_width, batch, pages);
 // CHECK: "dynamic_shared_bytes": 165632,
 // CHECK: "count": 4,
 // CHECK: "count": 4,

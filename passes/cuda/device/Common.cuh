@@ -42,6 +42,16 @@ mlagen_split_range(int length, int splits, int split) {
   return {static_cast<int>(begin), static_cast<int>(end)};
 }
 
+// The keys a GPU kernel attends of a sequence whose length reads `length`
+// on the device: clamped to [0, table_width x page_size], the keys its
+// block-table row can name (the host cannot check device lengths without a
+// synchronisation; a length past the row is cut to it, a negative one is 0).
+MLAGEN_HOST_DEVICE constexpr int
+mlagen_attended_length(int length, int table_width, int page_size) {
+  const long long most = static_cast<long long>(table_width) * page_size;
+  return length < 0 ? 0 : length > most ? static_cast<int>(most) : length;
+}
+
 // T when `Condition` holds, else F (no <type_traits> under NVRTC).
 template <bool Condition, class T, class F> struct mlagen_if {
   using type = T;

@@ -1,7 +1,9 @@
 // Decode latent attention, the mma_sync family (sm_80 and later):
 // mla.latent_attention and mla.partial_latent_attention.
 //
-// One CTA per (rows query rows, split, sequence). The query rows (tokens x
+// One CTA per (rows query rows, split, sequence), or with a balanced
+// schedule (Schedule.cuh) per (rows query rows, part), the part attending
+// its piece of each sequence it meets in turn. The query rows (tokens x
 // heads, each a latent + rope row) stay in shared memory; the loop over KV
 // tiles of `keys` keys reads each key's cache row through the block table
 // (any page size) with cp.async into `stages` buffers, so later tiles load
@@ -23,7 +25,8 @@ struct mlagen_decode_mma_sync_shape {
   int rows, keys, warps, stages; // the tiling
   int latent, rope, heads, tokens, page_size, splits;
   bool causal, partial;
-  float scale; // softmax scale
+  float scale;              // softmax scale
+  mlagen_schedule schedule; // parts 0: a CTA per split (Schedule.cuh)
 
   // Output accumulators per thread the P x V block may keep in registers.
   static constexpr int max_accumulators = 64;
@@ -90,18 +93,24 @@ struct mlagen_decode_mma_sync_shape {
   MLAGEN_HOST_DEVICE constexpr int grid_x() const {
     return mlagen_ceil_div(query_rows(), rows);
   }
+  MLAGEN_HOST_DEVICE constexpr bool scheduled() const {
+    return schedule.parts > 0;
+  }
 };
 
 #ifndef MLAGEN_SHAPES_ONLY
+// Keys [begin, end) of sequence b (of `length` keys) for the CTA's query
+// rows; the result rows go to at + row of `partial` (f32) when it is
+// given, else of `out` (storage type), the LSE to lse[at + row].
 template <mlagen_decode_mma_sync_shape S>
-__device__ __forceinline__ void mlagen_decode_mma_sync(
+__device__ __forceinline__ void mlagen_decode_mma_sync_keys(
     const mlagen_element<S.storage> *__restrict__ q_latent,
     const mlagen_element<S.storage> *__restrict__ q_rope,
     const mlagen_element<S.storage> *__restrict__ cache,
-    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
-    typename mlagen_if<S.partial, float, mlagen_element<S.storage>>::type
-        *__restrict__ out,
-    float *__restrict__ lse, int table_width, int batch) {
+    const int *__restrict__ block_table, int table_width, int pages, int b,
+    int length, mlagen_key_range range, float *__restrict__ partial,
+    mlagen_element<S.storage> *__restrict__ out, float *__restrict__ lse,
+    long long at) {
   static_assert(S.warps_tile_the_work() && S.accumulators_fit(),
                 "the description admits only tilings that fit");
   using T = mlagen_storage<S.storage>;
@@ -125,13 +134,9 @@ __device__ __forceinline__ void mlagen_decode_mma_sync(
   float *rowSum = rowMax + kRows, *rowAlpha = rowSum + kRows;
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int row0 = blockIdx.x * kRows, split = blockIdx.y, b = blockIdx.z;
-  if (b >= batch)
-    return;
-  // This split's keys of the sequence.
-  const int length = seq_lens[b];
-  const mlagen_key_range range = mlagen_split_range(length, S.splits, split);
+  const int row0 = blockIdx.x * kRows;
   const int begin = range.begin, end = range.end;
+  __syncthreads(); // the shared memory of a previous range is read
   const int tiles = (end - begin + kKeys - 1) / kKeys;
 
   // The query rows (latent then rope), zero past the last row.
@@ -145,18 +150,21 @@ __device__ __forceinline__ void mlagen_decode_mma_sync(
     mlagen_cp_async_16(q + r * kStride + piece * 8, src, live ? 16 : 0);
   }
   mlagen_cp_async_commit(); // the oldest group: waited for with tile 0
-  // One KV tile: each key's row through the block table; zero past `end`.
+  // One KV tile: each key's row through the block table; zero past `end`
+  // and where the table names a page outside the cache.
   auto loadTile = [&](int tile, int buffer) {
     const int first = begin + tile * kKeys;
     for (int c = threadIdx.x; c < kKeys * kChunks; c += blockDim.x) {
       const int t = c / kChunks, piece = c % kChunks, key = first + t;
-      const bool live = key < end;
+      bool live = key < end;
       const E *src = cache;
       if (live) {
         const long long page =
             block_table[(long long)b * table_width + key / S.page_size];
-        src = cache + (page * S.page_size + key % S.page_size) * kWidth +
-              piece * 8;
+        live = page >= 0 && page < pages;
+        if (live)
+          src = cache + (page * S.page_size + key % S.page_size) * kWidth +
+                piece * 8;
       }
       mlagen_cp_async_16(kv + (buffer * kKeys + t) * kStride + piece * 8, src,
                          live ? 16 : 0);
@@ -281,10 +289,6 @@ __device__ __forceinline__ void mlagen_decode_mma_sync(
   __syncthreads();
 
   // Normalize; a row that saw no key gets 0 and LSE -inf.
-  auto outIndex = [&](int row) {
-    return S.partial ? ((long long)split * batch + b) * kQueryRows + row
-                     : (long long)b * kQueryRows + row;
-  };
 #pragma unroll
   for (int rs = 0; rs < kRows / 16; ++rs)
 #pragma unroll
@@ -295,21 +299,83 @@ __device__ __forceinline__ void mlagen_decode_mma_sync(
         if (row >= kQueryRows)
           continue;
         const float sum = rowSum[r], inverse = sum != 0.0f ? 1.0f / sum : 0.0f;
-        const int col = warp * kColsPerWarp + nt * 8 + (lane % 4) * 2;
+        const long long col = warp * kColsPerWarp + nt * 8 + (lane % 4) * 2;
 #pragma unroll
         for (int j = 0; j < 2; ++j) {
           const float value = acc[rs][nt][half * 2 + j] * inverse;
-          if constexpr (S.partial)
-            out[outIndex(row) * kLatent + col + j] = value;
+          if (partial)
+            partial[(at + row) * kLatent + col + j] = value;
           else
-            out[outIndex(row) * kLatent + col + j] = T::from_float(value);
+            out[(at + row) * kLatent + col + j] = T::from_float(value);
         }
       }
   for (int r = threadIdx.x; r < kRows; r += blockDim.x) {
     const int row = row0 + r;
     if (row < kQueryRows)
-      lse[outIndex(row)] = rowSum[r] != 0.0f ? rowMax[r] + logf(rowSum[r])
-                                             : mlagen_negative_infinity();
+      lse[at + row] = rowSum[r] != 0.0f ? rowMax[r] + logf(rowSum[r])
+                                        : mlagen_negative_infinity();
+  }
+}
+
+// A CTA per (query rows, split, sequence): split blockIdx.y of the
+// sequence's keys (mlagen_split_range), f32 partials at [split, b] when
+// S.partial, else the output.
+template <mlagen_decode_mma_sync_shape S>
+__device__ __forceinline__ void mlagen_decode_mma_sync(
+    const mlagen_element<S.storage> *__restrict__ q_latent,
+    const mlagen_element<S.storage> *__restrict__ q_rope,
+    const mlagen_element<S.storage> *__restrict__ cache,
+    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
+    typename mlagen_if<S.partial, float, mlagen_element<S.storage>>::type
+        *__restrict__ out,
+    float *__restrict__ lse, int table_width, int batch, int pages) {
+  const int split = blockIdx.y, b = blockIdx.z;
+  if (b >= batch)
+    return;
+  const int length =
+      mlagen_attended_length(seq_lens[b], table_width, S.page_size);
+  const mlagen_key_range range = mlagen_split_range(length, S.splits, split);
+  const long long rows = S.query_rows();
+  if constexpr (S.partial)
+    mlagen_decode_mma_sync_keys<S>(
+        q_latent, q_rope, cache, block_table, table_width, pages, b, length,
+        range, out, nullptr, lse, ((long long)split * batch + b) * rows);
+  else
+    mlagen_decode_mma_sync_keys<S>(q_latent, q_rope, cache, block_table,
+                                   table_width, pages, b, length, range,
+                                   nullptr, out, lse, b * rows);
+}
+
+// A CTA per (query rows, part) of the balanced schedule (Schedule.cuh):
+// part blockIdx.y attends its piece of each sequence it meets; a sequence
+// it meets alone gets its output, others their partial at its slot.
+template <mlagen_decode_mma_sync_shape S>
+__device__ __forceinline__ void mlagen_decode_mma_sync_scheduled(
+    const mlagen_element<S.storage> *__restrict__ q_latent,
+    const mlagen_element<S.storage> *__restrict__ q_rope,
+    const mlagen_element<S.storage> *__restrict__ cache,
+    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
+    const long long *__restrict__ starts, float *__restrict__ partial_out,
+    float *__restrict__ partial_lse,
+    mlagen_element<S.storage> *__restrict__ out, float *__restrict__ lse,
+    int table_width, int batch, int pages) {
+  static_assert(S.scheduled(), "a schedule of at least one part");
+  const mlagen_part_pieces pieces =
+      mlagen_pieces_of_part(S.schedule, starts, batch, blockIdx.y);
+  const long long rows = S.query_rows();
+  for (int b = pieces.first; b <= pieces.last; ++b) {
+    const int length =
+        mlagen_attended_length(seq_lens[b], table_width, S.page_size);
+    const mlagen_piece piece =
+        mlagen_piece_of(S.schedule, starts, b, length, blockIdx.y, pieces);
+    if (piece.alone)
+      mlagen_decode_mma_sync_keys<S>(q_latent, q_rope, cache, block_table,
+                                     table_width, pages, b, length, piece.keys,
+                                     nullptr, out, lse, b * rows);
+    else
+      mlagen_decode_mma_sync_keys<S>(
+          q_latent, q_rope, cache, block_table, table_width, pages, b, length,
+          piece.keys, partial_out, nullptr, partial_lse, piece.slot * rows);
   }
 }
 #endif // MLAGEN_SHAPES_ONLY

@@ -1,7 +1,9 @@
 // Decode latent attention, the wgmma + TMA family (sm_90a):
 // mla.latent_attention and mla.partial_latent_attention.
 //
-// One CTA per (64 query rows, split, sequence) with warps / 4 warpgroups.
+// One CTA per (64 query rows, split, sequence) with warps / 4 warpgroups,
+// or with a balanced schedule (Schedule.cuh) per (64 query rows, part), the
+// part attending its piece of each sequence it meets in turn.
 // Query rows and KV tiles live in shared memory as 128-byte swizzled tiles
 // of 64 columns (the layout both TMA and wgmma read):
 //   - the query rows are copied in once (cp.async into swizzled places);
@@ -9,7 +11,8 @@
 //     64-column slice, completing on the stage's mbarrier, so later tiles
 //     load while one is used (pages whose boxes would break the swizzle's
 //     1024-byte atoms, under 8 keys, take cp.async instead); keys past the
-//     end are zeroed, so a stale or NaN row never reaches P x V.
+//     end are zeroed, so a stale or NaN row never reaches P x V, and a
+//     table entry outside [0, pages) reads zero rows.
 // Tiles start at multiples of `keys` (so a TMA box never straddles a page)
 // and a split's range (mlagen_split_range) is masked inside them: a split
 // that starts mid-tile reads the keys before it and gives them no weight.
@@ -30,7 +33,8 @@ struct mlagen_decode_wgmma_shape {
   int keys, warps, stages; // the tiling (64 rows: wgmma's M)
   int latent, rope, heads, tokens, page_size, splits;
   bool causal, partial;
-  float scale_log2; // softmax scale / ln 2
+  float scale_log2;         // softmax scale / ln 2
+  mlagen_schedule schedule; // parts 0: a CTA per split (Schedule.cuh)
 
   static constexpr int rows = 64;
   static constexpr int slice_width = 64;  // columns per swizzled slice
@@ -102,19 +106,44 @@ struct mlagen_decode_wgmma_shape {
   MLAGEN_HOST_DEVICE constexpr int grid_x() const {
     return mlagen_ceil_div(query_rows(), rows);
   }
+  MLAGEN_HOST_DEVICE constexpr bool scheduled() const {
+    return schedule.parts > 0;
+  }
 };
 
 #ifndef MLAGEN_SHAPES_ONLY
-// `Cache` is the cache's TMA descriptor (mlagen_tensor_map) when S.tma(),
-// else a pointer to its rows.
+// The 1024-byte aligned base of the CTA's shared memory.
+__device__ __forceinline__ unsigned char *mlagen_decode_wgmma_shared() {
+  unsigned char *raw = mlagen_dynamic_shared();
+  const unsigned address = mlagen_smem_address(raw);
+  return raw + (((address + 1023) & ~1023u) - address);
+}
+
+// Once per CTA, before its first range: the stages' mbarriers.
+template <mlagen_decode_wgmma_shape S>
+__device__ __forceinline__ void mlagen_decode_wgmma_barriers() {
+  if (threadIdx.x == 0) {
+    const unsigned base = mlagen_smem_address(mlagen_decode_wgmma_shared());
+    for (int stage = 0; stage < S.stages; ++stage)
+      mlagen_mbarrier_init(base + S.barrier_offset() + 8 * stage, 1);
+    mlagen_fence_mbarrier_init();
+  }
+}
+
+// Keys [begin, end) of sequence b (of `length` keys) for the CTA's query
+// rows; the result rows go to at + row of `partial` (f32) when it is
+// given, else of `out` (storage type), the LSE to lse[at + row].
+// `tiles_done` counts the CTA's tiles so far (the mbarriers' phases
+// continue across ranges). `Cache` is the cache's TMA descriptor
+// (mlagen_tensor_map) when S.tma(), else a pointer to its rows.
 template <mlagen_decode_wgmma_shape S, class Cache>
-__device__ __forceinline__ void mlagen_decode_wgmma(
+__device__ __forceinline__ void mlagen_decode_wgmma_keys(
     const mlagen_element<S.storage> *__restrict__ q_latent,
     const mlagen_element<S.storage> *__restrict__ q_rope, const Cache &cache,
-    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
-    typename mlagen_if<S.partial, float, mlagen_element<S.storage>>::type
-        *__restrict__ out,
-    float *__restrict__ lse, int table_width, int batch) {
+    const int *__restrict__ block_table, int table_width, int pages, int b,
+    int length, mlagen_key_range range, float *__restrict__ partial,
+    mlagen_element<S.storage> *__restrict__ out, float *__restrict__ lse,
+    long long at, int &tiles_done) {
   static_assert(S.warpgroups_tile_the_row() && S.keys_fit_wgmma() &&
                     S.accumulators_fit(),
                 "the description admits only tilings that fit");
@@ -128,10 +157,8 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
   constexpr int kDepth = S.depth(), kColumns = S.columns();
   constexpr int kBarOffset = S.barrier_offset();
   constexpr float kLn2 = 0.693147181f;
-  unsigned char *shared_raw = mlagen_dynamic_shared();
-  const unsigned raw = mlagen_smem_address(shared_raw);
-  const unsigned base = (raw + 1023) & ~1023u;
-  unsigned char *shared = shared_raw + (base - raw);
+  unsigned char *shared = mlagen_decode_wgmma_shared();
+  const unsigned base = mlagen_smem_address(shared);
   auto kvOffset = [](int buffer) {
     return S.query_bytes() + buffer * S.tile_bytes();
   };
@@ -139,12 +166,9 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int group = warp / 4, member = threadIdx.x % 128;
-  const int row0 = blockIdx.x * kRows, split = blockIdx.y, b = blockIdx.z;
-  if (b >= batch)
-    return;
-  // This split's keys, in tiles aligned to multiples of kKeys.
-  const int length = seq_lens[b];
-  const mlagen_key_range range = mlagen_split_range(length, S.splits, split);
+  const int row0 = blockIdx.x * kRows;
+  __syncthreads(); // the shared memory of a previous range is read
+  // The range's keys, in tiles aligned to multiples of kKeys.
   const int begin = range.begin, end = range.end;
   const int aligned = begin - begin % kKeys;
   const int tiles = end > begin ? (end - aligned + kKeys - 1) / kKeys : 0;
@@ -162,11 +186,6 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
                        src, live ? 16 : 0);
   }
   mlagen_cp_async_commit();
-  if (threadIdx.x == 0) {
-    for (int stage = 0; stage < kStages; ++stage)
-      mlagen_mbarrier_init(base + kBarOffset + 8 * stage, 1);
-    mlagen_fence_mbarrier_init();
-  }
   mlagen_cp_async_wait<0>();
   mlagen_fence_proxy_async();
   __syncthreads();
@@ -185,9 +204,12 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
       mlagen_mbarrier_expect_bytes(bar, boxes * kSlices * kBoxRows * 128);
       for (int box = 0; box < boxes; ++box) {
         const int key = first + box * kBoxRows;
+        // A page outside the cache: a box past its last row, zero-filled.
         const int page =
             block_table[(long long)b * table_width + key / kPageSize];
-        const int row = page * kPageSize + key % kPageSize;
+        const int row = page >= 0 && page < pages
+                            ? page * kPageSize + key % kPageSize
+                            : pages * kPageSize;
         for (int slice = 0; slice < kSlices; ++slice)
           mlagen_tma_load_2d(base + kvOffset(buffer) +
                                  (slice * kKeys + box * kBoxRows) * 128,
@@ -199,13 +221,15 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
       for (int c = threadIdx.x; c < kKeys * kSlices * 8; c += blockDim.x) {
         const int t = c / (kSlices * 8), piece = c % (kSlices * 8);
         const int key = first + t;
-        const bool live = key < end;
+        bool live = key < end;
         const E *src = cache;
         if (live) {
           const long long page =
               block_table[(long long)b * table_width + key / kPageSize];
-          src =
-              cache + (page * kPageSize + key % kPageSize) * kWidth + piece * 8;
+          live = page >= 0 && page < pages;
+          if (live)
+            src = cache + (page * kPageSize + key % kPageSize) * kWidth +
+                  piece * 8;
         }
         mlagen_cp_async_16(shared + kvOffset(buffer) +
                                (piece / 8) * kKeys * 128 +
@@ -217,7 +241,7 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
   };
   for (int stage = 0; stage + 1 < kStages; ++stage)
     if (stage < tiles)
-      loadTile(stage, stage);
+      loadTile(stage, (tiles_done + stage) % kStages);
     else if constexpr (!S.tma())
       mlagen_cp_async_commit();
 
@@ -227,19 +251,20 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
   float rowSum[2] = {0.0f, 0.0f}; // this thread's columns only
   for (int tile = 0; tile < tiles; ++tile) {
     if (tile + kStages - 1 < tiles)
-      loadTile(tile + kStages - 1, (tile + kStages - 1) % kStages);
+      loadTile(tile + kStages - 1, (tiles_done + tile + kStages - 1) % kStages);
     else if constexpr (!S.tma())
       mlagen_cp_async_commit();
     const int first = aligned + tile * kKeys;
+    const int buffer = (tiles_done + tile) % kStages;
     if constexpr (S.tma()) {
-      mlagen_mbarrier_wait(base + kBarOffset + 8 * (tile % kStages),
-                           (tile / kStages) & 1);
+      mlagen_mbarrier_wait(base + kBarOffset + 8 * buffer,
+                           ((tiles_done + tile) / kStages) & 1);
       // Keys past `end` (a partial box, or a box never asked for) are
       // zeroed: a stale or NaN row must not reach P x V.
       if (first + kKeys > end) {
         const int live = end - first;
         unsigned *rows =
-            reinterpret_cast<unsigned *>(shared + kvOffset(tile % kStages));
+            reinterpret_cast<unsigned *>(shared + kvOffset(buffer));
         for (int c = threadIdx.x; c < (kKeys - live) * kSlices * 32;
              c += blockDim.x) {
           const int t = live + c / (kSlices * 32), rest = c % (kSlices * 32);
@@ -253,7 +278,7 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
       mlagen_fence_proxy_async();
       __syncthreads();
     }
-    const unsigned keys = base + kvOffset(tile % kStages);
+    const unsigned keys = base + kvOffset(buffer);
 
     // This warpgroup's share of the scores, then the sum over warpgroups.
     float score[kKeys / 2] = {};
@@ -328,6 +353,8 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
     mlagen_cp_async_wait<0>();
   }
 
+  tiles_done += tiles;
+
   // Normalize; a row that saw no key gets 0 and LSE -inf.
 #pragma unroll
   for (int half = 0; half < 2; ++half) {
@@ -335,9 +362,6 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
     const int row = row0 + (warp % 4) * 16 + lane / 4 + half * 8;
     if (row >= kQueryRows)
       continue;
-    const long long at = S.partial
-                             ? ((long long)split * batch + b) * kQueryRows + row
-                             : (long long)b * kQueryRows + row;
     const float inverse = sum != 0.0f ? 1.0f / sum : 0.0f;
 #pragma unroll
     for (int j = 0; j < kColumns / 8; ++j)
@@ -345,14 +369,82 @@ __device__ __forceinline__ void mlagen_decode_wgmma(
       for (int e = 0; e < 2; ++e) {
         const float value = acc[4 * j + half * 2 + e] * inverse;
         const long long column = group * kColumns + j * 8 + (lane % 4) * 2 + e;
-        if constexpr (S.partial)
-          out[at * kLatent + column] = value;
+        if (partial)
+          partial[(at + row) * kLatent + column] = value;
         else
-          out[at * kLatent + column] = T::from_float(value);
+          out[(at + row) * kLatent + column] = T::from_float(value);
       }
     if (group == 0 && lane % 4 == 0)
-      lse[at] = sum != 0.0f ? (rowMax[half] + log2f(sum)) * kLn2
-                            : mlagen_negative_infinity();
+      lse[at + row] = sum != 0.0f ? (rowMax[half] + log2f(sum)) * kLn2
+                                  : mlagen_negative_infinity();
+  }
+}
+
+// A CTA per (64 query rows, split, sequence): split blockIdx.y of the
+// sequence's keys (mlagen_split_range), f32 partials at [split, b] when
+// S.partial, else the output.
+template <mlagen_decode_wgmma_shape S, class Cache>
+__device__ __forceinline__ void mlagen_decode_wgmma(
+    const mlagen_element<S.storage> *__restrict__ q_latent,
+    const mlagen_element<S.storage> *__restrict__ q_rope, const Cache &cache,
+    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
+    typename mlagen_if<S.partial, float, mlagen_element<S.storage>>::type
+        *__restrict__ out,
+    float *__restrict__ lse, int table_width, int batch, int pages) {
+  const int split = blockIdx.y, b = blockIdx.z;
+  if (b >= batch)
+    return;
+  mlagen_decode_wgmma_barriers<S>();
+  const int length =
+      mlagen_attended_length(seq_lens[b], table_width, S.page_size);
+  const mlagen_key_range range = mlagen_split_range(length, S.splits, split);
+  const long long rows = S.query_rows();
+  int tiles_done = 0;
+  if constexpr (S.partial)
+    mlagen_decode_wgmma_keys<S>(
+        q_latent, q_rope, cache, block_table, table_width, pages, b, length,
+        range, out, nullptr, lse, ((long long)split * batch + b) * rows,
+        tiles_done);
+  else
+    mlagen_decode_wgmma_keys<S>(q_latent, q_rope, cache, block_table,
+                                table_width, pages, b, length, range, nullptr,
+                                out, lse, b * rows, tiles_done);
+}
+
+// A CTA per (64 query rows, part) of the balanced schedule (Schedule.cuh):
+// part blockIdx.y attends its piece of each sequence it meets; a sequence
+// it meets alone gets its output, others their partial at its slot.
+template <mlagen_decode_wgmma_shape S, class Cache>
+__device__ __forceinline__ void mlagen_decode_wgmma_scheduled(
+    const mlagen_element<S.storage> *__restrict__ q_latent,
+    const mlagen_element<S.storage> *__restrict__ q_rope, const Cache &cache,
+    const int *__restrict__ block_table, const int *__restrict__ seq_lens,
+    const long long *__restrict__ starts, float *__restrict__ partial_out,
+    float *__restrict__ partial_lse,
+    mlagen_element<S.storage> *__restrict__ out, float *__restrict__ lse,
+    int table_width, int batch, int pages) {
+  static_assert(S.scheduled(), "a schedule of at least one part");
+  const mlagen_part_pieces pieces =
+      mlagen_pieces_of_part(S.schedule, starts, batch, blockIdx.y);
+  if (pieces.first > pieces.last)
+    return;
+  mlagen_decode_wgmma_barriers<S>();
+  const long long rows = S.query_rows();
+  int tiles_done = 0;
+  for (int b = pieces.first; b <= pieces.last; ++b) {
+    const int length =
+        mlagen_attended_length(seq_lens[b], table_width, S.page_size);
+    const mlagen_piece piece =
+        mlagen_piece_of(S.schedule, starts, b, length, blockIdx.y, pieces);
+    if (piece.alone)
+      mlagen_decode_wgmma_keys<S>(q_latent, q_rope, cache, block_table,
+                                  table_width, pages, b, length, piece.keys,
+                                  nullptr, out, lse, b * rows, tiles_done);
+    else
+      mlagen_decode_wgmma_keys<S>(q_latent, q_rope, cache, block_table,
+                                  table_width, pages, b, length, piece.keys,
+                                  partial_out, nullptr, partial_lse,
+                                  piece.slot * rows, tiles_done);
   }
 }
 #endif // MLAGEN_SHAPES_ONLY

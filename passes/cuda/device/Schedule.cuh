@@ -84,3 +84,86 @@ mlagen_sequence_of_unit(const long long *starts, int batch, long long unit) {
   }
   return low;
 }
+
+// The sequences part `part` meets, [first, last] (first > last: none), and
+// the quota of the batch whose prefix sums are `starts`.
+struct mlagen_part_pieces {
+  int first, last;
+  long long quota;
+};
+
+MLAGEN_HOST_DEVICE inline mlagen_part_pieces
+mlagen_pieces_of_part(const mlagen_schedule &s, const long long *starts,
+                      int batch, int part) {
+  const long long total = starts[batch];
+  const long long quota = mlagen_part_quota(s, total);
+  const long long from = part * quota;
+  if (batch == 0 || from >= total)
+    return {0, -1, quota};
+  const long long to = from + quota < total ? from + quota : total;
+  return {mlagen_sequence_of_unit(starts, batch, from),
+          mlagen_sequence_of_unit(starts, batch, to - 1), quota};
+}
+
+// What `part` does for sequence b: its keys, and where the result goes
+// (the output itself when no other part meets b, else partial slot `slot`).
+struct mlagen_piece {
+  mlagen_key_range keys;
+  bool alone;
+  int slot;
+};
+
+MLAGEN_HOST_DEVICE inline mlagen_piece
+mlagen_piece_of(const mlagen_schedule &s, const long long *starts, int b,
+                int length, int part, const mlagen_part_pieces &pieces) {
+  const long long start = starts[b], end = starts[b + 1];
+  return {mlagen_part_keys(s, start, end, length, part, pieces.quota),
+          mlagen_first_part(start, pieces.quota) ==
+              mlagen_last_part(end, pieces.quota),
+          mlagen_partial_slot(b, part)};
+}
+
+// The schedule kernel's shape: one warp.
+struct mlagen_schedule_shape {
+  mlagen_schedule schedule;
+  int page_size;
+};
+
+#ifndef MLAGEN_SHAPES_ONLY
+// starts[0..batch], the exclusive prefix sums of the sequences' costs
+// (starts[batch] the total), from the lengths on the device, each clamped
+// as the decode kernels clamp it. One warp: lane l sums a run of
+// consecutive sequences, a shuffle scan offsets the runs.
+template <mlagen_schedule_shape S>
+__device__ __forceinline__ void
+mlagen_schedule_starts(const int *__restrict__ seq_lens,
+                       long long *__restrict__ starts, int table_width,
+                       int batch) {
+  const int lane = threadIdx.x;
+  if (lane >= 32)
+    return;
+  auto cost = [&](int b) {
+    return mlagen_sequence_cost(
+        S.schedule,
+        mlagen_attended_length(seq_lens[b], table_width, S.page_size));
+  };
+  const int run = (batch + 31) / 32, first = lane * run;
+  const int last = first + run < batch ? first + run : batch;
+  long long sum = 0;
+  for (int b = first; b < last; ++b)
+    sum += cost(b);
+  long long inclusive = sum;
+  for (int distance = 1; distance < 32; distance *= 2) {
+    const long long below = __shfl_up_sync(0xffffffffu, inclusive, distance);
+    if (lane >= distance)
+      inclusive += below;
+  }
+  long long at = inclusive - sum;
+  for (int b = first; b < last; ++b) {
+    starts[b] = at;
+    at += cost(b);
+  }
+  if (lane == 31)
+    starts[batch] = inclusive;
+}
+#endif // MLAGEN_SHAPES_ONLY

@@ -24,6 +24,7 @@ struct CudaUnitOptions {
   bool rewrite = true;   // run mla-rewrite first
   int64_t splits = 0;    // mla-split-kv's num-splits (0 chooses)
   int64_t smCount = 132; // multiprocessors the split choice fills
+  bool balanced = false; // mla-split-kv's schedule=balanced instead
   bool plan = false;     // also plan the module's one function (static shapes)
 };
 

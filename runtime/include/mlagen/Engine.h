@@ -16,9 +16,11 @@
 // user's device buffers: no host synchronisation, no allocation, so a step
 // can be captured in a CUDA graph and replayed after upload() wrote new
 // lengths (the graph keeps the engine's kernels and the cache's memory:
-// destroy it first). Where the KV range is split, a decode keeps partial
-// results in the engine's workspace, so decodes of one engine on different
-// streams must not overlap unless each passes its own
+// destroy it first). A decode cuts the batch's KV work by tokens over the
+// GPU's multiprocessors from the lengths on the device (a long sequence is
+// split, short ones are not; DecodeCut) and keeps the schedule and the
+// pieces' partial results in the engine's workspace, so decodes of one
+// engine on different streams must not overlap unless each passes its own
 // (DecodeBuffers::workspace, workspaceBytes()). Arguments are checked
 // before anything is launched (each DeviceTensor's address, element type
 // and shape among them); an error names the bad one.
@@ -54,7 +56,19 @@ struct EngineOptions {
   int64_t pageSize = 64;
   int64_t queryTokens = 1; // S: new tokens per sequence and step, 1 to 8
   int64_t maxBatch = 1;    // sequences per call, at most
-  int64_t splits = 0;      // KV splits; 0 chooses for the GPU and maxBatch
+  /// 0: the balanced schedule (each step's KV work cut by tokens over the
+  /// GPU's multiprocessors, on the device, from the lengths); N >= 1:
+  /// every sequence cut into N even pieces (1: whole), for comparison.
+  int64_t splits = 0;
+};
+
+/// How an engine's decode cuts a batch's KV work: the balanced schedule's
+/// `parts` per block of query rows when balanced(), else every sequence
+/// in `splits` pieces.
+struct DecodeCut {
+  int64_t parts = 0;
+  int64_t splits = 1;
+  bool balanced() const { return parts > 0; }
 };
 
 /// The element type of a device tensor.
@@ -69,6 +83,31 @@ struct DeviceTensor {
   DevicePtr data = 0;
   ElementType type = ElementType::BF16;
   llvm::SmallVector<int64_t, 4> shape;
+};
+
+/// A paged latent cache in device memory the caller owns (a serving
+/// engine's own KV memory, block tables and lengths), as one call sees it.
+/// Any engine of the same config, storage type and page size reads it.
+///
+/// Checked before launch: each tensor's address, alignment, element type
+/// and dims (rows [pages, page size, row width], at least `batch` table
+/// rows and lengths, int32 indexing in range). Not checked (the host cannot
+/// read device tables without a synchronisation), but never read or
+/// written out of bounds: a length is clamped to [0, width x page size]
+/// (the keys its table row names); a table entry outside [0, pages) reads
+/// as a row of zeros (a key of score 0 and value 0) and an append to it
+/// writes nothing.
+struct CacheTensors {
+  /// [pages, page size, kv_lora_rank + rope dim], storage type: each row a
+  /// token's normalized latent then its rotated rope key.
+  DeviceTensor rows;
+  /// [>= batch, width] i32: sequence b's page for tokens [i x page size,
+  /// (i + 1) x page size) is blockTable[b][i].
+  DeviceTensor blockTable;
+  /// [>= batch] i32. For decode: keys per sequence, the step's S new
+  /// tokens included (FlashMLA's cache_seqlens); for append: where the new
+  /// tokens go, each sequence's length before them.
+  DeviceTensor lengths;
 };
 
 /// The new tokens of cache slots [0, batch): their rows go after the first
@@ -152,6 +191,14 @@ public:
   llvm::Expected<std::unique_ptr<GpuPagedCache>>
   allocateCache(int64_t pages, int64_t slots, int64_t width);
 
+  /// The calls over a cache the caller owns: sequences [0, batch) of its
+  /// block table and lengths. No host synchronisation: a captured graph
+  /// replays with whatever the lengths and tables hold then.
+  llvm::Error append(const CacheTensors &cache, const AppendBuffers &buffers,
+                     GpuStream stream);
+  llvm::Error decode(const CacheTensors &cache, const DecodeBuffers &buffers,
+                     GpuStream stream);
+  /// The same over a cache this engine allocated (its table uploaded).
   llvm::Error append(GpuPagedCache &cache, const AppendBuffers &buffers,
                      GpuStream stream);
   llvm::Error decode(const GpuPagedCache &cache, const DecodeBuffers &buffers,
@@ -161,28 +208,37 @@ public:
 
   const GpuInfo &gpu() const;
   const EngineOptions &options() const;
-  /// KV splits the decode kernels use.
-  int64_t splits() const;
+  /// How the decode kernels cut the KV work.
+  const DecodeCut &cut() const;
   /// Bytes of a decode workspace for `batch` sequences (0 where the KV
-  /// range is not split).
+  /// range is not cut): the schedule's prefix sums and the partial results
+  /// of up to batch + parts - 1 pieces, whatever the lengths.
   int64_t workspaceBytes(int64_t batch) const;
 
   /// The checks create() makes on `options`, without a GPU.
   static llvm::Error checkOptions(const EngineOptions &options);
   /// The checks decode(), append() and prefill() make before launching,
-  /// without a GPU (`splits`: the engine's).
-  static llvm::Error checkDecode(const EngineOptions &options, int64_t splits,
-                                 const PageTable &table, bool uploaded,
-                                 const DecodeBuffers &buffers);
+  /// without a GPU (`cut`: the engine's).
+  static llvm::Error checkDecode(const EngineOptions &options,
+                                 const DecodeCut &cut, const PageTable &table,
+                                 bool uploaded, const DecodeBuffers &buffers);
   static llvm::Error checkAppend(const EngineOptions &options,
                                  const PageTable &table, bool uploaded,
+                                 const AppendBuffers &buffers);
+  /// The checks of the calls over a cache the caller owns.
+  static llvm::Error checkDecode(const EngineOptions &options,
+                                 const DecodeCut &cut,
+                                 const CacheTensors &cache,
+                                 const DecodeBuffers &buffers);
+  static llvm::Error checkAppend(const EngineOptions &options,
+                                 const CacheTensors &cache,
                                  const AppendBuffers &buffers);
   static llvm::Error checkPrefill(const EngineOptions &options,
                                   const PrefillBuffers &buffers);
   /// Bytes of a decode workspace for `batch` sequences of an engine of
-  /// `options` and `splits` KV splits.
-  static int64_t workspaceBytes(const EngineOptions &options, int64_t splits,
-                                int64_t batch);
+  /// `options` whose decode cuts the KV work as `cut` does.
+  static int64_t workspaceBytes(const EngineOptions &options,
+                                const DecodeCut &cut, int64_t batch);
 
 private:
   struct State;
