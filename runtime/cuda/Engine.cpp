@@ -1,12 +1,10 @@
 //===- Engine.cpp - MLA decode on a GPU: the host C++ API -----------------===//
 
 #include "mlagen/Engine.h"
+#include "EngineKernels.h"
 #include "EngineLaunches.h"
-#include "EngineUnit.h"
 #include "GpuModule.h"
 #include "GpuPagedCacheState.h"
-#include "mlagen/CudaUnit.h"
-#include "mlagen/KernelCompiler.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -15,7 +13,8 @@ using namespace mlagen;
 struct Engine::State {
   EngineOptions options;
   GpuInfo gpu;
-  CudaUnit unit;
+  std::string source; // the unit the kernels were compiled from
+  std::vector<KernelLaunch> kernels;
   std::unique_ptr<GpuModule> module;
   EngineLaunches launches;
   DeviceMemory workspace; // the decode's schedule and pieces, for maxBatch
@@ -84,24 +83,17 @@ Engine::create(const EngineOptions &options) {
   state->options = options;
   state->gpu = *gpu;
 
-  llvm::Expected<CudaUnit> unit =
-      generateEngineUnit(options, gpu->arch, gpu->multiprocessors);
-  if (!unit)
-    return unit.takeError();
-  state->unit = std::move(*unit);
-  llvm::Expected<EngineLaunches> launches =
-      bindEngineKernels(state->unit.kernels);
+  llvm::Expected<EngineKernels> kernels = obtainEngineKernels(options, *gpu);
+  if (!kernels)
+    return kernels.takeError();
+  state->source = std::move(kernels->source);
+  state->kernels = std::move(kernels->kernels);
+  llvm::Expected<EngineLaunches> launches = bindEngineKernels(state->kernels);
   if (!launches)
     return launches.takeError();
   state->launches = std::move(*launches);
-
-  std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
-  llvm::Expected<CompileResult> compiled =
-      compiler->compile({state->unit.source, gpu->arch, {}});
-  if (!compiled)
-    return compiled.takeError();
   llvm::Expected<std::unique_ptr<GpuModule>> loaded =
-      GpuModule::load(compiled->kernel->cubin, state->unit.kernels, *gpu);
+      GpuModule::load(kernels->cubin, state->kernels, *gpu);
   if (!loaded)
     return loaded.takeError();
   state->module = std::move(*loaded);

@@ -60,6 +60,11 @@ struct EngineOptions {
   /// GPU's multiprocessors, on the device, from the lengths); N >= 1:
   /// every sequence cut into N even pieces (1: whole), for comparison.
   int64_t splits = 0;
+  /// A kernel bundle directory (mla-bundle, mlagen/Bundle.h) to load the
+  /// kernels from instead of generating and compiling them: no compiler
+  /// runs. Refused, by name, when it is for another engine, architecture or
+  /// mlagen version, or a file is not intact.
+  std::string bundle;
 };
 
 /// How an engine's decode cuts a batch's KV work: the balanced schedule's

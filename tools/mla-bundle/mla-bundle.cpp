@@ -1,0 +1,81 @@
+//===- mla-bundle.cpp - an engine's kernels compiled ahead of time --------===//
+//
+// Writes a kernel bundle (mlagen/Bundle.h) for the Engine a serving process
+// will make: the config (a preset), storage type, page size, query tokens,
+// maxBatch and splits of its EngineOptions, for each named architecture. The
+// serving process then sets EngineOptions::bundle and runs no compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlagen/Bundle.h"
+#include "mlagen/Presets.h"
+#include "tools/ToolVersion.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlagen;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::opt<std::string> output("o", cl::desc("The bundle's directory"),
+                            cl::value_desc("dir"), cl::Required);
+cl::opt<std::string> preset("preset", cl::desc("The model config, by name"),
+                            cl::init("deepseek-v3"));
+cl::opt<std::string> dtype("dtype", cl::desc("Storage type: bf16 or f16"),
+                           cl::init("bf16"));
+cl::opt<int64_t> pageSize("page-size", cl::desc("Tokens per cache page"),
+                          cl::init(64));
+cl::opt<int64_t> queryTokens("query-tokens",
+                             cl::desc("New tokens per sequence and step"),
+                             cl::init(1));
+cl::opt<int64_t> maxBatch("max-batch", cl::desc("Sequences per call, at most"),
+                          cl::init(128));
+cl::opt<int64_t> splits("splits",
+                        cl::desc("0: the balanced schedule; N: every sequence "
+                                 "in N pieces"),
+                        cl::init(0));
+cl::list<std::string> arches("arch", cl::desc("Architectures (sm_80,sm_90a)"),
+                             cl::CommaSeparated);
+cl::opt<int64_t> smCount("sm-count",
+                         cl::desc("Multiprocessors the schedule is cut for"),
+                         cl::init(132));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  setVersionPrinter("mla-bundle");
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "mla-bundle: compile an Engine's kernels ahead of time into a bundle a "
+      "serving process loads without a compiler\n");
+  auto fail = [](llvm::Error e) {
+    llvm::errs() << "mla-bundle: " << llvm::toString(std::move(e)) << "\n";
+    return 1;
+  };
+  llvm::Expected<LayerConfig> config = presetLayerConfig(preset);
+  if (!config)
+    return fail(config.takeError());
+  llvm::Expected<StorageType> storage = parseStorageType(dtype);
+  if (!storage)
+    return fail(storage.takeError());
+  BundleRequest request;
+  request.engine.config = *config;
+  request.engine.storage = *storage;
+  request.engine.pageSize = pageSize;
+  request.engine.queryTokens = queryTokens;
+  request.engine.maxBatch = maxBatch;
+  request.engine.splits = splits;
+  request.smCount = smCount;
+  if (!arches.empty())
+    request.arches.assign(arches.begin(), arches.end());
+  if (llvm::Error e = writeBundle(request, output))
+    return fail(std::move(e));
+  llvm::outs() << "mla-bundle: wrote " << output << " (" << preset << ", "
+               << dtype << ", pages of " << pageSize << ", "
+               << request.arches.size() << " architecture(s))\n";
+  return 0;
+}
