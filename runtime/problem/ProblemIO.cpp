@@ -1,6 +1,7 @@
 //===- ProblemIO.cpp - a problem and its results on disk ------------------===//
 
 #include "mlagen/ProblemIO.h"
+#include "mlagen/NestingDepth.h"
 #include "mlagen/Npy.h"
 
 #include "mlagen/RegularFile.h"
@@ -220,6 +221,8 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
   if (!*text)
     return createStringError(
         ("cannot read " + path + ": No such file or directory").str());
+  if (llvm::Error e = checkNestingDepth(**text, path, InputSyntax::Json))
+    return manifestError(directory, llvm::toString(std::move(e)));
   llvm::Expected<json::Value> parsed = json::parse(**text);
   if (!parsed)
     return manifestError(directory, llvm::toString(parsed.takeError()));

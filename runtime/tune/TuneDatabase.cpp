@@ -1,6 +1,7 @@
 //===- TuneDatabase.cpp - read, check, merge and write the tuning file ----===//
 
 #include "mlagen/TuneDatabase.h"
+#include "mlagen/NestingDepth.h"
 #include "mlagen/RegularFile.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -74,6 +75,10 @@ struct Parsed {
 
 Parsed parse(llvm::StringRef path, llvm::StringRef text) {
   Parsed parsed;
+  if (llvm::Error e = checkNestingDepth(text, path, InputSyntax::Json)) {
+    parsed.corrupt = llvm::toString(std::move(e));
+    return parsed;
+  }
   llvm::Expected<json::Value> value = json::parse(text);
   if (!value) {
     parsed.corrupt =

@@ -9,6 +9,7 @@
 
 #include "mlagen/Bundle.h"
 #include "mlagen/Presets.h"
+#include "tools/ToolOptions.h"
 #include "tools/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -20,34 +21,39 @@ namespace cl = llvm::cl;
 
 namespace {
 
+cl::OptionCategory category("mla-bundle options");
 cl::opt<std::string> output("o", cl::desc("The bundle's directory"),
-                            cl::value_desc("dir"), cl::Required);
+                            cl::value_desc("dir"), cl::Required,
+                            cl::cat(category));
 cl::opt<std::string> preset("preset", cl::desc("The model config, by name"),
-                            cl::init("deepseek-v3"));
+                            cl::init("deepseek-v3"), cl::cat(category));
 cl::opt<std::string> dtype("dtype", cl::desc("Storage type: bf16 or f16"),
-                           cl::init("bf16"));
+                           cl::init("bf16"), cl::cat(category));
 cl::opt<int64_t> pageSize("page-size", cl::desc("Tokens per cache page"),
-                          cl::init(64));
+                          cl::init(64), cl::cat(category));
 cl::opt<int64_t> queryTokens("query-tokens",
                              cl::desc("New tokens per sequence and step"),
-                             cl::init(1));
+                             cl::init(1), cl::cat(category));
 cl::opt<int64_t> maxBatch("max-batch", cl::desc("Sequences per call, at most"),
-                          cl::init(128));
+                          cl::init(128), cl::cat(category));
 cl::opt<int64_t> splits("splits",
                         cl::desc("0: the balanced schedule; N: every sequence "
                                  "in N pieces"),
-                        cl::init(0));
-cl::list<std::string> arches("arch", cl::desc("Architectures (sm_80,sm_90a)"),
-                             cl::CommaSeparated);
+                        cl::init(0), cl::cat(category));
+cl::list<std::string> arches("arch",
+                             cl::desc("Architectures (default: sm_80,sm_90a)"),
+                             cl::CommaSeparated, cl::cat(category));
 cl::opt<int64_t> smCount("sm-count",
                          cl::desc("Multiprocessors the schedule is cut for"),
-                         cl::init(132));
+                         cl::init(132), cl::cat(category));
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   setVersionPrinter("mla-bundle");
+  cl::HideUnrelatedOptions(category);
+  showDefaultsInHelp({&category});
   cl::ParseCommandLineOptions(
       argc, argv,
       "mla-bundle: compile an Engine's kernels ahead of time into a bundle a "

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/MlaDialect.h"
+#include "mlagen/NestingDepth.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -14,10 +15,16 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "tools/ToolOptions.h"
 #include "tools/ToolVersion.h"
 
 int main(int argc, char **argv) {
   mlagen::setVersionPrinter("mla-opt");
+  mlagen::hideLibraryOptions(); // LLVM's; MLIR's and ours register later
+  if (llvm::Error e = mlagen::checkToolInputDepth(argc, argv)) {
+    llvm::errs() << "mla-opt: " << llvm::toString(std::move(e)) << "\n";
+    return 1;
+  }
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect>();
   mlir::mla::registerCpuLoweringDialects(registry);

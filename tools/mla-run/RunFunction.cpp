@@ -5,7 +5,9 @@
 #include "Report.h"
 #include "mlagen/FunctionRunner.h"
 #include "mlagen/Metrics.h"
+#include "mlagen/NestingDepth.h"
 #include "mlagen/Npy.h"
+#include "mlagen/RegularFile.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -105,10 +107,61 @@ llvm::Error save(llvm::StringRef directory, llvm::StringRef function,
   return llvm::Error::success();
 }
 
+/// Whether `directory`'s manifest.json is what --save wrote for these
+/// operands of `function`: its format, function and each operand's name,
+/// file, shape and dtype; an error naming the first that differs.
+llvm::Error checkManifest(llvm::StringRef directory, llvm::StringRef function,
+                          const std::vector<FunctionValue> &operands) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "manifest.json");
+  auto bad = [&](const llvm::Twine &why) {
+    return llvm::createStringError(("--load: " + path + ": " + why).str());
+  };
+  llvm::Expected<std::optional<std::string>> text =
+      readRegularFile(path, 16 << 20);
+  if (!text)
+    return text.takeError();
+  if (!*text)
+    return bad("missing (--save writes it with the operands)");
+  if (llvm::Error e = checkNestingDepth(**text, path, InputSyntax::Json))
+    return e;
+  llvm::Expected<json::Value> parsed = json::parse(**text);
+  if (!parsed)
+    return bad(llvm::toString(parsed.takeError()));
+  const json::Object *manifest = parsed->getAsObject();
+  if (!manifest || manifest->getString("format") != kFormat)
+    return bad(llvm::Twine("not a function run's manifest (format ") + kFormat +
+               ")");
+  std::optional<llvm::StringRef> name = manifest->getString("function");
+  if (name != function)
+    return bad("it holds operands of @" + name.value_or("?") +
+               "; this run is @" + function);
+  const json::Array *saved = manifest->getArray("operands");
+  if (!saved || saved->size() != operands.size())
+    return bad(llvm::formatv("it lists {0} operands; @{1} takes {2}",
+                             saved ? saved->size() : 0, function,
+                             operands.size()));
+  for (auto [i, v] : llvm::enumerate(operands)) {
+    const json::Object *o = (*saved)[i].getAsObject();
+    json::Object expected = describeJson(v);
+    for (llvm::StringRef field : {"name", "file", "shape", "dtype"})
+      if (!o || o->get(field) == nullptr ||
+          *o->get(field) != *expected.get(field)) {
+        std::string have = o && o->get(field)
+                               ? llvm::formatv("{0}", *o->get(field)).str()
+                               : "nothing";
+        return bad(llvm::formatv("operand {0} ({1}): its {2} is {3}, the "
+                                 "function's is {4}",
+                                 i, v.name, field, have, *expected.get(field)));
+      }
+  }
+  return llvm::Error::success();
+}
+
 /// Operands read from `directory`/argN.npy, as --save wrote them (with the
 /// same --batch, --seq-len, --query-tokens and --num-pages where the
 /// function has dynamic dimensions); floats are rounded to the operand's
-/// storage type.
+/// storage type. The manifest must describe them.
 llvm::Expected<std::vector<FunctionValue>> load(llvm::StringRef directory,
                                                 mlir::func::FuncOp function,
                                                 const FunctionShape &shape) {
@@ -116,6 +169,9 @@ llvm::Expected<std::vector<FunctionValue>> load(llvm::StringRef directory,
       describeOperands(function, shape);
   if (!operands)
     return operands.takeError();
+  if (llvm::Error e =
+          checkManifest(directory, function.getSymName(), *operands))
+    return std::move(e);
   for (FunctionValue &v : *operands) {
     llvm::SmallString<256> path(directory);
     llvm::sys::path::append(path, npyName(v));
@@ -190,9 +246,22 @@ int mlagen::runFunction(const RunOptions &options, mlir::MLIRContext &context) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  // Read here (a regular file only), its nesting bounded before parsing.
+  llvm::Expected<std::optional<std::string>> text =
+      readRegularFile(options.inputFile, int64_t(1) << 30);
+  if (!text)
+    return fail(text.takeError());
+  if (!*text)
+    return fail(llvm::createStringError("cannot read " + options.inputFile +
+                                        ": No such file or directory"));
+  if (llvm::Error e =
+          checkNestingDepth(**text, options.inputFile, InputSyntax::Mlir))
+    return fail(std::move(e));
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(**text, options.inputFile),
+      llvm::SMLoc());
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(options.inputFile, sourceMgr,
-                                            &context);
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail(llvm::createStringError("cannot parse " + options.inputFile));
   if (options.compileOnly)

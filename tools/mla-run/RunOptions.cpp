@@ -4,6 +4,7 @@
 #include "dialect/ModelPresets.h"
 #include "mlagen/ConfigConversion.h"
 #include "mlagen/CpuVariant.h"
+#include "tools/ToolOptions.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -75,24 +76,32 @@ static cl::opt<std::string> preset("preset",
                                             "kimi-k2"),
                                    cl::init("deepseek-v3"),
                                    cl::cat(configCategory));
-static cl::opt<int64_t> heads("heads", cl::desc("Query heads (e.g. H / TP)"),
-                              cl::init(-1), cl::cat(configCategory));
-static cl::opt<int64_t> dModel("d-model", cl::desc("Hidden size"), cl::init(-1),
-                               cl::cat(configCategory));
-static cl::opt<int64_t> qLoraRank("q-lora-rank",
-                                  cl::desc("0: no query compression"),
-                                  cl::init(-1), cl::cat(configCategory));
-static cl::opt<int64_t> kvLoraRank("kv-lora-rank", cl::desc("Latent width d_c"),
-                                   cl::init(-1), cl::cat(configCategory));
 static cl::opt<int64_t>
-    nopeDim("qk-nope-head-dim",
-            cl::desc("Per-head query/key width without RoPE"), cl::init(-1),
-            cl::cat(configCategory));
-static cl::opt<int64_t> ropeDim("qk-rope-head-dim",
-                                cl::desc("Decoupled RoPE width d_r (even)"),
-                                cl::init(-1), cl::cat(configCategory));
-static cl::opt<int64_t> vDim("v-head-dim", cl::desc("Per-head value width"),
-                             cl::init(-1), cl::cat(configCategory));
+    heads("heads",
+          cl::desc("Query heads (e.g. H / TP) (default: the preset's)"),
+          cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t> dModel("d-model",
+                               cl::desc("Hidden size (default: the preset's)"),
+                               cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t>
+    qLoraRank("q-lora-rank",
+              cl::desc("0: no query compression (default: the preset's)"),
+              cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t>
+    kvLoraRank("kv-lora-rank",
+               cl::desc("Latent width d_c (default: the preset's)"),
+               cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t> nopeDim(
+    "qk-nope-head-dim",
+    cl::desc("Per-head query/key width without RoPE (default: the preset's)"),
+    cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t>
+    ropeDim("qk-rope-head-dim",
+            cl::desc("Decoupled RoPE width d_r (even) (default: the preset's)"),
+            cl::init(-1), cl::cat(configCategory));
+static cl::opt<int64_t>
+    vDim("v-head-dim", cl::desc("Per-head value width (default: the preset's)"),
+         cl::init(-1), cl::cat(configCategory));
 static cl::opt<std::string> pairing("rope-pairing",
                                     cl::desc("interleaved or half (default: "
                                              "the preset's)"),
@@ -169,6 +178,21 @@ static cl::opt<int64_t> layers("layers",
                                         "preset's)"),
                                cl::init(0), cl::cat(outputCategory));
 
+/// The flags that define a built-in step (what a --load manifest says).
+static llvm::SmallVector<const cl::Option *> problemFlags() {
+  // (cl::list overloads unary &.)
+  return {&mode,        &preset,
+          &heads,       &dModel,
+          &qLoraRank,   &kvLoraRank,
+          &nopeDim,     &ropeDim,
+          &vDim,        &pairing,
+          &dtype,       &batch,
+          &seqLen,      std::addressof(seqLens),
+          &seqLenRange, &queryTokens,
+          &pageSize,    &numPages,
+          &seed};
+}
+
 static llvm::Error flagError(llvm::StringRef flag, const llvm::Twine &what) {
   return createStringError(("--" + flag + ": " + what).str());
 }
@@ -220,6 +244,8 @@ void mlagen::hideUnrelatedOptions() {
     stats->setHiddenFlag(cl::NotHidden);
   }
   cl::HideUnrelatedOptions(
+      {&runCategory, &configCategory, &shapeCategory, &outputCategory});
+  showDefaultsInHelp(
       {&runCategory, &configCategory, &shapeCategory, &outputCategory});
 }
 
@@ -338,6 +364,15 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
     return flagError("save", "needs a directory");
   if (load.getNumOccurrences() && load.empty())
     return flagError("load", "needs a directory");
+  // A loaded step is the manifest's: a flag that would define it otherwise
+  // contradicts it or is ignored, so it is refused.
+  if (!load.empty() && inputFile.empty())
+    for (const cl::Option *flag : problemFlags())
+      if (flag->getNumOccurrences())
+        return flagError(flag->ArgStr,
+                         "the step comes from --load=" + load +
+                             " (its manifest.json says what it is); a flag "
+                             "that would define it cannot be given with it");
   if (compileOnly && (verify || !save.empty()))
     return flagError(verify ? "verify" : "save",
                      "--compile-only runs nothing: there is nothing to "

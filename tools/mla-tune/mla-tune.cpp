@@ -12,6 +12,7 @@
 #include "TuneRequest.h"
 #include "mlagen/Presets.h"
 #include "mlagen/TuneDatabase.h"
+#include "tools/ToolOptions.h"
 #include "tools/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -220,6 +221,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlagen::setVersionPrinter("mla-tune");
   cl::HideUnrelatedOptions(category);
+  mlagen::showDefaultsInHelp({&category});
   cl::ParseCommandLineOptions(argc, argv,
                               "mla-tune: autotune mlagen's variants for a "
                               "device and remember the winners\n");
