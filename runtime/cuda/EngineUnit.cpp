@@ -2,7 +2,7 @@
 
 #include "EngineUnit.h"
 #include "dialect/MlaDialect.h"
-#include "mlagen/CpuRunner.h"
+#include "mlagen/LayerConfig.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"

@@ -29,6 +29,19 @@ using namespace mlagen;
 
 namespace {
 
+/// `text` with bytes that are not printable ASCII escaped as \xNN, for
+/// error messages quoting a file's bytes.
+std::string printable(llvm::StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  llvm::printEscapedString(text, os);
+  return out;
+}
+
+} // namespace
+
+namespace {
+
 constexpr StringLiteral magic("\x93NUMPY");
 constexpr bool hostIsLittleEndian = endianness::native == endianness::little;
 
@@ -197,7 +210,7 @@ private:
                      (key == "fortran_order" && header.fortranOrder) ||
                      (key == "shape" && header.shape);
     if (duplicate)
-      return malformed("duplicate key '" + key + "'");
+      return malformed("duplicate key '" + printable(key) + "'");
     if (key == "descr") {
       Expected<std::string> descr =
           parseString("a dtype string as the value of 'descr'");
@@ -214,7 +227,7 @@ private:
       header.shape.emplace();
       return parseShape(*header.shape);
     } else {
-      return malformed("unexpected key '" + key + "'");
+      return malformed("unexpected key '" + printable(key) + "'");
     }
     return Error::success();
   }

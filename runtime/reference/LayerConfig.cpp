@@ -7,6 +7,8 @@
 
 #include "mlagen/LayerConfig.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -65,4 +67,26 @@ double LayerConfig::softmaxScale() const {
     scale *= m * m;
   }
   return scale;
+}
+
+/// #mla.config<...> for `c` with every field spelled out.
+std::string mlagen::configText(const LayerConfig &c, StorageType storage) {
+  std::string yarn;
+  if (c.rope.yarn)
+    yarn =
+        llvm::formatv(", yarn = <factor = {0:e}, original_max_position = {1}, "
+                      "beta_fast = {2:e}, beta_slow = {3:e}, mscale = {4:e}, "
+                      "mscale_all_dim = {5:e}>",
+                      c.rope.yarn->factor, c.rope.yarn->originalMaxPosition,
+                      c.rope.yarn->betaFast, c.rope.yarn->betaSlow,
+                      c.rope.yarn->mscale, c.rope.yarn->mscaleAllDim);
+  return llvm::formatv(
+      "#mla.config<heads = {0}, d_model = {1}, q_lora_rank = {2}, "
+      "kv_lora_rank = {3}, qk_nope_head_dim = {4}, qk_rope_head_dim = {5}, "
+      "v_head_dim = {6}, rms_norm_eps = {7:e}, rope = #mla.rope<theta = "
+      "{8:e}, pairing = {9}{10}>, storage = {11}>",
+      c.heads, c.dModel, c.qLoraRank, c.kvLoraRank, c.qkNopeHeadDim,
+      c.qkRopeHeadDim, c.vHeadDim, c.rmsNormEps, c.rope.theta,
+      c.rope.pairing == RopePairing::Half ? "half" : "interleaved", yarn,
+      toString(storage));
 }

@@ -31,9 +31,6 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 parseStepModule(const Problem &problem, mlir::MLIRContext &context,
                 int64_t batch = 0);
 
-/// `config` with `storage` as #mla.config<...> text.
-std::string configText(const LayerConfig &config, StorageType storage);
-
 class CpuRunner {
 public:
   /// Compiles the problem's step as `variant` says (an error if it does

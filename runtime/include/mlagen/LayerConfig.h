@@ -9,8 +9,11 @@
 #ifndef MLAGEN_LAYERCONFIG_H
 #define MLAGEN_LAYERCONFIG_H
 
+#include "mlagen/StorageType.h"
+
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace mlagen {
@@ -56,6 +59,10 @@ struct LayerConfig {
   /// 1/sqrt(d_n + d_r), times YaRN's mscale squared.
   double softmaxScale() const;
 };
+
+/// `config` with `storage` as #mla.config<...> text, every field spelled
+/// out (what the IR the runtime builds says of its config).
+std::string configText(const LayerConfig &config, StorageType storage);
 
 } // namespace mlagen
 
