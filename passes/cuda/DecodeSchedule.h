@@ -1,5 +1,4 @@
-//===- DecodeSchedule.h - the balanced decode schedule, on the host -*- C++
-//-*-===//
+//===- DecodeSchedule.h - the balanced schedule on the host -----*- C++ -*-===//
 //
 // The schedule of passes/cuda/device/Schedule.cuh evaluated on the host for
 // a batch's lengths: the (sequence, part) segments with their keys and

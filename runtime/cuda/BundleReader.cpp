@@ -9,7 +9,7 @@
 #include "BundleFiles.h"
 #include "EngineKernels.h"
 #include "mlagen/Bundle.h"
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"

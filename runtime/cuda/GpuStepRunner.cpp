@@ -1,6 +1,6 @@
 //===- GpuStepRunner.cpp - a decode step on the GPU -----------------------===//
 
-#include "mlagen/GpuStepRunner.h"
+#include "runtime/cuda/GpuStepRunner.h"
 #include "GpuModule.h"
 #include "StepBuffers.h"
 #include "mlagen/CpuRunner.h"

@@ -1,7 +1,7 @@
 //===- KernelCache.cpp - compiled kernels kept on disk --------------------===//
 
 #include "mlagen/KernelCache.h"
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"

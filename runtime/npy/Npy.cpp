@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlagen/Npy.h"
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"

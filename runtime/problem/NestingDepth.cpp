@@ -1,6 +1,6 @@
 //===- NestingDepth.cpp - refuse input nested too deep to parse -----------===//
 
-#include "mlagen/NestingDepth.h"
+#include "runtime/problem/NestingDepth.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"

@@ -1,10 +1,10 @@
 //===- ProblemIO.cpp - a problem and its results on disk ------------------===//
 
-#include "mlagen/ProblemIO.h"
-#include "mlagen/NestingDepth.h"
+#include "runtime/problem/ProblemIO.h"
 #include "mlagen/Npy.h"
+#include "runtime/problem/NestingDepth.h"
 
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/RegularFile.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"

@@ -1,6 +1,6 @@
 //===- RegularFile.cpp - read a file only if it is one, and not too big ---===//
 
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

@@ -1,8 +1,8 @@
 //===- TuneDatabase.cpp - read, check, merge and write the tuning file ----===//
 
 #include "mlagen/TuneDatabase.h"
-#include "mlagen/NestingDepth.h"
-#include "mlagen/RegularFile.h"
+#include "runtime/problem/NestingDepth.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"

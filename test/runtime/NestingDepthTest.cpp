@@ -1,6 +1,6 @@
 //===- NestingDepthTest.cpp - the depth bound every tool applies ----------===//
 
-#include "mlagen/NestingDepth.h"
+#include "runtime/problem/NestingDepth.h"
 
 #include <gtest/gtest.h>
 

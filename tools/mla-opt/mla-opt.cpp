@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/MlaDialect.h"
-#include "mlagen/NestingDepth.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -15,6 +14,7 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Passes.h"
+#include "runtime/problem/NestingDepth.h"
 #include "tools/ToolOptions.h"
 #include "tools/ToolVersion.h"
 

@@ -5,10 +5,10 @@
 #include "Report.h"
 #include "mlagen/FunctionRunner.h"
 #include "mlagen/Metrics.h"
-#include "mlagen/NestingDepth.h"
 #include "mlagen/Npy.h"
-#include "mlagen/RegularFile.h"
 #include "passes/Passes.h"
+#include "runtime/problem/NestingDepth.h"
+#include "runtime/problem/RegularFile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"

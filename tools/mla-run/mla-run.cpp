@@ -15,8 +15,8 @@
 #include "mlagen/CpuVariant.h"
 #include "mlagen/Gpu.h"
 #include "mlagen/Metrics.h"
-#include "mlagen/ProblemIO.h"
 #include "mlagen/TunedChoice.h"
+#include "runtime/problem/ProblemIO.h"
 #include "tools/ToolVersion.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -25,7 +25,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #ifdef MLAGEN_HAVE_CUDA
-#include "mlagen/GpuStepRunner.h"
+#include "runtime/cuda/GpuStepRunner.h"
 #endif
 
 #include <algorithm>

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlagen/NestingDepth.h"
 #include "passes/cuda/CudaTranslation.h"
+#include "runtime/problem/NestingDepth.h"
 #include "tools/ToolOptions.h"
 #include "tools/ToolVersion.h"
 

@@ -1,5 +1,4 @@
 //===- Presets.h - model configs by name ------------------------*- C++ -*-===//
-//-*-===//
 
 #ifndef MLAGEN_PRESETS_H
 #define MLAGEN_PRESETS_H

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MLAGEN_GPUSTEPRUNNER_H
-#define MLAGEN_GPUSTEPRUNNER_H
+#ifndef MLAGEN_RUNTIME_CUDA_GPUSTEPRUNNER_H
+#define MLAGEN_RUNTIME_CUDA_GPUSTEPRUNNER_H
 
 #include "mlagen/CudaUnit.h"
 #include "mlagen/Gpu.h"
@@ -49,4 +49,4 @@ private:
 
 } // namespace mlagen
 
-#endif // MLAGEN_GPUSTEPRUNNER_H
+#endif // MLAGEN_RUNTIME_CUDA_GPUSTEPRUNNER_H

@@ -1,5 +1,4 @@
-//===- RegularFile.h - read a file only if it is one, and not too big -*- C++
-//-*-===//
+//===- RegularFile.h - read a file only if it is one, bounded ---*- C++ -*-===//
 //
 // Every file the runtime reads (tuning files, kernel-cache entries, .npy
 // arrays, manifests) comes through here: opened without blocking, so a
@@ -8,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MLAGEN_REGULARFILE_H
-#define MLAGEN_REGULARFILE_H
+#ifndef MLAGEN_RUNTIME_PROBLEM_REGULARFILE_H
+#define MLAGEN_RUNTIME_PROBLEM_REGULARFILE_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -28,4 +27,4 @@ llvm::Expected<std::optional<std::string>> readRegularFile(llvm::StringRef path,
 
 } // namespace mlagen
 
-#endif // MLAGEN_REGULARFILE_H
+#endif // MLAGEN_RUNTIME_PROBLEM_REGULARFILE_H

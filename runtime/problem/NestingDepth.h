@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MLAGEN_NESTINGDEPTH_H
-#define MLAGEN_NESTINGDEPTH_H
+#ifndef MLAGEN_RUNTIME_PROBLEM_NESTINGDEPTH_H
+#define MLAGEN_RUNTIME_PROBLEM_NESTINGDEPTH_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -37,4 +37,4 @@ llvm::Error checkToolInputDepth(int argc, char **argv);
 
 } // namespace mlagen
 
-#endif // MLAGEN_NESTINGDEPTH_H
+#endif // MLAGEN_RUNTIME_PROBLEM_NESTINGDEPTH_H

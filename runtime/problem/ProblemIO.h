@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MLAGEN_PROBLEMIO_H
-#define MLAGEN_PROBLEMIO_H
+#ifndef MLAGEN_RUNTIME_PROBLEM_PROBLEMIO_H
+#define MLAGEN_RUNTIME_PROBLEM_PROBLEMIO_H
 
 #include "mlagen/Problem.h"
 
@@ -26,4 +26,4 @@ llvm::Expected<Problem> loadProblem(llvm::StringRef directory);
 
 } // namespace mlagen
 
-#endif // MLAGEN_PROBLEMIO_H
+#endif // MLAGEN_RUNTIME_PROBLEM_PROBLEMIO_H
