@@ -128,6 +128,7 @@ llvm::Expected<Manifest> readManifest(llvm::StringRef directory) {
   llvm::SmallVector<llvm::StringRef> lines;
   llvm::StringRef(**text).split(lines, '\n', -1, false);
   Manifest m;
+  bool versioned = false;
   for (auto [index, line] : llvm::enumerate(lines)) {
     auto bad = [&, index = index](const llvm::Twine &why) {
       return error(directory,
@@ -141,7 +142,14 @@ llvm::Expected<Manifest> readManifest(llvm::StringRef directory) {
       if (rest != std::to_string(kBundleFormat))
         return bad("format " + rest + "; this build reads format " +
                    std::to_string(kBundleFormat));
+    } else if (index > 0 &&
+               (word == "mlagen" || word == "engine" || word == "sm-count") &&
+               (word == "mlagen"   ? versioned
+                : word == "engine" ? !m.key.empty()
+                                   : m.smCount != 0)) {
+      return bad("a second '" + word + "' line");
     } else if (word == "mlagen") {
+      versioned = true;
       if (rest != MLAGEN_VERSION)
         return bad("written by mlagen " + rest + "; this is mlagen " +
                    MLAGEN_VERSION + " (write the bundle again)");
@@ -154,14 +162,18 @@ llvm::Expected<Manifest> readManifest(llvm::StringRef directory) {
       llvm::Expected<BundleArch> parsed = parseBundleArch(rest);
       if (!parsed)
         return bad(llvm::toString(parsed.takeError()));
+      for (const BundleArch &a : m.arches)
+        if (a.arch == parsed->arch)
+          return bad("a second arch line for " + a.arch);
       m.arches.push_back(std::move(*parsed));
     } else {
       return bad("unknown line '" + line + "'");
     }
   }
-  if (m.key.empty() || !m.smCount || m.arches.empty())
+  if (!versioned || m.key.empty() || !m.smCount || m.arches.empty())
     return error(directory, llvm::Twine(kBundleManifest) +
-                                " lacks its engine, sm-count or arch lines");
+                                " lacks its mlagen, engine, sm-count or arch "
+                                "lines");
   return m;
 }
 

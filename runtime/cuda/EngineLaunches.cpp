@@ -108,7 +108,9 @@ mlagen::bindEngineKernels(llvm::ArrayRef<KernelLaunch> kernels) {
       decodeOps ==
           "mla.latent_attention mla.latent_attention mla.latent_attention" &&
       llvm::StringRef(kernels[launches.decode[0].kernel].name)
-          .ends_with("_schedule");
+          .ends_with("_schedule") &&
+      llvm::StringRef(kernels[launches.decode[2].kernel].name)
+          .ends_with("_combine");
   if (!scheduled)
     return error("the unit's decode kernels (" + decodeOps +
                  ") are neither one attention kernel, a split attention and "

@@ -2,6 +2,7 @@
 
 #include "runtime/problem/NestingDepth.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -47,34 +48,62 @@ llvm::Error mlagen::checkNestingDepth(llvm::StringRef text,
 }
 
 llvm::Error mlagen::checkToolInputDepth(int argc, char **argv) {
-  // The first positional argument; "-o" takes the next one as its value.
-  std::string input = "-";
+  // A run that only informs reads no input.
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
-    if (arg == "-o") {
-      ++i;
+    if (arg.starts_with("--help") || arg.starts_with("-help") || arg == "-h" ||
+        arg == "--version" || arg == "-version" || arg == "--show-dialects" ||
+        arg == "--list-passes")
+      return llvm::Error::success();
+  }
+  // The input is an argument naming a file, wherever it stands (an
+  // option's separate value that names one is checked too, harmlessly);
+  // every regular one is checked. Other arguments are option values.
+  bool named = false, dashes = false;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (!dashes && arg == "--") {
+      dashes = true;
       continue;
     }
-    if (arg == "-" || !arg.starts_with("-")) {
-      input = arg.str();
-      break;
+    if (arg == "-" || (!dashes && arg.starts_with("-")))
+      continue;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(arg, status)) {
+      named |= arg.ends_with(".mlir"); // missing: the tool says so
+      continue;
     }
+    named = true;
+    if (!llvm::sys::fs::is_regular_file(status))
+      continue; // a FIFO or device: the tool refuses or reads it
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        llvm::MemoryBuffer::getFile(arg, /*IsText=*/true);
+    if (!buffer)
+      continue;
+    if (llvm::Error e =
+            checkNestingDepth((*buffer)->getBuffer(), arg, InputSyntax::Mlir))
+      return e;
   }
+  // Else stdin, unless it is a terminal (someone typing): read, checked,
+  // and handed back to the tool as a memory file with the same bytes.
+  if (named || isatty(STDIN_FILENO))
+    return llvm::Error::success();
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      input == "-" ? llvm::MemoryBuffer::getSTDIN()
-                   : llvm::MemoryBuffer::getFile(input, /*IsText=*/true);
+      llvm::MemoryBuffer::getSTDIN();
   if (!buffer)
     return llvm::Error::success(); // the tool reports it
-  if (input == "-") {
-    // Stdin is consumed: the tool reads the same bytes from a memory file.
-    int fd = memfd_create("mlagen-stdin", 0);
-    llvm::StringRef bytes = (*buffer)->getBuffer();
-    if (fd < 0 ||
-        write(fd, bytes.data(), bytes.size()) != ssize_t(bytes.size()) ||
-        lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) < 0)
-      return llvm::createStringError("cannot keep standard input to parse");
-    close(fd);
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  int fd = memfd_create("mlagen-stdin", 0);
+  bool kept = fd >= 0;
+  for (size_t done = 0; kept && done < bytes.size();) {
+    ssize_t wrote = write(fd, bytes.data() + done, bytes.size() - done);
+    kept = wrote > 0;
+    done += kept ? size_t(wrote) : 0;
   }
-  return checkNestingDepth((*buffer)->getBuffer(),
-                           input == "-" ? "<stdin>" : input, InputSyntax::Mlir);
+  kept = kept && lseek(fd, 0, SEEK_SET) == 0 && dup2(fd, STDIN_FILENO) >= 0;
+  if (fd >= 0)
+    close(fd);
+  if (!kept)
+    return llvm::createStringError("cannot keep standard input to parse");
+  return checkNestingDepth(bytes, "<stdin>", InputSyntax::Mlir);
 }

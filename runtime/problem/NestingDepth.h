@@ -29,10 +29,12 @@ llvm::Error checkNestingDepth(llvm::StringRef text, llvm::StringRef name,
                               InputSyntax syntax);
 
 /// For a tool that reads its input itself (mlir-opt and mlir-translate
-/// style): the input named by the first positional argument of argv ("-"
-/// or none: stdin, which is read and then put back as a file with the same
-/// bytes) is checked before the tool parses it. Returns the error to print,
-/// or success (also when the input cannot be read: the tool says why).
+/// style), before it parses its options: every argument naming a regular
+/// file is checked; with none, stdin (unless a terminal) is read, checked
+/// and put back as a memory file with the same bytes. Runs that only
+/// inform (--help, --version, ...) are not checked. Returns the error to
+/// print, or success (also when an input cannot be read: the tool says
+/// why).
 llvm::Error checkToolInputDepth(int argc, char **argv);
 
 } // namespace mlagen

@@ -168,6 +168,19 @@ TEST_F(Bundle, RefusesAnotherEngineArchitectureVersionOrFormat) {
             std::string::npos);
   EXPECT_NE(loadWith("manifest.txt", "P6\n").find("not a bundle manifest"),
             std::string::npos);
+  std::string unversioned = manifest;
+  unversioned.erase(unversioned.find(version.str()), version.size() + 1);
+  EXPECT_NE(loadWith("manifest.txt", unversioned)
+                .find("lacks its mlagen, engine, sm-count or arch lines"),
+            std::string::npos);
+  std::string archLine = manifest.substr(manifest.find("arch sm_80"));
+  archLine = archLine.substr(0, archLine.find('\n') + 1);
+  EXPECT_NE(loadWith("manifest.txt", manifest + archLine)
+                .find("a second arch line for sm_80"),
+            std::string::npos);
+  EXPECT_NE(loadWith("manifest.txt", manifest + version.str() + "\n")
+                .find("a second 'mlagen' line"),
+            std::string::npos);
   EXPECT_NE(loadWith("manifest.txt", manifest + "extra words\n")
                 .find("unknown line 'extra words'"),
             std::string::npos);

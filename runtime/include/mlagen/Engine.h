@@ -21,9 +21,11 @@
 // split, short ones are not; DecodeCut) and keeps the schedule and the
 // pieces' partial results in the engine's workspace, so decodes of one
 // engine on different streams must not overlap unless each passes its own
-// (DecodeBuffers::workspace, workspaceBytes()). Arguments are checked
-// before anything is launched (each DeviceTensor's address, element type
-// and shape among them); an error names the bad one.
+// (DecodeBuffers::workspace, workspaceBytes()). An engine is not for
+// several host threads at once (its workspace and the TMA descriptor of the
+// last caller's cache are its own): use one engine per thread. Arguments are
+// checked before anything is launched (each DeviceTensor's address, element
+// type and shape among them); an error names the bad one.
 //
 //===----------------------------------------------------------------------===//
 
