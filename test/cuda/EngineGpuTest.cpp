@@ -78,7 +78,7 @@ struct Case {
   int heads; // 0: the preset's
   int queryTokens, pageSize;
   StorageType storage;
-  int splits = 0; // 0: the engine chooses
+  int splits = 0; // 0: the balanced schedule; N: N even splits
 };
 
 std::string errorOf(llvm::Error e) {
