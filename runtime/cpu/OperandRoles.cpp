@@ -60,9 +60,18 @@ llvm::Expected<OperandRoles> mlagen::findOperandRoles(func::FuncOp function) {
     if (auto mha = dyn_cast<mla::MhaAttentionOp>(op)) {
       if (std::optional<unsigned> i =
               argumentIndex(function, mha.getSeqLens())) {
-        roles.roles[*i] = ValueRole::SequenceLengths;
-        roles.mhaLengths[*i] =
+        int64_t keys =
             cast<RankedTensorType>(mha.getKNope().getType()).getDimSize(1);
+        if (ShapedType::isDynamic(keys)) {
+          error = llvm::createStringError(
+              locationOf(op) +
+              ": mla.mha_attention: the key count (k_nope's dimension 1) is "
+              "dynamic; mla-run bounds the lengths operand arg" +
+              std::to_string(*i) + " by it, so it must be static");
+          return;
+        }
+        roles.roles[*i] = ValueRole::SequenceLengths;
+        roles.mhaLengths[*i] = keys;
       }
       return;
     }
