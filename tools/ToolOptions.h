@@ -18,6 +18,7 @@
 
 #include <deque>
 #include <string>
+#include <type_traits>
 
 namespace mlagen {
 
@@ -29,39 +30,37 @@ inline void hideLibraryOptions() {
   }
 }
 
+/// Whether `o` is a cl::opt<T>; if so, `text` is its default as --help
+/// shows it (empty when unset, an empty string, or a flag that is off).
+template <class T> bool defaultText(llvm::cl::Option *o, std::string &text) {
+  auto *option = dynamic_cast<llvm::cl::opt<T> *>(o);
+  if (!option)
+    return false;
+  if (!option->getDefault().hasValue())
+    return true;
+  const T &value = option->getDefault().getValue();
+  if constexpr (std::is_same_v<T, bool>)
+    text = value ? "on" : "";
+  else if constexpr (std::is_same_v<T, std::string>)
+    text = value;
+  else
+    text = llvm::formatv("{0}", value).str();
+  return true;
+}
+
 /// "(default: 64)" after the description of each option of `categories`
 /// whose default is set (strings not empty, flags only when on).
 inline void showDefaultsInHelp(
     llvm::ArrayRef<const llvm::cl::OptionCategory *> categories) {
   static std::deque<std::string> descriptions; // options keep StringRefs
   auto valueOf = [](llvm::cl::Option *o) -> std::string {
-    namespace cl = llvm::cl;
-    if (auto *v = dynamic_cast<cl::opt<int64_t> *>(o))
-      return v->getDefault().hasValue()
-                 ? std::to_string(v->getDefault().getValue())
-                 : "";
-    if (auto *v = dynamic_cast<cl::opt<uint64_t> *>(o))
-      return v->getDefault().hasValue()
-                 ? std::to_string(v->getDefault().getValue())
-                 : "";
-    if (auto *v = dynamic_cast<cl::opt<int> *>(o))
-      return v->getDefault().hasValue()
-                 ? std::to_string(v->getDefault().getValue())
-                 : "";
-    if (auto *v = dynamic_cast<cl::opt<unsigned> *>(o))
-      return v->getDefault().hasValue()
-                 ? std::to_string(v->getDefault().getValue())
-                 : "";
-    if (auto *v = dynamic_cast<cl::opt<double> *>(o))
-      return v->getDefault().hasValue()
-                 ? llvm::formatv("{0}", v->getDefault().getValue()).str()
-                 : "";
-    if (auto *v = dynamic_cast<cl::opt<std::string> *>(o))
-      return v->getDefault().hasValue() ? v->getDefault().getValue() : "";
-    if (auto *v = dynamic_cast<cl::opt<bool> *>(o))
-      return v->getDefault().hasValue() && v->getDefault().getValue() ? "on"
-                                                                      : "";
-    return "";
+    std::string text;
+    bool known =
+        defaultText<int64_t>(o, text) || defaultText<uint64_t>(o, text) ||
+        defaultText<int>(o, text) || defaultText<unsigned>(o, text) ||
+        defaultText<double>(o, text) || defaultText<std::string>(o, text) ||
+        defaultText<bool>(o, text);
+    return known ? text : "";
   };
   for (auto &[name, option] : llvm::cl::getRegisteredOptions()) {
     bool ours = llvm::any_of(option->Categories, [&](auto *c) {

@@ -424,27 +424,18 @@ __device__ __forceinline__ void mlagen_decode_wgmma_scheduled(
     mlagen_element<S.storage> *__restrict__ out, float *__restrict__ lse,
     int table_width, int batch, int pages) {
   static_assert(S.scheduled(), "a schedule of at least one part");
-  const mlagen_part_pieces pieces =
-      mlagen_pieces_of_part(S.schedule, starts, batch, blockIdx.y);
-  if (pieces.first > pieces.last)
-    return;
   mlagen_decode_wgmma_barriers<S>();
   const long long rows = S.query_rows();
   int tiles_done = 0;
-  for (int b = pieces.first; b <= pieces.last; ++b) {
-    const int length =
-        mlagen_attended_length(seq_lens[b], table_width, S.page_size);
-    const mlagen_piece piece =
-        mlagen_piece_of(S.schedule, starts, b, length, blockIdx.y, pieces);
-    if (piece.alone)
-      mlagen_decode_wgmma_keys<S>(q_latent, q_rope, cache, block_table,
-                                  table_width, pages, b, length, piece.keys,
-                                  nullptr, out, lse, b * rows, tiles_done);
-    else
-      mlagen_decode_wgmma_keys<S>(q_latent, q_rope, cache, block_table,
-                                  table_width, pages, b, length, piece.keys,
-                                  partial_out, nullptr, partial_lse,
-                                  piece.slot * rows, tiles_done);
-  }
+  mlagen_for_each_piece(
+      S.schedule, S.page_size, starts, seq_lens, batch, table_width,
+      [&](int b, int length, const mlagen_piece &piece) {
+        const bool alone = piece.alone;
+        mlagen_decode_wgmma_keys<S>(
+            q_latent, q_rope, cache, block_table, table_width, pages, b, length,
+            piece.keys, alone ? nullptr : partial_out, alone ? out : nullptr,
+            alone ? lse : partial_lse, (alone ? b : piece.slot) * rows,
+            tiles_done);
+      });
 }
 #endif // MLAGEN_SHAPES_ONLY

@@ -166,4 +166,23 @@ mlagen_schedule_starts(const int *__restrict__ seq_lens,
   if (lane == 31)
     starts[batch] = inclusive;
 }
+
+// Calls visit(b, length, piece) for each piece part blockIdx.y attends, in
+// batch order, with each length clamped as mlagen_schedule_starts clamped
+// it. The results go to out at b's rows when piece.alone, else to the
+// partials at piece.slot's.
+template <class Visit>
+__device__ __forceinline__ void
+mlagen_for_each_piece(const mlagen_schedule &s, int page_size,
+                      const long long *__restrict__ starts,
+                      const int *__restrict__ seq_lens, int batch,
+                      int table_width, Visit visit) {
+  const mlagen_part_pieces pieces =
+      mlagen_pieces_of_part(s, starts, batch, blockIdx.y);
+  for (int b = pieces.first; b <= pieces.last; ++b) {
+    const int length =
+        mlagen_attended_length(seq_lens[b], table_width, page_size);
+    visit(b, length, mlagen_piece_of(s, starts, b, length, blockIdx.y, pieces));
+  }
+}
 #endif // MLAGEN_SHAPES_ONLY
