@@ -163,6 +163,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("mla-cpu-vectorize: most registers along the innermost "
                      "loop"),
       llvm::cl::init(4)};
+  Option<bool> checkedAllocation{
+      *this, "checked-allocation",
+      llvm::cl::desc("Allocate and free through _mlir_memref_to_llvm_alloc, "
+                     "_aligned_alloc and _free (the JIT defines them to "
+                     "report a failed allocation) instead of malloc and free"),
+      llvm::cl::init(false)};
 };
 
 /// mla-decompose (so that a remaining whole-layer op lowers too),

@@ -1,6 +1,7 @@
 //===- CpuKernel.cpp - an MLA function compiled for the host CPU ----------===//
 
 #include "mlagen/CpuKernel.h"
+#include "CheckedAllocation.h"
 #include "EntryPoint.h"
 #include "dialect/MlaDialect.h"
 #include "passes/Passes.h"
@@ -75,6 +76,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   options.threads = variant.threads;
   options.accumulatorRegisters = variant.accumulatorRegisters;
   options.innerRegisters = variant.innerRegisters;
+  options.checkedAllocation = true;
   if (llvm::Error e = runPasses(
           module,
           [&](OpPassManager &pm) {
@@ -122,6 +124,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   if (!engine)
     return engine.takeError();
   kernel->engine = std::move(*engine);
+  defineCheckedAllocation(*kernel->engine);
   kernel->numArgs = numArgs;
   kernel->tied = tied;
   kernel->numStatus = entry.numStatus;

@@ -2,6 +2,7 @@
 
 #include "mlagen/CpuRunner.h"
 #include "dialect/MlaDialect.h"
+#include "mlagen/MemoryEstimate.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -15,6 +16,10 @@ using namespace mlagen;
 llvm::Expected<std::unique_ptr<CpuRunner>>
 CpuRunner::create(const Problem &p, bool rewrite, const CpuVariant &variant) {
   if (llvm::Error e = variant.check(p))
+    return std::move(e);
+  int64_t splits = rewrite ? variant.splits : 1;
+  if (llvm::Error e = checkHostMemory(cpuStepMemory(p.config, p.shape, splits),
+                                      "the CPU step's buffers"))
     return std::move(e);
   std::unique_ptr<CpuRunner> runner(new CpuRunner());
   runner->problem = &p;

@@ -2,6 +2,7 @@
 
 #include "OperandRoles.h"
 #include "mlagen/FunctionValues.h"
+#include "mlagen/MemoryEstimate.h"
 
 #include <cmath>
 #include <numeric>
@@ -120,6 +121,20 @@ private:
   std::mt19937_64 engine;
 };
 
+/// The values as made here (floats or ints) and again as the kernel takes
+/// them (storage type), for operands and results alike.
+MemoryEstimate functionMemory(llvm::ArrayRef<FunctionValue> operands,
+                              llvm::ArrayRef<FunctionValue> results) {
+  MemoryEstimate e;
+  for (llvm::ArrayRef<FunctionValue> values : {operands, results})
+    for (const FunctionValue &v : values) {
+      uint64_t element = v.isInt ? 4 : sizeOf(v.storage);
+      e.add(v.name + " " + v.typeString(),
+            uint64_t(v.elements()) * (4 + element));
+    }
+  return e;
+}
+
 } // namespace
 
 llvm::Expected<std::vector<FunctionValue>>
@@ -132,5 +147,12 @@ mlagen::makeFunctionInputs(mlir::func::FuncOp function,
       describeOperands(function, shape);
   if (!operands)
     return operands.takeError();
+  llvm::Expected<std::vector<FunctionValue>> results =
+      describeResults(function, shape);
+  if (!results)
+    return results.takeError();
+  if (llvm::Error e = checkHostMemory(functionMemory(*operands, *results),
+                                      "the function's operands and results"))
+    return std::move(e);
   return InputMaker(std::move(*operands), shape.seqLen, seed).make(*roles);
 }

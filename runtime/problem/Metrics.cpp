@@ -1,6 +1,7 @@
 //===- Metrics.cpp - how results and speed are judged and reported --------===//
 
 #include "mlagen/Metrics.h"
+#include "mlagen/MemoryEstimate.h"
 #include "llvm/Support/Format.h"
 
 #include <cmath>
@@ -103,19 +104,6 @@ AttentionWork mlagen::attentionWork(const LayerConfig &c, int64_t batch,
   return {flops, bytes};
 }
 
-static std::string humanBytes(double bytes) {
-  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::format("%.2f %s", bytes, units[unit]);
-  return text;
-}
-
 void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
                               StorageType storage, int64_t layers,
                               int64_t context, int64_t batch, int64_t groups) {
@@ -144,7 +132,7 @@ void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
     double total = perToken * layers * double(context) * batch;
     os << llvm::format("  %-5s %14lld %14.0f %16s %9.2fx\n", row.name,
                        (long long)row.elements, perToken,
-                       humanBytes(total).c_str(), row.elements / mla);
+                       formatBytes(total).c_str(), row.elements / mla);
   }
 }
 

@@ -1,6 +1,7 @@
 //===- Problem.cpp - the inputs of one MLA decode call --------------------===//
 
 #include "mlagen/Problem.h"
+#include "mlagen/MemoryEstimate.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -30,6 +31,18 @@ static int64_t pagesNeeded(const ProblemShape &shape) {
   for (int64_t b = 0; b < shape.batch(); ++b)
     pages += (tokensHeld(shape, b) + shape.pageSize - 1) / shape.pageSize;
   return pages;
+}
+
+int64_t mlagen::cachePages(const ProblemShape &shape) {
+  return std::max<int64_t>({pagesNeeded(shape), shape.numPages, 1});
+}
+
+int64_t mlagen::tableWidth(const ProblemShape &shape) {
+  int64_t width = 1;
+  for (int64_t b = 0; b < shape.batch(); ++b)
+    width = std::max(width, (tokensHeld(shape, b) + shape.pageSize - 1) /
+                                shape.pageSize);
+  return width;
 }
 
 llvm::Error mlagen::validateShape(const LayerConfig &config,
@@ -112,24 +125,36 @@ public:
 
 } // namespace
 
+llvm::Expected<Problem> mlagen::makeProblemSizes(const LayerConfig &c,
+                                                 const ProblemShape &shape) {
+  if (llvm::Error e = validateShape(c, shape))
+    return std::move(e);
+  Problem p{c, shape, {}, {}, {}, {}, {}, {}};
+  p.cache = reference::PagedCache{
+      cachePages(shape), shape.pageSize, c.kvLoraRank, c.qkRopeHeadDim, {}};
+  p.table = reference::SequenceTable{
+      shape.batch(), tableWidth(shape), {}, shape.seqLens};
+  return p;
+}
+
 llvm::Expected<Problem> mlagen::makeRandomProblem(const LayerConfig &c,
                                                   const ProblemShape &shape,
                                                   uint64_t seed) {
   if (llvm::Error e = validateShape(c, shape))
     return std::move(e);
+  if (llvm::Error e =
+          checkHostMemory(problemMemory(c, shape), "the problem's arrays"))
+    return std::move(e);
   Problem p{c, shape, {}, {}, {}, {}, {}, {}};
   Values values(seed, shape.storage);
   int64_t batch = shape.batch();
   // At least one page, so that even an all-empty batch has a cache.
-  int64_t numPages = std::max<int64_t>({pagesNeeded(shape), shape.numPages, 1});
+  int64_t numPages = cachePages(shape);
 
   p.cache = reference::PagedCache{
       numPages, shape.pageSize, c.kvLoraRank, c.qkRopeHeadDim,
       std::vector<float>(numPages * shape.pageSize * c.rowWidth(), NAN)};
-  int64_t width = 1;
-  for (int64_t b = 0; b < batch; ++b)
-    width = std::max(width, (tokensHeld(shape, b) + shape.pageSize - 1) /
-                                shape.pageSize);
+  int64_t width = tableWidth(shape);
   std::vector<int32_t> pages(numPages);
   std::iota(pages.begin(), pages.end(), 0);
   std::shuffle(pages.begin(), pages.end(), values.engine);

@@ -1,6 +1,7 @@
 //===- ProblemIO.cpp - a problem and its results on disk ------------------===//
 
 #include "runtime/problem/ProblemIO.h"
+#include "mlagen/MemoryEstimate.h"
 #include "mlagen/Npy.h"
 #include "runtime/problem/NestingDepth.h"
 
@@ -345,6 +346,10 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
     return lengths.takeError();
   shape.seqLens = *lengths;
   if (llvm::Error e = validateShape(c, shape))
+    return createStringError(
+        (directory + ": " + llvm::toString(std::move(e))).str());
+  if (llvm::Error e =
+          checkHostMemory(problemMemory(c, shape), "the problem's arrays"))
     return createStringError(
         (directory + ": " + llvm::toString(std::move(e))).str());
 

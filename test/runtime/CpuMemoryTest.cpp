@@ -10,6 +10,7 @@
 
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Presets.h"
+#include "runtime/cpu/CheckedAllocation.h"
 
 #include <gtest/gtest.h>
 #include <malloc.h>
@@ -50,8 +51,13 @@ TEST_P(CpuMemory, HeapStaysFlatOverManyRuns) {
   };
   runs(10); // the allocator's and the thread pool's first growth
   size_t before = mallinfo2().uordblks;
+  uint64_t allocationsBefore = checkedAllocations();
   runs(200);
   size_t after = mallinfo2().uordblks;
+  // The split step's partials are buffers of the generated code: they go
+  // through the checked allocator, not straight to malloc.
+  if (c.splits > 1)
+    EXPECT_GE(checkedAllocations() - allocationsBefore, 200u) << c.name;
   // A leak of even one small buffer a run would show as 200 times it.
   EXPECT_LT(after, before + 64 * 1024)
       << c.name << ": " << (after - before) / 200.0 << " bytes a run";
@@ -66,5 +72,24 @@ INSTANTIATE_TEST_SUITE_P(
                     // Two calls, each on a thread of its own every run.
                     Case{"chunks", RunMode::Attention, true, 2, 1, 2}),
     [](const testing::TestParamInfo<Case> &info) { return info.param.name; });
+
+// The generated code cannot take an error back from a failed allocation
+// (it may be on an OpenMP worker thread): it must stop, saying why, not
+// write through a null pointer.
+TEST(CheckedAllocation, AFailedAllocationExitsWithAMessage) {
+  EXPECT_EXIT(checkedAllocate(uint64_t(1) << 62), testing::ExitedWithCode(1),
+              "could not allocate 4611686018427387904 bytes");
+  EXPECT_EXIT(checkedAlignedAllocate(64, uint64_t(1) << 62),
+              testing::ExitedWithCode(1), "could not allocate");
+}
+
+TEST(CheckedAllocation, AllocatesAlignedAndFrees) {
+  void *p = checkedAlignedAllocate(64, 1000);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+  checkedFree(p);
+  void *q = checkedAllocate(0); // malloc(0) may give null: not a failure
+  checkedFree(q);
+}
 
 } // namespace

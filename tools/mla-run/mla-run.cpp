@@ -14,6 +14,7 @@
 #include "mlagen/CpuRunner.h"
 #include "mlagen/CpuVariant.h"
 #include "mlagen/Gpu.h"
+#include "mlagen/MemoryEstimate.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/TunedChoice.h"
 #include "runtime/problem/ProblemIO.h"
@@ -100,6 +101,23 @@ void printTiming(const Problem &p, llvm::ArrayRef<double> times,
       100 * work.bytes / median / peak.bytesPerSecond);
 }
 
+/// Whether the whole run fits in host memory, before anything is made: the
+/// problem's arrays, the CPU step's buffers and the reference's (nothing
+/// for --compile-only). Each part
+/// is checked again right before it is allocated.
+llvm::Error checkRunMemory(const RunOptions &options, bool onGpu) {
+  MemoryEstimate need;
+  if (options.compileOnly)
+    return llvm::Error::success(); // it makes no values
+  need.add(problemMemory(options.config, options.shape));
+  if (!onGpu)
+    need.add(cpuStepMemory(options.config, options.shape,
+                           std::max<int64_t>(options.splits, 1)));
+  if (options.verify)
+    need.add(verifyMemory(options.config, options.shape));
+  return checkHostMemory(need, "the run");
+}
+
 /// Saves and verifies a step's result as the flags ask; the exit code.
 int finishStep(const RunOptions &options, const Problem &p,
                const StepResult &result) {
@@ -111,6 +129,9 @@ int finishStep(const RunOptions &options, const Problem &p,
   }
   if (!options.verify)
     return 0;
+  if (llvm::Error e = checkHostMemory(verifyMemory(p.config, p.shape),
+                                      "the reference for --verify"))
+    return fail(std::move(e));
   outs() << "verify against the reference (double accumulation):\n";
   llvm::Expected<bool> ok = verifyStep(p, result, outs());
   if (!ok)
@@ -231,10 +252,15 @@ int main(int argc, char **argv) {
     gpu = *chosen;
   }
 
+  if (options->loadDir.empty())
+    if (llvm::Error e = checkRunMemory(*options, gpu.has_value()))
+      return fail(std::move(e));
+  // Code generation needs the sizes only: no values are made for it.
   llvm::Expected<Problem> problem =
-      options->loadDir.empty()
-          ? makeRandomProblem(options->config, options->shape, options->seed)
-          : loadProblem(options->loadDir);
+      !options->loadDir.empty() ? loadProblem(options->loadDir)
+      : options->compileOnly
+          ? makeProblemSizes(options->config, options->shape)
+          : makeRandomProblem(options->config, options->shape, options->seed);
   if (!problem)
     return fail(problem.takeError());
   const Problem &p = *problem;

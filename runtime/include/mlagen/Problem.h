@@ -63,6 +63,12 @@ struct StepResult {
 llvm::Expected<bool> verifyStep(const Problem &p, const StepResult &result,
                                 llvm::raw_ostream &log);
 
+/// Pages the problem's cache has: what the sequences need (with the tokens
+/// a layer step appends), at least shape.numPages and at least one.
+int64_t cachePages(const ProblemShape &shape);
+/// Block-table entries per sequence: the most pages one sequence needs.
+int64_t tableWidth(const ProblemShape &shape);
+
 /// Checks that `shape` fits `config`: sizes in range, lengths >= 0 (an
 /// empty sequence is allowed), enough pages for every sequence.
 llvm::Error validateShape(const LayerConfig &config, const ProblemShape &shape);
@@ -74,6 +80,11 @@ llvm::Expected<Problem> makeRandomProblem(const LayerConfig &config,
                                           const ProblemShape &shape,
                                           uint64_t seed);
 
+/// A problem with its sizes and no values: the cache's and the block
+/// table's dimensions, the lengths, empty arrays. What code generation
+/// needs (mla-run --compile-only), without the weights it would not use.
+llvm::Expected<Problem> makeProblemSizes(const LayerConfig &config,
+                                         const ProblemShape &shape);
 /// Lengths drawn uniformly from [minLength, maxLength] for `batch`
 /// sequences.
 std::vector<int32_t> randomLengths(int64_t batch, int32_t minLength,
