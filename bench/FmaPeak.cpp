@@ -47,6 +47,22 @@ __attribute__((target("avx2,fma"))) float fmaChainsAvx2(int64_t rounds) {
   return lanes[0] + lanes[7];
 }
 
+__attribute__((target("avx512f,avx512bf16"))) float
+bf16DotChains(int64_t rounds) {
+  __m512 acc[kChains];
+  for (int i = 0; i < kChains; ++i)
+    acc[i] = _mm512_set1_ps(float(i) * 1e-3f);
+  __m512bh a =
+      _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-7f), _mm512_set1_ps(1e-7f));
+  for (int64_t r = 0; r < rounds; ++r)
+    for (int i = 0; i < kChains; ++i)
+      acc[i] = _mm512_dpbf16_ps(acc[i], a, a);
+  __m512 sum = acc[0];
+  for (int i = 1; i < kChains; ++i)
+    sum = _mm512_add_ps(sum, acc[i]);
+  return _mm512_reduce_add_ps(sum);
+}
+
 struct Isa {
   const char *name;
   int lanes;
@@ -93,5 +109,12 @@ FmaPeak mlagen::bench::measureFmaPeak(double seconds) {
   double gflops = run(isa, 1, rounds);
   double perRound = 2.0 * kChains * isa.lanes / (gflops * 1e9);
   rounds = std::max<int64_t>(rounds, int64_t(seconds / perRound));
-  return {isa.name, run(isa, 1, rounds), run(isa, cores, rounds), cores};
+  FmaPeak peak{isa.name, run(isa, 1, rounds), run(isa, cores, rounds), cores};
+  if (__builtin_cpu_supports("avx512bf16")) {
+    // Two FLOPs per bf16 pair: 32 lanes of 16-bit values per instruction.
+    Isa dot{"avx512bf16", 32, bf16DotChains};
+    peak.bf16OneCoreGflops = run(dot, 1, rounds);
+    peak.bf16AllCoresGflops = run(dot, cores, rounds);
+  }
+  return peak;
 }

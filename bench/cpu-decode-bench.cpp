@@ -112,15 +112,30 @@ int runCase(RunMode mode, const LayerConfig &config, const Peaks &peaks) {
 
 } // namespace
 
-int main() {
+int main(int argc, char **argv) {
+  bool peaksOnly = argc == 2 && llvm::StringRef(argv[1]) == "--peaks";
+  if (argc > 1 && !peaksOnly) {
+    llvm::errs() << "usage: mla-bench-cpu [--peaks]  (--peaks: only the "
+                    "machine's measured peaks)\n";
+    return 2;
+  }
   bench::FmaPeak peak = bench::measureFmaPeak(/*seconds=*/0.5);
   outs() << llvm::format("FMA peak (%s, f32): %.1f GFLOP/s on one core, "
                          "%.1f GFLOP/s on all %u cores\n",
                          peak.isa.c_str(), peak.oneCoreGflops,
                          peak.allCoresGflops, peak.cores);
+  if (peak.bf16AllCoresGflops > 0)
+    outs() << llvm::format("bf16 dot peak (avx512bf16): %.1f GFLOP/s on one "
+                           "core, %.1f GFLOP/s on all %u cores\n",
+                           peak.bf16OneCoreGflops, peak.bf16AllCoresGflops,
+                           peak.cores);
+  else
+    outs() << "bf16 dot peak: none (no AVX512-BF16 on this CPU)\n";
   Peaks peaks{peak.allCoresGflops, bench::measureReadBandwidth()};
   outs() << llvm::format("memory read bandwidth: %.1f GB/s on all cores\n",
                          peaks.readGBs);
+  if (peaksOnly)
+    return 0;
   mlir::MLIRContext context;
   context.loadDialect<mlir::mla::MlaDialect>();
   const mlir::mla::ModelPreset *lite =

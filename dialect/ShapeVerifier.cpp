@@ -44,6 +44,12 @@ LogicalResult ShapeVerifier::check(StringRef name, Type type,
     }
     if (ShapedType::isDynamic(actual))
       continue;
+    // An empty batch, token or key range has nothing to compute; lowered,
+    // it would slice out of bounds.
+    if (actual == 0)
+      return op->emitOpError() << "'" << name << "' dimension " << i << " ("
+                               << info.meaning << ") is 0; it must hold at "
+                               << "least one";
     if (ShapedType::isDynamic(info.size)) {
       info.size = actual;
       info.boundBy = name.str();

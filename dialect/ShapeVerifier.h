@@ -3,7 +3,8 @@
 // Verifiers of the mla ops describe each operand as a list of named
 // dimensions. A symbolic dimension (batch, query tokens, ...) is bound by
 // the first operand that gives it a static size and every later operand must
-// agree; a fixed dimension comes from the config and must match exactly.
+// agree (and none may be 0); a fixed dimension comes from the config and
+// must match exactly.
 // Diagnostics name the operand, the dimension and where the expectation came
 // from:
 //

@@ -2,7 +2,8 @@
 # Installs what is missing (Debian 12 packages), configures and builds mlagen.
 # Quick when everything is there: nothing is installed twice and an
 # up-to-date build does nothing. Sourced by demo.sh and test.sh; run it alone
-# to just build. MLAGEN_BUILD_DIR moves the build folder (default: build).
+# to just build. MLAGEN_BUILD_DIR moves the build folder (default: build);
+# MLAGEN_CMAKE_ARGS adds to its first configuration (scripts/sanitize.sh).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,7 +35,8 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -G Ninja -S "$repo" -B "$build" \
     -DCMAKE_BUILD_TYPE=Release \
     -DMLIR_DIR="$llvm/lib/cmake/mlir" \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    ${MLAGEN_CMAKE_ARGS:-} >/dev/null
 fi
 # Quiet when up to date; a failed build stops here (pipefail).
 ninja -C "$build" | { grep -v "^ninja: no work to do" || true; }

@@ -706,3 +706,25 @@ func.func @combine_preset_heads(%po: tensor<9x4x2x128x512xf32>, %pl: tensor<9x4x
   %out, %lse = mla.combine %po, %pl absorb_output(%w_uv) {config = #mla.config<"deepseek-v3", heads = 16>} : (tensor<9x4x2x128x512xf32>, tensor<9x4x2x128xf32>, tensor<128x128x512xbf16>) -> (tensor<4x2x128x128xbf16>, tensor<4x2x128xf32>)
   return
 }
+
+// -----
+
+// An empty dimension has nothing to compute (lowered, it would slice out of
+// bounds): no query tokens, no sequences.
+#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 6, storage = bf16>
+!cache = !mla.paged_cache<pages = 16, page_size = 8, latent = 16, rope = 4, bf16>
+func.func @latent_no_query_tokens(%query: tensor<3x0x2x16xbf16>, %q_rope: tensor<3x0x2x4xbf16>, %cache: !cache, %block_table: tensor<3x9xi32>, %seq_lens: tensor<3xi32>) {
+  // expected-error @+1 {{'query' dimension 1 (query tokens) is 0; it must hold at least one}}
+  %out, %lse = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens] {config = #cfg} : (tensor<3x0x2x16xbf16>, tensor<3x0x2x4xbf16>, !cache, tensor<3x9xi32>, tensor<3xi32>) -> (tensor<3x0x2x16xbf16>, tensor<3x0x2xf32>)
+  return
+}
+
+// -----
+
+#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 6, storage = bf16>
+!cache = !mla.paged_cache<pages = 16, page_size = 8, latent = 16, rope = 4, bf16>
+func.func @latent_empty_batch(%query: tensor<0x5x2x16xbf16>, %q_rope: tensor<0x5x2x4xbf16>, %cache: !cache, %block_table: tensor<0x9xi32>, %seq_lens: tensor<0xi32>) {
+  // expected-error @+1 {{'query' dimension 0 (batch) is 0; it must hold at least one}}
+  %out, %lse = mla.latent_attention %query, %q_rope, %cache[%block_table, %seq_lens] {config = #cfg} : (tensor<0x5x2x16xbf16>, tensor<0x5x2x4xbf16>, !cache, tensor<0x9xi32>, tensor<0xi32>) -> (tensor<0x5x2x16xbf16>, tensor<0x5x2xf32>)
+  return
+}

@@ -79,20 +79,3 @@ func.func @dynamic_batch(%q: tensor<?x1x2x16xbf16>, %q_rope: tensor<?x1x2x4xbf16
       -> (tensor<?x1x2x16xbf16>, tensor<?x1x2xf32>)
   return %o : tensor<?x1x2x16xbf16>
 }
-
-// -----
-
-#cfg = #mla.config<heads = 2, d_model = 32, kv_lora_rank = 16, qk_nope_head_dim = 8, qk_rope_head_dim = 4, v_head_dim = 8, storage = bf16>
-!cache = !mla.paged_cache<pages = 8, page_size = 64, latent = 16, rope = 4, bf16>
-
-// An empty batch: nothing to spread, the attention stays whole.
-// AUTO-LABEL: func.func @empty_batch
-// AUTO: mla.latent_attention
-// AUTO-NOT: mla.partial_latent_attention
-func.func @empty_batch(%q: tensor<0x1x2x16xbf16>, %q_rope: tensor<0x1x2x4xbf16>, %cache: !cache,
-    %bt: tensor<0x8xi32>, %lens: tensor<0xi32>) -> tensor<0x1x2x16xbf16> {
-  %o, %lse = mla.latent_attention %q, %q_rope, %cache[%bt, %lens] {config = #cfg}
-      : (tensor<0x1x2x16xbf16>, tensor<0x1x2x4xbf16>, !cache, tensor<0x8xi32>, tensor<0xi32>)
-      -> (tensor<0x1x2x16xbf16>, tensor<0x1x2xf32>)
-  return %o : tensor<0x1x2x16xbf16>
-}
