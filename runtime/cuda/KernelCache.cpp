@@ -1,6 +1,7 @@
 //===- KernelCache.cpp - compiled kernels kept on disk --------------------===//
 
 #include "mlagen/KernelCache.h"
+#include "mlagen/PtxasReport.h"
 #include "runtime/problem/RegularFile.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -120,7 +121,7 @@ std::string KernelCache::pathFor(llvm::StringRef key) const {
 
 std::optional<CacheEntry> KernelCache::load(llvm::StringRef key,
                                             std::string *why) const {
-  auto fail = [&](const char *reason) -> std::optional<CacheEntry> {
+  auto fail = [&](const std::string &reason) -> std::optional<CacheEntry> {
     if (why)
       *why = reason;
     return std::nullopt;
@@ -169,6 +170,18 @@ std::optional<CacheEntry> KernelCache::load(llvm::StringRef key,
   if (!std::isfinite(entry.compileSeconds) || entry.compileSeconds < 0 ||
       entry.compileSeconds > 1e6)
     return fail("holds a compile time out of range");
+  // Nor may it describe a kernel no GPU runs: the numbers are what the
+  // launches and --stats trust.
+  for (const ResourceRecord &r : parsePtxasReport(log))
+    if (r.registers < 0 || r.registers > 255 || r.barriers < 0 ||
+        r.barriers > 16 || r.sharedBytes < 0 || r.sharedBytes > (256 << 10) ||
+        r.constantBytes < 0 || r.constantBytes > (64 << 10) ||
+        r.stackBytes < 0 || r.stackBytes > (1 << 24) || r.spillStoreBytes < 0 ||
+        r.spillStoreBytes > (1 << 24) || r.spillLoadBytes < 0 ||
+        r.spillLoadBytes > (1 << 24))
+      return fail("holds resource numbers out of range (" + r.kernel + ": " +
+                  std::to_string(r.registers) + " registers, " +
+                  std::to_string(r.sharedBytes) + " bytes of shared memory)");
   entry.key = storedKey.str();
   entry.log = log.str();
   entry.cubin.assign(cubin.begin(), cubin.end());

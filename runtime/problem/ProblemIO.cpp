@@ -8,6 +8,7 @@
 #include "runtime/problem/RegularFile.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -154,6 +155,88 @@ llvm::Error manifestError(llvm::StringRef directory, const llvm::Twine &what) {
   return createStringError((directory + "/manifest.json: " + what).str());
 }
 
+/// The storage a saved array is written as (the manifest's "storage").
+std::string savedStorage(const ArraySpec &spec, StorageType storage) {
+  if (spec.name == "seq_lens" || spec.name == "block_table")
+    return "int32";
+  return spec.name == "lse" ? "f32" : toString(storage).str();
+}
+
+/// What the manifest says besides the sizes must be what mlagen computes
+/// and what it reads: the causal rule, the softmax scale, and each array's
+/// file (its name, inside the directory), shape, dtype and storage. Every
+/// array mlagen reads must be listed; an array it does not know is an
+/// error, not ignored.
+llvm::Error checkManifestAgreement(llvm::StringRef directory,
+                                   const json::Object &manifest,
+                                   const LayerConfig &c,
+                                   llvm::ArrayRef<ArraySpec> specs,
+                                   StorageType storage) {
+  auto error = [&](const llvm::Twine &what) {
+    return manifestError(directory, what);
+  };
+  std::optional<llvm::StringRef> causal = manifest.getString("causal");
+  if (causal && !causal->starts_with("bottom-right:"))
+    return error("'causal' is \"" + *causal +
+                 "\", but mlagen computes the bottom-right rule (query k of S "
+                 "sees keys j < L - S + 1 + k)");
+  if (std::optional<llvm::StringRef> accumulation =
+          manifest.getString("accumulation"))
+    if (*accumulation != "f32")
+      return error("'accumulation' is \"" + *accumulation +
+                   "\"; mlagen accumulates in f32");
+  if (const json::Object *config = manifest.getObject("config"))
+    if (std::optional<double> scale = config->getNumber("softmax_scale"))
+      if (!(std::abs(*scale - c.softmaxScale()) <= 1e-12 * c.softmaxScale()))
+        return error(llvm::formatv("'softmax_scale' is {0}, but the config "
+                                   "gives {1} (1/sqrt(qk_nope_head_dim + "
+                                   "qk_rope_head_dim), times YaRN's mscale "
+                                   "squared)",
+                                   llvm::format("%.9g", *scale),
+                                   llvm::format("%.9g", c.softmaxScale())));
+  const json::Array *arrays = manifest.getArray("arrays");
+  std::vector<bool> listed(specs.size(), false);
+  for (const json::Value &entry : *arrays) {
+    const json::Object *o = entry.getAsObject();
+    std::optional<llvm::StringRef> name =
+        o ? o->getString("name") : std::nullopt;
+    if (!name)
+      return error("an entry of 'arrays' has no name");
+    auto spec = llvm::find_if(
+        specs, [&](const ArraySpec &s) { return s.name == *name; });
+    if (spec == specs.end())
+      return error("array '" + *name + "' is not one of the step's");
+    const ArraySpec &s = *spec;
+    listed[spec - specs.begin()] = true;
+    std::string file = s.name + ".npy";
+    if (o->getString("file") != llvm::StringRef(file))
+      return error("array '" + *name + "' names file '" +
+                   o->getString("file").value_or("") + "'; mlagen reads '" +
+                   file +
+                   "' (each array's file is its name, in the "
+                   "directory)");
+    const json::Array *shape = o->getArray("shape");
+    bool sameShape = shape && shape->size() == s.shape.size();
+    for (size_t d = 0; sameShape && d < s.shape.size(); ++d)
+      sameShape = (*shape)[d].getAsInteger() == s.shape[d];
+    if (!sameShape)
+      return error("array '" + *name +
+                   "' is listed with another shape "
+                   "than the config and the lengths give");
+    bool isIndex = s.name == "seq_lens" || s.name == "block_table";
+    if (o->getString("dtype") != llvm::StringRef(isIndex ? "int32" : "float32"))
+      return error("array '" + *name + "' must have dtype " +
+                   (isIndex ? "int32" : "float32"));
+    std::string expected = savedStorage(s, storage);
+    if (o->getString("storage") != llvm::StringRef(expected))
+      return error("array '" + *name + "' must have storage " + expected);
+  }
+  for (auto [spec, seen] : llvm::zip(specs, listed))
+    if (spec.isInput && !seen)
+      return error("array '" + spec.name + "' is not listed");
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error mlagen::saveProblem(llvm::StringRef directory, const Problem &p,
@@ -181,9 +264,7 @@ llvm::Error mlagen::saveProblem(llvm::StringRef directory, const Problem &p,
                      {"file", spec.name + ".npy"},
                      {"shape", json::Array(spec.shape)},
                      {"dtype", isIndex ? "int32" : "float32"},
-                     {"storage", isIndex || spec.name == "lse"
-                                     ? (isIndex ? "int32" : "f32")
-                                     : toString(p.shape.storage).str()},
+                     {"storage", savedStorage(spec, p.shape.storage)},
                      {"role", spec.isInput ? "input" : "output"},
                      {"meaning", spec.meaning}});
   }
@@ -310,8 +391,11 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
     return manifestError(directory, llvm::toString(storage.takeError()));
 
   ProblemShape &shape = p.shape;
-  shape.mode = manifest->getString("mode") == "layer" ? RunMode::Layer
-                                                      : RunMode::Attention;
+  std::optional<llvm::StringRef> mode = manifest->getString("mode");
+  if (mode != "attention" && mode != "layer")
+    return manifestError(directory,
+                         "'mode' must be \"attention\" or \"layer\"");
+  shape.mode = mode == "layer" ? RunMode::Layer : RunMode::Attention;
   shape.queryTokens = queryTokens;
   shape.pageSize = pageSize;
   shape.numPages = numPages;
@@ -363,7 +447,11 @@ llvm::Expected<Problem> mlagen::loadProblem(llvm::StringRef directory) {
   if (width < 1 || width > (1 << 24))
     return manifestError(directory, "'block_table' must be listed with a "
                                     "shape [batch, entries]");
-  for (const ArraySpec &spec : arraySpecs(c, shape, numPages, width)) {
+  std::vector<ArraySpec> specs = arraySpecs(c, shape, numPages, width);
+  if (llvm::Error e =
+          checkManifestAgreement(directory, *manifest, c, specs, shape.storage))
+    return std::move(e);
+  for (const ArraySpec &spec : specs) {
     if (!spec.isInput || spec.name == "seq_lens")
       continue;
     if (spec.name == "block_table") {

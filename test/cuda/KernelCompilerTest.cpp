@@ -222,6 +222,15 @@ TEST_F(KernelCacheTest, RecompilesAForgedEntry) {
   ASSERT_FALSE(bool(cache->store(forged)));
   EXPECT_EQ(compileWithNewCompiler().cacheNote,
             "recompiled: the disk entry holds a compile time out of range");
+  // A log whose resource numbers no kernel has.
+  forged.compileSeconds = 0.1;
+  forged.log = "ptxas info    : Compiling entry function 'k' for 'sm_90a'\n"
+               "ptxas info    : Used 9999 registers, used 1 barriers, 384 "
+               "bytes smem\n";
+  ASSERT_FALSE(bool(cache->store(forged)));
+  EXPECT_EQ(compileWithNewCompiler().cacheNote,
+            "recompiled: the disk entry holds resource numbers out of range "
+            "(k: 9999 registers, 384 bytes of shared memory)");
   EXPECT_EQ(compileWithNewCompiler().outcome, CacheOutcome::DiskHit);
 }
 
