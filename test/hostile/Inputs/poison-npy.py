@@ -1,5 +1,6 @@
 """Writes NaN into element INDEX of a float32 .npy file, in place (no numpy
-needed): the header is skipped by its length field."""
+needed): the header is skipped by its length field. With a third argument,
+writes that int32 value instead (for a block table)."""
 import struct
 import sys
 
@@ -9,4 +10,7 @@ with open(path, "r+b") as f:
     assert head[:6] == b"\x93NUMPY", "not a .npy file"
     length = struct.unpack("<H", head[8:10])[0]
     f.seek(10 + length + 4 * index)
-    f.write(struct.pack("<f", float("nan")))
+    if len(sys.argv) > 3:
+        f.write(struct.pack("<i", int(sys.argv[3])))
+    else:
+        f.write(struct.pack("<f", float("nan")))
