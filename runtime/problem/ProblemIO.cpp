@@ -155,9 +155,14 @@ llvm::Error manifestError(llvm::StringRef directory, const llvm::Twine &what) {
   return createStringError((directory + "/manifest.json: " + what).str());
 }
 
+/// The lengths and the block table: int32, the rest float32.
+bool isIndexArray(const ArraySpec &spec) {
+  return spec.name == "seq_lens" || spec.name == "block_table";
+}
+
 /// The storage a saved array is written as (the manifest's "storage").
 std::string savedStorage(const ArraySpec &spec, StorageType storage) {
-  if (spec.name == "seq_lens" || spec.name == "block_table")
+  if (isIndexArray(spec))
     return "int32";
   return spec.name == "lse" ? "f32" : toString(storage).str();
 }
@@ -172,28 +177,28 @@ llvm::Error checkManifestAgreement(llvm::StringRef directory,
                                    const LayerConfig &c,
                                    llvm::ArrayRef<ArraySpec> specs,
                                    StorageType storage) {
-  auto error = [&](const llvm::Twine &what) {
-    return manifestError(directory, what);
-  };
   std::optional<llvm::StringRef> causal = manifest.getString("causal");
   if (causal && !causal->starts_with("bottom-right:"))
-    return error("'causal' is \"" + *causal +
-                 "\", but mlagen computes the bottom-right rule (query k of S "
-                 "sees keys j < L - S + 1 + k)");
+    return manifestError(
+        directory,
+        "'causal' is \"" + *causal +
+            "\", but mlagen computes the bottom-right rule (query k of S "
+            "sees keys j < L - S + 1 + k)");
   if (std::optional<llvm::StringRef> accumulation =
           manifest.getString("accumulation"))
     if (*accumulation != "f32")
-      return error("'accumulation' is \"" + *accumulation +
-                   "\"; mlagen accumulates in f32");
+      return manifestError(directory, "'accumulation' is \"" + *accumulation +
+                                          "\"; mlagen accumulates in f32");
   if (const json::Object *config = manifest.getObject("config"))
     if (std::optional<double> scale = config->getNumber("softmax_scale"))
       if (!(std::abs(*scale - c.softmaxScale()) <= 1e-12 * c.softmaxScale()))
-        return error(llvm::formatv("'softmax_scale' is {0}, but the config "
-                                   "gives {1} (1/sqrt(qk_nope_head_dim + "
-                                   "qk_rope_head_dim), times YaRN's mscale "
-                                   "squared)",
-                                   llvm::format("%.9g", *scale),
-                                   llvm::format("%.9g", c.softmaxScale())));
+        return manifestError(
+            directory, llvm::formatv("'softmax_scale' is {0}, but the config "
+                                     "gives {1} (1/sqrt(qk_nope_head_dim + "
+                                     "qk_rope_head_dim), times YaRN's mscale "
+                                     "squared)",
+                                     llvm::format("%.9g", *scale),
+                                     llvm::format("%.9g", c.softmaxScale())));
   const json::Array *arrays = manifest.getArray("arrays");
   std::vector<bool> listed(specs.size(), false);
   for (const json::Value &entry : *arrays) {
@@ -201,39 +206,44 @@ llvm::Error checkManifestAgreement(llvm::StringRef directory,
     std::optional<llvm::StringRef> name =
         o ? o->getString("name") : std::nullopt;
     if (!name)
-      return error("an entry of 'arrays' has no name");
+      return manifestError(directory, "an entry of 'arrays' has no name");
     auto spec = llvm::find_if(
         specs, [&](const ArraySpec &s) { return s.name == *name; });
     if (spec == specs.end())
-      return error("array '" + *name + "' is not one of the step's");
+      return manifestError(directory,
+                           "array '" + *name + "' is not one of the step's");
     const ArraySpec &s = *spec;
     listed[spec - specs.begin()] = true;
     std::string file = s.name + ".npy";
     if (o->getString("file") != llvm::StringRef(file))
-      return error("array '" + *name + "' names file '" +
-                   o->getString("file").value_or("") + "'; mlagen reads '" +
-                   file +
-                   "' (each array's file is its name, in the "
-                   "directory)");
+      return manifestError(directory,
+                           "array '" + *name + "' names file '" +
+                               o->getString("file").value_or("") +
+                               "'; mlagen reads '" + file +
+                               "' (each array's file is its name, in the "
+                               "directory)");
     const json::Array *shape = o->getArray("shape");
     bool sameShape = shape && shape->size() == s.shape.size();
     for (size_t d = 0; sameShape && d < s.shape.size(); ++d)
       sameShape = (*shape)[d].getAsInteger() == s.shape[d];
     if (!sameShape)
-      return error("array '" + *name +
-                   "' is listed with another shape "
-                   "than the config and the lengths give");
-    bool isIndex = s.name == "seq_lens" || s.name == "block_table";
+      return manifestError(directory,
+                           "array '" + *name +
+                               "' is listed with another shape "
+                               "than the config and the lengths give");
+    bool isIndex = isIndexArray(s);
     if (o->getString("dtype") != llvm::StringRef(isIndex ? "int32" : "float32"))
-      return error("array '" + *name + "' must have dtype " +
-                   (isIndex ? "int32" : "float32"));
+      return manifestError(directory, "array '" + *name + "' must have dtype " +
+                                          (isIndex ? "int32" : "float32"));
     std::string expected = savedStorage(s, storage);
     if (o->getString("storage") != llvm::StringRef(expected))
-      return error("array '" + *name + "' must have storage " + expected);
+      return manifestError(directory, "array '" + *name +
+                                          "' must have storage " + expected);
   }
   for (auto [spec, seen] : llvm::zip(specs, listed))
     if (spec.isInput && !seen)
-      return error("array '" + spec.name + "' is not listed");
+      return manifestError(directory,
+                           "array '" + spec.name + "' is not listed");
   return llvm::Error::success();
 }
 
@@ -249,7 +259,7 @@ llvm::Error mlagen::saveProblem(llvm::StringRef directory, const Problem &p,
        arraySpecs(p.config, p.shape, p.cache.numPages, p.table.width)) {
     llvm::SmallString<256> path(directory);
     llvm::sys::path::append(path, spec.name + ".npy");
-    bool isIndex = spec.name == "seq_lens" || spec.name == "block_table";
+    bool isIndex = isIndexArray(spec);
     llvm::Error written =
         isIndex ? npy::writeI32(path, spec.shape,
                                 spec.name == "seq_lens" ? p.table.seqLens

@@ -106,10 +106,9 @@ void printTiming(const Problem &p, llvm::ArrayRef<double> times,
 /// for --compile-only). Each part
 /// is checked again right before it is allocated.
 llvm::Error checkRunMemory(const RunOptions &options, bool onGpu) {
-  MemoryEstimate need;
   if (options.compileOnly)
     return llvm::Error::success(); // it makes no values
-  need.add(problemMemory(options.config, options.shape));
+  MemoryEstimate need = problemMemory(options.config, options.shape);
   if (!onGpu)
     need.add(cpuStepMemory(options.config, options.shape,
                            std::max<int64_t>(options.splits, 1)));
