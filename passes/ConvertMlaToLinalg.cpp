@@ -32,11 +32,13 @@ namespace {
 
 struct ConvertMlaToLinalgPass
     : public mla::impl::ConvertMlaToLinalgBase<ConvertMlaToLinalgPass> {
+  using ConvertMlaToLinalgBase::ConvertMlaToLinalgBase;
+
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     PagedCacheTypeConverter converter;
     RewritePatternSet patterns(context);
-    populateMlaToLinalgConversionPatterns(converter, patterns);
+    populateMlaToLinalgConversionPatterns(converter, patterns, amx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
@@ -62,8 +64,9 @@ struct ConvertMlaToLinalgPass
 } // namespace
 
 void mlir::mla::populateMlaToLinalgConversionPatterns(
-    const TypeConverter &converter, RewritePatternSet &patterns) {
-  populateAttentionLoweringPatterns(converter, patterns);
+    const TypeConverter &converter, RewritePatternSet &patterns,
+    bool amxTiles) {
+  populateAttentionLoweringPatterns(converter, patterns, amxTiles);
   populateCacheLoweringPatterns(converter, patterns);
   populateProjectionLoweringPatterns(converter, patterns);
 }

@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/AmxTiles.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -250,7 +251,8 @@ struct CpuVectorizePass
     BlockShape shape{accumulatorRegisters, innerRegisters};
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> targets;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (!op.hasPureTensorSemantics())
+      // A product left to mla-cpu-amx keeps its generic form.
+      if (!op.hasPureTensorSemantics() || op->hasAttr(tiles::kMarker))
         return;
       if (std::optional<TilePlan> plan = planTiles(op, shape))
         targets.push_back({op, std::move(*plan)});

@@ -73,12 +73,16 @@ public:
   PagedCacheTypeConverter();
 };
 
-/// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
+/// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg);
+/// with `amxTiles`, latent attention's page steps are written for
+/// mla-cpu-amx where their shapes allow (passes/AmxTiles.h).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
-                                           RewritePatternSet &patterns);
+                                           RewritePatternSet &patterns,
+                                           bool amxTiles = false);
 /// The attention family: MHA, latent, partial and combine.
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
-                                       RewritePatternSet &patterns);
+                                       RewritePatternSet &patterns,
+                                       bool amxTiles);
 /// Compressions (with RMSNorm), up-projections, absorptions, RoPE, output
 /// projection.
 void populateProjectionLoweringPatterns(const TypeConverter &converter,
@@ -163,6 +167,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("mla-cpu-vectorize: most registers along the innermost "
                      "loop"),
       llvm::cl::init(4)};
+  Option<bool> amx{
+      *this, "amx",
+      llvm::cl::desc("Latent attention's matrix products on AMX tiles "
+                     "where their shapes fit (convert-mla-to-linalg's amx, "
+                     "then mla-cpu-amx); the CPU must have AMX-BF16"),
+      llvm::cl::init(false)};
   Option<bool> checkedAllocation{
       *this, "checked-allocation",
       llvm::cl::desc("Allocate and free through _mlir_memref_to_llvm_alloc, "

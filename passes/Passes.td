@@ -24,7 +24,18 @@ def ConvertMlaToLinalg : Pass<"convert-mla-to-linalg", "ModuleOp"> {
     extend storage-type inputs to f32 inside their loop bodies and
     accumulate in f32. Split-KV partials and the LSE combine are lowered the
     same way. Fails, naming the op, on an mla op it cannot lower yet.
+
+    With `amx`, each page step whose shapes fit AMX tiles (bf16 storage,
+    pages a multiple of 16 keys, latent and rope widths that fill tile rows;
+    see passes/AmxTiles.h) is written in the tiles' layouts instead: scores
+    as [page_size, S, H], the query packed into bf16 pairs once per
+    sequence, and its two matrix products as linalg.generic ops marked
+    `mla.amx` for mla-cpu-amx.
   }];
+  let options = [
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "Write latent attention's page steps for AMX tiles where they fit">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
@@ -61,6 +72,30 @@ def MlaAbsorbWeights : Pass<"mla-absorb-weights"> {
            "Largest fused W_O x W_UV weight, in elements, to pre-multiply">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def MlaCpuAmx : Pass<"mla-cpu-amx"> {
+  let summary = "Lower the marked matrix products of latent attention to AMX "
+                "tile operations";
+  let description = [{
+    Part of mla-to-cpu with `amx`, on buffers right after bufferization.
+    Each linalg.generic that convert-mla-to-linalg marked `mla.amx`
+    becomes loops of amx.tile_load, amx.tile_mulf (tdpbf16ps) and
+    amx.tile_store over 16-row tiles, with smaller tiles for the last rows
+    of the query:
+    `scores` multiplies the cache page in place by the packed query, one
+    16 x 16 f32 tile of S^T at a time over the whole row width; `values`
+    first packs the page's value rows into bf16 pairs (rows outside the
+    op's [lo, hi) zeroed, since an unwritten row may hold NaN) into a
+    buffer allocated once before the page loop, then adds P x V into the
+    accumulator 16 x 16 f32 tile by tile. Fails, naming the op, on a marked
+    op whose buffers it cannot read as tiles.
+  }];
+  let dependentDialects = ["::mlir::amx::AMXDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {

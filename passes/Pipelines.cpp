@@ -4,6 +4,8 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/AMX/Transforms.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -56,7 +58,7 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
 void mlir::mla::buildCpuFrontEndPipeline(OpPassManager &pm,
                                          const CpuPipelineOptions &options) {
   pm.addPass(createMlaDecompose());
-  pm.addPass(createConvertMlaToLinalg());
+  pm.addPass(createConvertMlaToLinalg(ConvertMlaToLinalgOptions{options.amx}));
   // Elementwise arith on tensors (the decomposition's length update).
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
@@ -91,6 +93,8 @@ void mlir::mla::buildCpuBufferizePipeline(OpPassManager &pm) {
 
 void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
                                        const CpuPipelineOptions &options) {
+  if (options.amx)
+    pm.addPass(createMlaCpuAmx());
   // A function that appends to a cache in place returns its argument's
   // buffer: drop that result before deallocation, which would otherwise
   // return a copy of the whole cache.
@@ -119,6 +123,7 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
   // Lane sums may be added in any order: a shuffle tree, not a chain.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
+  vectorToLLVM.amx = options.amx;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -148,11 +153,11 @@ void mlir::mla::buildCudaPipeline(OpPassManager &pm,
 }
 
 void mlir::mla::registerCpuLoweringDialects(DialectRegistry &registry) {
-  registry
-      .insert<arith::ArithDialect, bufferization::BufferizationDialect,
-              cf::ControlFlowDialect, func::FuncDialect, linalg::LinalgDialect,
-              LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-              scf::SCFDialect, tensor::TensorDialect>();
+  registry.insert<amx::AMXDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+                  tensor::TensorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);

@@ -35,10 +35,12 @@ struct SequenceAttention {
 };
 
 /// Attention of qLatent [S, H, kv_lora_rank] and qRope [S, H, d_r] (any
-/// float types) over the keys [keyBegin, keyEnd) of one sequence.
+/// float types) over the keys [keyBegin, keyEnd) of one sequence. With
+/// `amxTiles`, the page steps are written for mla-cpu-amx where the shapes
+/// allow it (amx::pageStepFits, S static).
 SequenceAttention attendSequence(LinalgEmitter &emit, ConfigAttr config,
                                  int64_t pageSize, Value qLatent, Value qRope,
-                                 const SequenceKeys &keys);
+                                 const SequenceKeys &keys, bool amxTiles);
 
 /// out = weighted / sum (0 where the sum is 0) over [..., D] and
 /// lse = max + log(sum) (-inf where the sum is 0) over [...], in f32.

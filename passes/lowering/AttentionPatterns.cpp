@@ -43,7 +43,10 @@ Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
 }
 
 struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LowerLatentAttention(const TypeConverter &converter, MLIRContext *context,
+                       bool amxTiles)
+      : OpConversionPattern(converter, context), amxTiles(amxTiles) {}
+  bool amxTiles;
 
   LogicalResult
   matchAndRewrite(LatentAttentionOp op, OpAdaptor adaptor,
@@ -77,7 +80,7 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
                       length,   op.getCausal()};
     SequenceAttention attention = attendSequence(
         emit, config, in.pageSize, sliceLeading(emit, in.query, b),
-        sliceLeading(emit, in.qRope, b), keys);
+        sliceLeading(emit, in.qRope, b), keys, amxTiles);
     Value out = attention.out;
     if (wUv)
       out = emitAbsorbOutput(emit, out, wUv);
@@ -90,7 +93,10 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
 
 struct LowerPartialLatentAttention
     : public OpConversionPattern<PartialLatentAttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LowerPartialLatentAttention(const TypeConverter &converter,
+                              MLIRContext *context, bool amxTiles)
+      : OpConversionPattern(converter, context), amxTiles(amxTiles) {}
+  bool amxTiles;
 
   LogicalResult
   matchAndRewrite(PartialLatentAttentionOp op, OpAdaptor adaptor,
@@ -131,7 +137,7 @@ struct LowerPartialLatentAttention
                       end,      op.getCausal()};
     SequenceAttention attention = attendSequence(
         emit, config, in.pageSize, sliceLeading(emit, in.query, b),
-        sliceLeading(emit, in.qRope, b), keys);
+        sliceLeading(emit, in.qRope, b), keys, amxTiles);
     parallelInsertLeading(emit, loop, {attention.out, attention.lse},
                           ValueRange{n, b});
     rewriter.replaceOp(op, loop.getResults());
@@ -285,8 +291,10 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
 } // namespace
 
 void mlir::mla::populateAttentionLoweringPatterns(
-    const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<LowerLatentAttention, LowerMhaAttention,
-               LowerPartialLatentAttention, LowerCombine>(
-      converter, patterns.getContext());
+    const TypeConverter &converter, RewritePatternSet &patterns,
+    bool amxTiles) {
+  patterns.add<LowerMhaAttention, LowerCombine>(converter,
+                                                patterns.getContext());
+  patterns.add<LowerLatentAttention, LowerPartialLatentAttention>(
+      converter, patterns.getContext(), amxTiles);
 }

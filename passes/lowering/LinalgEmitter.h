@@ -67,7 +67,7 @@ public:
   Value convert(Value tensor, Type elementType);
 
   /// Converts a scalar float to `type` with extf/truncf as needed.
-  Value castScalar(OpBuilder &b, Location loc, Value value, Type type);
+  static Value castScalar(OpBuilder &b, Location loc, Value value, Type type);
 
   OpBuilder &builder() { return b; }
   Location location() { return loc; }

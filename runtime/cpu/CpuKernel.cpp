@@ -57,6 +57,10 @@ static llvm::Error runPasses(ModuleOp module,
 llvm::Expected<std::unique_ptr<CpuKernel>>
 CpuKernel::compile(ModuleOp module, llvm::StringRef name,
                    const CpuVariant &variant) {
+  if (variant.amx == 1 && !hostHasAmxTiles())
+    return llvm::createStringError(
+        "the CPU variant asks for AMX tiles (amx=1), but this CPU has no "
+        "AMX-BF16 or the OS refused this process their state");
   std::string functionName = name.str();
   if (!module.lookupSymbol<func::FuncOp>(functionName))
     return llvm::createStringError("no function @" + functionName +
@@ -76,6 +80,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   options.threads = variant.threads;
   options.accumulatorRegisters = variant.accumulatorRegisters;
   options.innerRegisters = variant.innerRegisters;
+  options.amx = variant.amx == 1;
   options.checkedAllocation = true;
   if (llvm::Error e = runPasses(
           module,

@@ -3,11 +3,18 @@
 #include "mlagen/CpuVariant.h"
 #include "OpenMpRuntime.h"
 #include "mlagen/Problem.h"
+#include "passes/AmxTiles.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/TargetParser/Host.h"
+
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <map>
@@ -30,6 +37,7 @@ constexpr Field kFields[] = {
     {"threads", &CpuVariant::threads},
     {"acc", &CpuVariant::accumulatorRegisters},
     {"inner", &CpuVariant::innerRegisters},
+    {"amx", &CpuVariant::amx},
 };
 
 llvm::Error fieldError(llvm::StringRef field, const llvm::Twine &why) {
@@ -85,7 +93,7 @@ llvm::Expected<CpuVariant> CpuVariant::parse(llvm::StringRef text,
     if (field == std::end(kFields))
       return llvm::createStringError(
           "unknown CPU variant field '" + name +
-          "' (known: splits, chunks, threads, acc, inner)");
+          "' (known: splits, chunks, threads, acc, inner, amx)");
     int64_t number = 0;
     if (value.getAsInteger(10, number))
       return fieldError(name, "is not an integer: '" + value + "'");
@@ -118,7 +126,35 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
   if (!mlir::mla::isValidRegisterBlock(1, innerRegisters))
     return fieldError("inner", "must be a power of two in [1, 8], got " +
                                    llvm::Twine(innerRegisters));
+  if (amx != 0 && amx != 1)
+    return fieldError("amx", "must be 0 or 1, got " + llvm::Twine(amx));
+  if (amx == 1 && !hostHasAmxTiles())
+    return fieldError("amx", "is 1, but this CPU has no AMX-BF16 tiles or "
+                             "the OS refused this process their state");
   return llvm::Error::success();
+}
+
+bool mlagen::hostHasAmxTiles() {
+  static const bool usable = [] {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    if (!features.lookup("amx-tile") || !features.lookup("amx-bf16"))
+      return false;
+#if defined(__linux__) && defined(__x86_64__)
+    // ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA: without it the first tile
+    // instruction faults.
+    constexpr int kRequestPermission = 0x1023, kTileData = 18;
+    return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+#else
+    return false;
+#endif
+  }();
+  return usable;
+}
+
+bool mlagen::amxTilesFit(const Problem &p) {
+  return mlir::mla::tiles::pageStepFits(
+      p.shape.storage == StorageType::BF16, p.config.kvLoraRank,
+      p.config.qkRopeHeadDim, p.shape.pageSize);
 }
 
 int64_t mlagen::cpuCores() { return std::max(1, openmp::processors()); }
@@ -140,6 +176,7 @@ CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
       llvm::divideCeil(variant.threads, std::max<int64_t>(1, perCall));
   splits = std::min(splits, longestAttended(p) / mlir::mla::kMinKeysPerSplit);
   variant.splits = std::clamp<int64_t>(splits, 1, mlir::mla::kMaxChosenSplits);
+  variant.amx = hostHasAmxTiles() && amxTilesFit(p);
   return variant;
 }
 

@@ -7,13 +7,18 @@
 //
 // Tolerances: the kernel accumulates in f32 and rounds its output to bf16
 // (relative error up to 2^-9); allow 2^-8 relative plus 1e-5 absolute. LSE
-// stays f32: 1e-4 relative to max(1, |lse|).
+// stays f32: 1e-4 relative to max(1, |lse|). On AMX tiles the probabilities
+// are rounded to bf16 too (as on a GPU's tensor cores): the documented
+// bf16 attention tolerance (Metrics.h) holds there, and the same LSE bound.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RandomProblem.h"
 #include "dialect/MlaDialect.h"
 #include "mlagen/CpuKernel.h"
+#include "mlagen/CpuVariant.h"
+#include "mlagen/Metrics.h"
+#include "passes/AmxTiles.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -29,6 +34,7 @@
 using namespace mlagen;
 using namespace mlagen::reference;
 using namespace mlagen::test;
+namespace tiles = mlir::mla::tiles;
 
 namespace {
 
@@ -82,12 +88,13 @@ struct CpuAttention {
 };
 
 /// Compiles a causal latent attention over `cache` (split into `splits`
-/// partial attentions by mla-split-kv when > 0), runs it on the CPU and
-/// returns its outputs.
+/// partial attentions by mla-split-kv when > 0) as `variant` says, runs it
+/// on the CPU and returns its outputs.
 void runOnCpu(const LayerConfig &config, const std::vector<float> &qLatent,
               const std::vector<float> &qRope, int64_t tokens,
               const PagedCache &cache, const SequenceTable &table,
-              int64_t splits, CpuAttention &result) {
+              int64_t splits, CpuAttention &result,
+              const CpuVariant &variant = CpuVariant()) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect>();
   mlir::mla::registerCpuLoweringDialects(registry);
@@ -105,7 +112,7 @@ void runOnCpu(const LayerConfig &config, const std::vector<float> &qLatent,
     ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
   }
   llvm::Expected<std::unique_ptr<CpuKernel>> kernel =
-      CpuKernel::compile(*module, "attention");
+      CpuKernel::compile(*module, "attention", variant);
   ASSERT_TRUE(bool(kernel)) << llvm::toString(kernel.takeError());
 
   int64_t b = table.batch, s = tokens, h = config.heads;
@@ -215,6 +222,69 @@ INSTANTIATE_TEST_SUITE_P(Sweep, CpuLatentAttention,
                          ::testing::Combine(::testing::Values(1, 3, 16),
                                             ::testing::Values(1, 2, 4),
                                             ::testing::Values(1, 16, 64),
+                                            ::testing::Values(0, 3)),
+                         cpuCaseName);
+
+// heads, query tokens, page size, KV splits (0: whole)
+class CpuLatentAttentionOnTiles : public ::testing::TestWithParam<CpuCase> {};
+
+TEST_P(CpuLatentAttentionOnTiles, MatchesReference) {
+  if (!hostHasAmxTiles())
+    GTEST_SKIP() << "this CPU has no AMX-BF16 tiles (or the OS refused them)";
+  auto [heads, tokens, pageSize, splits] = GetParam();
+  // Widths that fill tile rows (latent 64, rope 32), still all distinct.
+  LayerConfig config =
+      smallConfig(heads, RopePairing::Interleaved, false, false);
+  config.kvLoraRank = 64;
+  config.qkRopeHeadDim = 32;
+  ASSERT_TRUE(tiles::pageStepFits(true, config.kvLoraRank, config.qkRopeHeadDim,
+                                  pageSize));
+  RandomSource random(heads * 7919 + tokens * 131 + pageSize * 17 + splits);
+  std::vector<int32_t> lengths = {0, 1, 15, 16, 17, 63, 64, 65, 300};
+  int64_t numPages = 8;
+  for (int32_t length : lengths)
+    numPages += (length + pageSize - 1) / pageSize;
+  PagedCache cache = random.nanCache(config, numPages, pageSize);
+  SequenceTable table = random.table(lengths, 0, pageSize, numPages);
+  random.fillHistory(cache, table, StorageType::BF16);
+  int64_t rows = int64_t(lengths.size()) * tokens * heads;
+  std::vector<float> qLatent =
+      random.values(rows * config.kvLoraRank, StorageType::BF16);
+  std::vector<float> qRope =
+      random.values(rows * config.qkRopeHeadDim, StorageType::BF16);
+
+  CpuVariant onTiles;
+  onTiles.amx = 1;
+  CpuAttention got;
+  runOnCpu(config, qLatent, qRope, tokens, cache, table, splits, got, onTiles);
+  if (HasFatalFailure())
+    return;
+  llvm::Expected<AttentionResult> expected =
+      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ErrorStats out = compare(got.out, expected->out);
+  EXPECT_EQ(out.nans, 0) << "first at output " << out.firstBad;
+  EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
+      << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
+      << ", cosine " << out.cosine;
+  for (size_t i = 0; i < got.lse.size(); ++i) {
+    if (std::isinf(expected->lse[i])) {
+      ASSERT_EQ(got.lse[i], expected->lse[i]) << "lse " << i;
+      continue;
+    }
+    ASSERT_NEAR(got.lse[i], expected->lse[i],
+                kLseTolerance * std::max(1.0, std::abs(expected->lse[i])))
+        << "lse " << i;
+  }
+}
+
+// One query row to more than a tile of them (20 and 40 rows: a last block
+// that overlaps the one before it), pages
+// of one tile, of three and of four (a depth tail of 16 keys at 48).
+INSTANTIATE_TEST_SUITE_P(Sweep, CpuLatentAttentionOnTiles,
+                         ::testing::Combine(::testing::Values(1, 3, 16, 20),
+                                            ::testing::Values(1, 2),
+                                            ::testing::Values(16, 48, 64),
                                             ::testing::Values(0, 3)),
                          cpuCaseName);
 

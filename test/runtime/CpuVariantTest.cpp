@@ -43,13 +43,13 @@ TEST(CpuVariant, TextRoundTripsAndOverridesItsBase) {
   v.threads = 5;
   v.accumulatorRegisters = 8;
   v.innerRegisters = 2;
-  EXPECT_EQ(v.str(), "splits=3,chunks=2,threads=5,acc=8,inner=2");
+  EXPECT_EQ(v.str(), "splits=3,chunks=2,threads=5,acc=8,inner=2,amx=0");
   llvm::Expected<CpuVariant> back = CpuVariant::parse(v.str(), CpuVariant());
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   EXPECT_EQ(*back, v);
   llvm::Expected<CpuVariant> over = CpuVariant::parse("inner=1, splits=9", v);
   ASSERT_TRUE(bool(over));
-  EXPECT_EQ(over->str(), "splits=9,chunks=2,threads=5,acc=8,inner=1");
+  EXPECT_EQ(over->str(), "splits=9,chunks=2,threads=5,acc=8,inner=1,amx=0");
 }
 
 TEST(CpuVariant, ParseErrorsNameTheField) {
@@ -79,6 +79,9 @@ TEST(CpuVariant, CheckRejectsWhatDoesNotFit) {
   rejected("threads=-1", "'threads' must be in [0, 1024]");
   rejected("acc=12", "'acc' must be a power of two in [1, 32]");
   rejected("inner=16", "'inner' must be a power of two in [1, 8]");
+  rejected("amx=2", "'amx' must be 0 or 1");
+  if (!hostHasAmxTiles())
+    rejected("amx=1", "'amx' is 1, but this CPU has no AMX-BF16 tiles");
   llvm::Expected<CpuVariant> fits =
       CpuVariant::parse("chunks=3,splits=4", CpuVariant());
   ASSERT_TRUE(bool(fits));
@@ -98,7 +101,9 @@ TEST(CpuVariant, HeuristicFillsTheCores) {
   // One sequence: split it so that both cores work.
   CpuVariant one =
       chooseCpuVariant(liteProblem(RunMode::Attention, {4096}), /*cores=*/2);
-  EXPECT_EQ(one.str(), "splits=2,chunks=1,threads=2,acc=16,inner=4");
+  EXPECT_EQ(one.str(), std::string("splits=2,chunks=1,threads=2,acc=16,"
+                                   "inner=4,amx=") +
+                           (hostHasAmxTiles() ? "1" : "0"));
   // Enough sequences: no split.
   CpuVariant four =
       chooseCpuVariant(liteProblem(RunMode::Attention, {4096, 10, 20, 30}), 2);
@@ -119,10 +124,23 @@ TEST(CpuVariant, HeuristicFillsTheCores) {
   EXPECT_EQ(layer.threads, 1);
 }
 
+TEST(CpuVariant, HeuristicUsesTilesWhereTheyFit) {
+  Problem bf16 = liteProblem(RunMode::Attention, {300});
+  EXPECT_TRUE(amxTilesFit(bf16));
+  EXPECT_EQ(chooseCpuVariant(bf16, 2).amx, hostHasAmxTiles() ? 1 : 0);
+  // Pages of 8 keys are half a tile: vector FMAs.
+  Problem shortPages =
+      liteProblem(RunMode::Attention, {300}, /*queryTokens=*/1, /*pageSize=*/8);
+  EXPECT_FALSE(amxTilesFit(shortPages));
+  EXPECT_EQ(chooseCpuVariant(shortPages, 2).amx, 0);
+}
+
 /// Every variant of the same step agrees with the reference.
 class EveryCpuVariant : public testing::TestWithParam<const char *> {};
 
 TEST_P(EveryCpuVariant, MatchesReference) {
+  if (llvm::StringRef(GetParam()).contains("amx=1") && !hostHasAmxTiles())
+    GTEST_SKIP() << "this CPU has no AMX-BF16 tiles (or the OS refused them)";
   for (RunMode mode : {RunMode::Attention, RunMode::Layer}) {
     Problem p = liteProblem(mode, {700, 0, 333, 1024}, /*queryTokens=*/2);
     llvm::Expected<CpuVariant> v = CpuVariant::parse(GetParam(), CpuVariant());
@@ -145,7 +163,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values("splits=1,threads=1", "splits=3,threads=2",
                     "splits=7,threads=3,acc=4,inner=1",
                     "splits=2,chunks=2,threads=1,acc=32,inner=8",
-                    "splits=64,chunks=4,threads=2,acc=8,inner=2"),
+                    "splits=64,chunks=4,threads=2,acc=8,inner=2",
+                    "splits=1,threads=1,amx=0", "splits=3,threads=2,amx=1",
+                    "splits=2,chunks=2,threads=1,amx=1"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
       for (char &c : name)

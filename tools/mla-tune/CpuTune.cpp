@@ -111,6 +111,8 @@ struct Axes {
   std::vector<std::pair<int64_t, int64_t>> spreads; // chunks, threads
   std::vector<int64_t> accumulators{4, 8, 16, 32};
   std::vector<int64_t> inner{1, 2, 4, 8};
+  /// Vector FMAs, and AMX tiles where the host and the problem have them.
+  std::vector<int64_t> amx{0};
 };
 
 Axes axesFor(const Problem &p, int64_t cores) {
@@ -133,6 +135,8 @@ Axes axesFor(const Problem &p, int64_t cores) {
     for (int64_t t : threads)
       axes.spreads.emplace_back(chunks, t);
   }
+  if (hostHasAmxTiles() && amxTilesFit(p))
+    axes.amx.push_back(1);
   return axes;
 }
 
@@ -169,8 +173,14 @@ void searchBucket(const TuneRequest &r, const Problem &gate,
     return best ? best->variant : heuristic;
   };
   progress.expect(1 + axes.splits.size() + axes.spreads.size() +
-                  axes.accumulators.size() + axes.inner.size());
+                  axes.accumulators.size() + axes.inner.size() +
+                  axes.amx.size());
   tryVariant(heuristic);
+  for (int64_t a : axes.amx) {
+    CpuVariant v = bestSoFar();
+    v.amx = a;
+    tryVariant(v);
+  }
   for (int64_t s : axes.splits) {
     CpuVariant v = bestSoFar();
     v.splits = s;

@@ -36,9 +36,13 @@ struct CpuVariant {
   /// and the most of them along the innermost loop (powers of two).
   int64_t accumulatorRegisters = 16;
   int64_t innerRegisters = 4;
+  /// 1: latent attention's matrix products on AMX tiles (bf16 storage,
+  /// pages a multiple of 16 keys; elsewhere they stay on vector FMAs); 0:
+  /// vector FMAs only. 1 needs a CPU with AMX-BF16 that the OS lets use it.
+  int64_t amx = 0;
 
-  /// "splits=2,chunks=1,threads=2,acc=16,inner=4": what mla-run prints and
-  /// the tuning database stores.
+  /// "splits=2,chunks=1,threads=2,acc=16,inner=4,amx=1": what mla-run prints
+  /// and the tuning database stores.
   std::string str() const;
   /// The inverse of str(): `base` with the fields `text` names (in any
   /// order) set. Errors name the field.
@@ -65,6 +69,14 @@ struct CpuChoice {
 /// them.
 int64_t cpuCores();
 
+/// Whether this CPU has AMX-BF16 tiles and the OS lets this process use
+/// them (on Linux the first call asks for the tile state with arch_prctl).
+bool hostHasAmxTiles();
+
+/// Whether the attention of `problem` has page steps AMX tiles can take
+/// (bf16 storage, whole tile rows and columns: passes/AmxTiles.h).
+bool amxTilesFit(const Problem &problem);
+
 /// The heuristic: with C cores, B sequences and the longest attended length
 /// L (cached keys, plus the step's new ones in a layer step), a whole-layer
 /// step is cut into the largest divisor of B, at most C, whose chunks reach
@@ -73,7 +85,8 @@ int64_t cpuCores();
 /// attention is split into the fewest splits that give every thread of a
 /// call one (split, sequence) item, at most one split per 256 keys of L
 /// and at most 64. The register block is 16 accumulators, 4 along the
-/// innermost loop.
+/// innermost loop. AMX tiles are used where the host has them and the
+/// problem fits them.
 CpuVariant chooseCpuVariant(const Problem &problem, int64_t cores);
 
 /// The inputs chooseCpuVariant used, as text (for --stats).

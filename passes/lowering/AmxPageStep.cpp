@@ -1,0 +1,202 @@
+//===- AmxPageStep.cpp - a page of keys in the layouts of AMX tiles -------===//
+//
+// The tile formulation of the page step (AmxTiles.h): scores transposed to
+// [page_size, S, H], so that the cache page is the left tile operand as it
+// lies in the cache and every key's scores over the query rows are one
+// contiguous row; the softmax reduces over the page across those rows; the
+// probabilities are transposed once into bf16 [S, H, page_size], the left
+// operand of P x V.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "passes/AmxTiles.h"
+#include "passes/lowering/PageStep.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mla;
+
+using IteratorType = utils::IteratorType;
+
+namespace {
+
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+/// `x` extended to f32 and multiplied by `y` extended to f32, plus `acc`
+/// (a multiply-add that may be fused).
+Value multiplyAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
+  Type f32 = b.getF32Type();
+  auto fastmath = arith::FastMathFlags::contract;
+  Value product = arith::MulFOp::create(
+      b, loc, LinalgEmitter::castScalar(b, loc, x, f32),
+      LinalgEmitter::castScalar(b, loc, y, f32), fastmath);
+  return arith::AddFOp::create(b, loc, acc, product, fastmath);
+}
+
+void mark(Value result, llvm::StringRef product) {
+  Operation *op = result.getDefiningOp();
+  op->setAttr(tiles::kMarker, StringAttr::get(op->getContext(), product));
+}
+
+/// `value` clamped to [0, limit] (signed).
+Value clampIndex(LinalgEmitter &emit, Value value, int64_t limit) {
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  Value low = arith::MaxSIOp::create(b, loc, value, emit.index(0));
+  return arith::MinSIOp::create(b, loc, low, emit.index(limit));
+}
+
+} // namespace
+
+Value mlir::mla::packQueryForTiles(LinalgEmitter &emit, ConfigAttr config,
+                                   Value qLatent, Value qRope) {
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  Type bf16 = b.getBF16Type();
+  auto type = cast<RankedTensorType>(qLatent.getType());
+  int64_t tokens = type.getDimSize(0), heads = type.getDimSize(1);
+  int64_t latent = config.getKvLoraRank(), rope = config.getQkRopeHeadDim();
+  Value packed =
+      emit.empty({b.getIndexAttr((latent + rope) / 2), b.getIndexAttr(tokens),
+                  b.getIndexAttr(heads), b.getIndexAttr(2)},
+                 bf16);
+  // Each part [S, H, width] viewed as [S, H, width / 2, 2] and transposed
+  // into its rows of the packed query: loops (r, s, h, j).
+  auto pack = [&](Value part, int64_t firstRow, int64_t width) {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(firstRow),
+                                         b.getIndexAttr(0), b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {
+        b.getIndexAttr(width / 2), b.getIndexAttr(tokens),
+        b.getIndexAttr(heads), b.getIndexAttr(2)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    Value rows =
+        tensor::ExtractSliceOp::create(b, loc, packed, offsets, sizes, strides);
+    Value filled = emit.generic(
+        emit.splitLanes(part, 2), emit.affineMap(4, {1, 2, 0, 3}), rows,
+        emit.affineMap(4, {0, 1, 2, 3}), {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+          return LinalgEmitter::castScalar(nb, nl, in[0], bf16);
+        });
+    packed = tensor::InsertSliceOp::create(b, loc, filled, packed, offsets,
+                                           sizes, strides);
+  };
+  pack(qLatent, 0, latent);
+  pack(qRope, latent / 2, rope);
+  return packed;
+}
+
+SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
+                                           ArrayRef<OpFoldResult> rows) {
+  OpBuilder &b = emit.builder();
+  Type f32 = b.getF32Type();
+  Value max = state[0], sum = state[1], acc = state[2];
+  int64_t latent = config.getKvLoraRank();
+  Value keyRows = readPage(pageIndex, 0, config.getLatentRowWidth());
+  Value start = pageStart(pageIndex);
+  SmallVector<OpFoldResult> scoreShape = {b.getIndexAttr(pageSize), rows[0],
+                                          rows[1]};
+
+  // S^T [t, s, h] = sum_(r, j) rows[t, 2 r + j] q[r, s, h, j]: loops
+  // (t, s, h, r, j).
+  AffineMap rowMap =
+      AffineMap::get(5, 0,
+                     {b.getAffineDimExpr(0),
+                      b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
+                     b.getContext());
+  Value dots =
+      emit.generic({keyRows, qLatent}, {rowMap, map({3, 1, 2, 4}, 5)},
+                   emit.filled(scoreShape, f32, 0.0), map({0, 1, 2}, 5),
+                   {kPar, kPar, kPar, kRed, kRed},
+                   [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                     return multiplyAdd(nb, nl, in[0], in[1], in[2]);
+                   });
+  mark(dots, tiles::kScores);
+  double scale = config.getSoftmaxScale();
+  Value scores = emit.map(
+      dots, emit.empty(scoreShape, f32),
+      [&](OpBuilder &nb, Location nl, ValueRange in, auto index) -> Value {
+        Value scaled = arith::MulFOp::create(
+            nb, nl, in[0],
+            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(scale)));
+        Value negInf =
+            arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(-INFINITY));
+        return arith::SelectOp::create(
+            nb, nl, visible(nb, nl, start, index(1), index(0)), scaled, negInf);
+      });
+
+  // loops (t, s, h): the page reduced across the rows of keys.
+  SmallVector<IteratorType> pageReduce = {kRed, kPar, kPar};
+  Value newMax = emit.generic(
+      scores, map({0, 1, 2}, 3), max, map({1, 2}, 3), pageReduce,
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
+      });
+  Value probabilities = emit.generic(
+      {scores, newMax}, {map({0, 1, 2}, 3), map({1, 2}, 3)},
+      emit.empty(scoreShape, f32), map({0, 1, 2}, 3), {kPar, kPar, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+        return expRelativeTo(nb, nl, in[0], in[1]);
+      });
+  Value rescale = emit.map({max, newMax}, emit.empty(rows, f32),
+                           [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                             return expRelativeTo(nb, nl, in[0], in[1]);
+                           });
+  Value scaledSum =
+      emit.map({sum, rescale}, emit.empty(rows, f32),
+               [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+                 return arith::MulFOp::create(nb, nl, in[0], in[1]);
+               });
+  Value newSum = emit.generic(
+      probabilities, map({0, 1, 2}, 3), scaledSum, map({1, 2}, 3), pageReduce,
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::AddFOp::create(nb, nl, in[0], in[1]);
+      });
+  // P [s, h, t] in bf16, the left operand of P x V: loops (s, h, t).
+  Value weights = emit.generic(
+      probabilities, map({2, 0, 1}, 3),
+      emit.empty({rows[0], rows[1], b.getIndexAttr(pageSize)}, b.getBF16Type()),
+      map({0, 1, 2}, 3), {kPar, kPar, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+        return LinalgEmitter::castScalar(nb, nl, in[0], nb.getBF16Type());
+      });
+  // loops (s, h, c)
+  Value scaledAcc = emit.generic(
+      rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::MulFOp::create(nb, nl, in[1], in[0]);
+      });
+  // The page's keys this call covers are its rows [lo, hi); the others may
+  // be unwritten (NaN), so their value rows count as 0, not just their
+  // weights. A key hidden from a causal query has weight 0 and a written
+  // row. loops (s, h, t, c)
+  Value lo = clampIndex(
+      emit, arith::SubIOp::create(b, emit.location(), keys.keyBegin, start),
+      pageSize);
+  Value end =
+      arith::MinSIOp::create(b, emit.location(), keys.keyEnd, keys.length);
+  Value hi = clampIndex(
+      emit, arith::SubIOp::create(b, emit.location(), end, start), pageSize);
+  AffineMap scalar = AffineMap::get(4, 0, b.getContext());
+  Value newAcc = emit.generic(
+      {weights, readPage(pageIndex, 0, latent), lo, hi},
+      {map({0, 1, 2}, 4), map({2, 3}, 4), scalar, scalar}, scaledAcc,
+      map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto index) {
+        Value t = index(2);
+        Value inside = arith::AndIOp::create(
+            nb, nl,
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, t, in[2]),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, t, in[3]));
+        Value zero = arith::ConstantOp::create(
+            nb, nl, nb.getFloatAttr(in[1].getType(), 0.0));
+        Value value = arith::SelectOp::create(nb, nl, inside, in[1], zero);
+        return multiplyAdd(nb, nl, in[0], value, in[4]);
+      });
+  mark(newAcc, tiles::kValues);
+  return {writeBack(emit, newMax, max), writeBack(emit, newSum, sum), newAcc};
+}

@@ -1,0 +1,68 @@
+//===- PageStep.h - one page of keys in the flash-decoding loop -*- C++ -*-===//
+//
+// The body of attendSequence's loop over pages: the online-softmax update of
+// every query row's (max, sum, accumulator) with the keys of one page, in
+// one of two formulations. The vector one (AttentionLowering.cpp) keeps
+// scores as [S, H, page_size] and multiplies in f32 vector FMAs; the tile
+// one (AmxPageStep.cpp) keeps them as [page_size, S, H] and leaves its two
+// matrix products to mla-cpu-amx (AmxTiles.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAGEN_PASSES_LOWERING_PAGESTEP_H
+#define MLAGEN_PASSES_LOWERING_PAGESTEP_H
+
+#include "passes/lowering/AttentionLowering.h"
+
+namespace mlir::mla {
+
+struct PageStep {
+  LinalgEmitter &emit;
+  ConfigAttr config;
+  int64_t pageSize;
+  /// Vector: the queries in f32, [S, H, latent] and [S, H, rope]. Tiles:
+  /// qLatent is the packed query [(latent + rope) / 2, S, H, 2] in bf16
+  /// and qRope is unused.
+  Value qLatent, qRope, tokens;
+  const SequenceKeys &keys;
+
+  AffineMap map(ArrayRef<unsigned> dims, unsigned numDims) {
+    return emit.affineMap(numDims, dims);
+  }
+
+  /// The cache rows of the page at `pageIndex` (of the sequence), columns
+  /// [column, column + width), read in place: [page_size, width].
+  Value readPage(Value pageIndex, int64_t column, int64_t width);
+  /// The first key of the page at `pageIndex`.
+  Value pageStart(Value pageIndex);
+  /// Whether query row `s` sees key `t` of the page starting at `pageStart`:
+  /// the key is in this call's range [keyBegin, keyEnd) and visible.
+  Value visible(OpBuilder &nb, Location nl, Value pageStart, Value s, Value t);
+
+  /// The vector formulation's update of (max, sum, acc) with one page.
+  SmallVector<Value> update(Value pageIndex, ValueRange state,
+                            ArrayRef<OpFoldResult> rows);
+  /// The tile formulation's update (same state, same results).
+  SmallVector<Value> updateOnTiles(Value pageIndex, ValueRange state,
+                                   ArrayRef<OpFoldResult> rows);
+
+private:
+  /// Vector: scaled scores [S, H, page_size], -inf where not visible.
+  Value scores(Value latentKeys, Value ropeKeys, Value pageStart,
+               ArrayRef<OpFoldResult> rows);
+};
+
+/// The query packed for the tile scores: q [(latent + rope) / 2, S, H, 2]
+/// bf16 with q[r, s, h, j] the (2 r + j)-th element of the row (s, h) of
+/// qLatent followed by qRope.
+Value packQueryForTiles(LinalgEmitter &emit, ConfigAttr config, Value qLatent,
+                        Value qRope);
+
+/// The carried state written back into the loop-carried tensors once the
+/// old ones are read, so bufferization keeps one buffer for each across
+/// pages.
+Value writeBack(LinalgEmitter &emit, Value value, Value carried);
+
+} // namespace mlir::mla
+
+#endif // MLAGEN_PASSES_LOWERING_PAGESTEP_H
