@@ -142,15 +142,7 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) {
         return expRelativeTo(nb, nl, in[0], in[1]);
       });
-  Value rescale = emit.map({max, newMax}, emit.empty(rows, f32),
-                           [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-                             return expRelativeTo(nb, nl, in[0], in[1]);
-                           });
-  Value scaledSum =
-      emit.map({sum, rescale}, emit.empty(rows, f32),
-               [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-                 return arith::MulFOp::create(nb, nl, in[0], in[1]);
-               });
+  auto [scaledSum, scaledAcc] = rescaleState(max, newMax, sum, acc, rows);
   Value newSum = emit.generic(
       probabilities, map({0, 1, 2}, 3), scaledSum, map({1, 2}, 3), pageReduce,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
@@ -163,12 +155,6 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
       map({0, 1, 2}, 3), {kPar, kPar, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) {
         return LinalgEmitter::castScalar(nb, nl, in[0], nb.getBF16Type());
-      });
-  // loops (s, h, c)
-  Value scaledAcc = emit.generic(
-      rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::MulFOp::create(nb, nl, in[1], in[0]);
       });
   // The page's keys this call covers are its rows [lo, hi); the others may
   // be unwritten (NaN), so their value rows count as 0, not just their

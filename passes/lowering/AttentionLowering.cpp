@@ -135,25 +135,11 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) {
         return expRelativeTo(nb, nl, in[0], in[1]);
       });
-  Value rescale = emit.map({max, newMax}, emit.empty(rows, f32),
-                           [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-                             return expRelativeTo(nb, nl, in[0], in[1]);
-                           });
-  Value scaledSum =
-      emit.map({sum, rescale}, emit.empty(rows, f32),
-               [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-                 return arith::MulFOp::create(nb, nl, in[0], in[1]);
-               });
+  auto [scaledSum, scaledAcc] = rescaleState(max, newMax, sum, acc, rows);
   Value newSum = emit.generic(
       probabilities, map({0, 1, 2}, 3), scaledSum, map({0, 1}, 3), rowReduce,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         return arith::AddFOp::create(nb, nl, in[0], in[1]);
-      });
-  // loops (s, h, c)
-  Value scaledAcc = emit.generic(
-      rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::MulFOp::create(nb, nl, in[1], in[0]);
       });
   // loops (s, h, t, c): the latent dimension innermost, so each key row is
   // read contiguously into a contiguous accumulator row (vector FMAs).
@@ -166,6 +152,28 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
         return visible(nb, nl, pageStart, index(0), index(2));
       });
   return {writeBack(emit, newMax, max), writeBack(emit, newSum, sum), newAcc};
+}
+
+std::pair<Value, Value> PageStep::rescaleState(Value max, Value newMax,
+                                               Value sum, Value acc,
+                                               ArrayRef<OpFoldResult> rows) {
+  Type f32 = emit.builder().getF32Type();
+  Value rescale = emit.map({max, newMax}, emit.empty(rows, f32),
+                           [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                             return expRelativeTo(nb, nl, in[0], in[1]);
+                           });
+  Value scaledSum =
+      emit.map({sum, rescale}, emit.empty(rows, f32),
+               [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+                 return arith::MulFOp::create(nb, nl, in[0], in[1]);
+               });
+  // loops (s, h, c)
+  Value scaledAcc = emit.generic(
+      rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::MulFOp::create(nb, nl, in[1], in[0]);
+      });
+  return {scaledSum, scaledAcc};
 }
 
 Value mlir::mla::writeBack(LinalgEmitter &emit, Value value, Value carried) {

@@ -46,6 +46,11 @@ struct PageStep {
   SmallVector<Value> updateOnTiles(Value pageIndex, ValueRange state,
                                    ArrayRef<OpFoldResult> rows);
 
+  /// The old state brought to the new max: (sum r, acc r) with
+  /// r = exp(max - newMax) per query row.
+  std::pair<Value, Value> rescaleState(Value max, Value newMax, Value sum,
+                                       Value acc, ArrayRef<OpFoldResult> rows);
+
 private:
   /// Vector: scaled scores [S, H, page_size], -inf where not visible.
   Value scores(Value latentKeys, Value ropeKeys, Value pageStart,

@@ -136,6 +136,21 @@ void runOnCpu(const LayerConfig &config, const std::vector<float> &qLatent,
     result.out[i] = fromBF16Bits(out[i]);
 }
 
+/// LSE within 1e-4 of max(1, |lse|); -inf (a row that saw no key) exactly.
+void expectLseMatches(const std::vector<float> &got,
+                      const std::vector<double> &expected) {
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isinf(expected[i])) {
+      ASSERT_EQ(got[i], expected[i]) << "lse " << i;
+      continue;
+    }
+    ASSERT_NEAR(got[i], expected[i],
+                kLseTolerance * std::max(1.0, std::abs(expected[i])))
+        << "lse " << i;
+  }
+}
+
 // heads, query tokens, page size, KV splits (0: whole)
 using CpuCase = std::tuple<int, int, int, int>;
 
@@ -178,15 +193,7 @@ TEST_P(CpuLatentAttention, MatchesReference) {
     ASSERT_NEAR(got.out[i], want, 0x1p-8 * std::abs(want) + 1e-5)
         << "output " << i;
   }
-  for (size_t i = 0; i < got.lse.size(); ++i) {
-    if (std::isinf(expected->lse[i])) {
-      ASSERT_EQ(got.lse[i], expected->lse[i]) << "lse " << i;
-      continue;
-    }
-    ASSERT_NEAR(got.lse[i], expected->lse[i],
-                1e-4 * std::max(1.0, std::abs(expected->lse[i])))
-        << "lse " << i;
-  }
+  expectLseMatches(got.lse, expected->lse);
 }
 
 TEST(CpuLatentAttentionNaN, AVisibleNaNKeyPoisonsItsSequenceOnly) {
@@ -267,15 +274,7 @@ TEST_P(CpuLatentAttentionOnTiles, MatchesReference) {
   EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
       << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
       << ", cosine " << out.cosine;
-  for (size_t i = 0; i < got.lse.size(); ++i) {
-    if (std::isinf(expected->lse[i])) {
-      ASSERT_EQ(got.lse[i], expected->lse[i]) << "lse " << i;
-      continue;
-    }
-    ASSERT_NEAR(got.lse[i], expected->lse[i],
-                kLseTolerance * std::max(1.0, std::abs(expected->lse[i])))
-        << "lse " << i;
-  }
+  expectLseMatches(got.lse, expected->lse);
 }
 
 // One query row to more than a tile of them (20 and 40 rows: a last block
