@@ -3,18 +3,18 @@
 // Runs the MLA decode step at DeepSeek-V2-Lite dims (16 heads, batch 4,
 // 4096 cached tokens, bf16 storage) on the CPU path (mla-rewrite, then
 // mla-to-cpu), in attention and whole-layer mode, and prints in the same run
-// the machine's measured FMA peak on one core and on all cores, its memory
-// read bandwidth, and the fraction of each the step reaches (the attention
+// the machine's measured peaks (f32 FMA, bf16 dot product and AMX tiles, on
+// one core and on all cores), its memory read bandwidth, and the fraction of
+// the fastest bf16 peak and of the bandwidth the step reaches (the attention
 // is compute-bound, the whole layer at batch 4 streams its weights). A
 // benchmark that prints; it asserts nothing about speed.
 //
 //===----------------------------------------------------------------------===//
 
-#include "FmaPeak.h"
-#include "ReadBandwidth.h"
 #include "dialect/MlaDialect.h"
 #include "dialect/ModelPresets.h"
 #include "mlagen/ConfigConversion.h"
+#include "mlagen/CpuPeaks.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Metrics.h"
 
@@ -92,13 +92,13 @@ int runCase(RunMode mode, const LayerConfig &config, const Peaks &peaks) {
   auto gflops = [&](double t) { return work.flops / t * 1e-9; };
   auto gbs = [&](double t) { return work.bytes / t * 1e-9; };
   outs() << llvm::format(
-      "%-9s median %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core FMA "
+      "%-9s median %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core bf16 "
       "peak, %6.2f GB/s = %5.1f%% of the read bandwidth\n",
       mode == RunMode::Layer ? "layer" : "attention", median * 1e3,
       gflops(median), 100 * gflops(median) / peaks.allCoresGflops, gbs(median),
       100 * gbs(median) / peaks.readGBs);
   outs() << llvm::format(
-      "%-9s best   %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core FMA "
+      "%-9s best   %8.3f ms: %7.1f GFLOP/s = %5.1f%% of the all-core bf16 "
       "peak, %6.2f GB/s = %5.1f%% of the read bandwidth\n",
       "", best * 1e3, gflops(best), 100 * gflops(best) / peaks.allCoresGflops,
       gbs(best), 100 * gbs(best) / peaks.readGBs);
@@ -119,19 +119,27 @@ int main(int argc, char **argv) {
                     "machine's measured peaks)\n";
     return 2;
   }
-  bench::FmaPeak peak = bench::measureFmaPeak(/*seconds=*/0.5);
+  ComputePeaks peak = measureComputePeaks(/*seconds=*/0.5);
   outs() << llvm::format("FMA peak (%s, f32): %.1f GFLOP/s on one core, "
                          "%.1f GFLOP/s on all %u cores\n",
-                         peak.isa.c_str(), peak.oneCoreGflops,
-                         peak.allCoresGflops, peak.cores);
-  if (peak.bf16AllCoresGflops > 0)
+                         peak.isa.c_str(), peak.fmaOneCoreGflops,
+                         peak.fmaAllCoresGflops, peak.cores);
+  if (peak.bf16DotAllCoresGflops > 0)
     outs() << llvm::format("bf16 dot peak (avx512bf16): %.1f GFLOP/s on one "
                            "core, %.1f GFLOP/s on all %u cores\n",
-                           peak.bf16OneCoreGflops, peak.bf16AllCoresGflops,
-                           peak.cores);
+                           peak.bf16DotOneCoreGflops,
+                           peak.bf16DotAllCoresGflops, peak.cores);
   else
     outs() << "bf16 dot peak: none (no AVX512-BF16 on this CPU)\n";
-  Peaks peaks{peak.allCoresGflops, bench::measureReadBandwidth()};
+  if (peak.amxAllCoresGflops > 0)
+    outs() << llvm::format("AMX peak (amx-bf16): %.1f GFLOP/s on one core, "
+                           "%.1f GFLOP/s on all %u cores\n",
+                           peak.amxOneCoreGflops, peak.amxAllCoresGflops,
+                           peak.cores);
+  else
+    outs() << "AMX peak: none (no AMX-BF16 on this CPU, or the OS refused "
+              "its state)\n";
+  Peaks peaks{peak.allCoresGflops(StorageType::BF16), measureReadBandwidth()};
   outs() << llvm::format("memory read bandwidth: %.1f GB/s on all cores\n",
                          peaks.readGBs);
   if (peaksOnly)

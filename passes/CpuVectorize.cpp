@@ -11,7 +11,10 @@
 //   the innermost loop, unless the options say otherwise); the
 //   reduction loops become the innermost scf.for loops with tile size 1,
 //   and the accumulator block is hoisted out of them into loop-carried
-//   vectors, so each step is a few loads and a block of FMAs.
+//   vectors, so each step is a few loads and a block of FMAs. The block
+//   grows first along the loops a weight does not use (the tokens), and a
+//   large weight's rows are first cut into blocks of an scf.forall for the
+//   threads.
 // - whole reduction: the innermost loop is a reduction (a row max, a dot
 //   product). The tile spans it, or power-of-two chunks of it, and is
 //   reduced in vector registers.
@@ -28,6 +31,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -51,6 +55,11 @@ using utils::IteratorType;
 // whole-reduction tile may hold.
 constexpr int64_t kLanes = 16;
 constexpr int64_t kMaxTileElements = 512;
+// An input of at least this many elements (512 KiB in bf16) is a weight
+// streaming from memory: a register block over it holds every token it
+// can, and is spread over threads in at most kMaxThreadBlocks blocks.
+constexpr int64_t kThreadedElements = int64_t(1) << 18;
+constexpr int64_t kMaxThreadBlocks = 64;
 constexpr llvm::StringLiteral kRegisterLoop = "mla.register_loop";
 
 /// The register block's shape (the pass options): vector registers of
@@ -66,6 +75,11 @@ struct TilePlan {
   SmallVector<int64_t> sizes;
   SmallVector<int64_t> interchange;
   unsigned registerLoops = 0;
+  /// Where a weight streams through the block: first cut this loop into
+  /// `threadBlocks` blocks of an scf.forall (iterations the threads share),
+  /// each tiled as above.
+  std::optional<unsigned> threadLoop;
+  int64_t threadBlocks = 1;
 };
 
 /// The widest multiple of the lanes, up to `limit`, that divides `range`;
@@ -80,11 +94,15 @@ std::optional<int64_t> laneTile(int64_t range, int64_t limit) {
 }
 
 /// Register block: the innermost loop in lanes (up to the shape's inner
-/// registers wide), the other parallel loops grown in turn by powers of two
-/// that divide them until the block holds the shape's registers, the
-/// reductions one step at a time and innermost.
+/// registers wide), the other parallel loops grown by powers of two that
+/// divide them until the block holds the shape's registers, the reductions
+/// one step at a time and innermost. The loops a streamed weight does not
+/// depend on (the tokens of a projection: `shared` loops) grow first and in
+/// full where they fit, so that each element of the weight is loaded once
+/// per block of tokens rather than once per token; the others grow in turn.
 std::optional<TilePlan> planRegisterBlock(ArrayRef<int64_t> ranges,
                                           ArrayRef<IteratorType> iterators,
+                                          ArrayRef<bool> shared,
                                           BlockShape shape) {
   unsigned last = ranges.size() - 1;
   int64_t blockElements = shape.registers * kLanes;
@@ -96,10 +114,19 @@ std::optional<TilePlan> planRegisterBlock(ArrayRef<int64_t> ranges,
   plan.sizes.assign(ranges.size(), 1);
   plan.sizes[last] = *inner;
   int64_t elements = *inner;
+  for (int64_t d = last - 1; d >= 0; --d) {
+    if (iterators[d] != IteratorType::parallel || !shared[d])
+      continue;
+    while (ranges[d] % (plan.sizes[d] * 2) == 0 &&
+           elements * 2 <= blockElements) {
+      plan.sizes[d] *= 2;
+      elements *= 2;
+    }
+  }
   for (bool grew = true; grew;) {
     grew = false;
     for (int64_t d = last - 1; d >= 0; --d) {
-      if (iterators[d] != IteratorType::parallel)
+      if (iterators[d] != IteratorType::parallel || shared[d])
         continue;
       int64_t next = plan.sizes[d] * 2;
       if (ranges[d] % next == 0 && elements * 2 <= blockElements) {
@@ -157,6 +184,60 @@ std::optional<TilePlan> planElementwise(ArrayRef<int64_t> ranges) {
   return plan;
 }
 
+/// The input of `op` that is a weight streaming through it: the one with
+/// the most (static) elements, if it has at least kThreadedElements; else
+/// null (every operand of an attention page step is small enough to stay
+/// in cache).
+OpOperand *streamedWeight(linalg::GenericOp op) {
+  OpOperand *largest = nullptr;
+  int64_t most = kThreadedElements - 1;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<ShapedType>(input->get().getType());
+    if (type && type.hasStaticShape() && type.getNumElements() > most) {
+      most = type.getNumElements();
+      largest = input;
+    }
+  }
+  return largest;
+}
+
+/// Per loop of `op`, whether its streamed weight (if any) is indexed
+/// without it.
+SmallVector<bool> loopsBesideWeight(linalg::GenericOp op) {
+  SmallVector<bool> beside(op.getNumLoops(), false);
+  OpOperand *weight = streamedWeight(op);
+  if (!weight)
+    return beside;
+  AffineMap map = op.getMatchingIndexingMap(weight);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    beside[d] = !map.isFunctionOfDim(d);
+  return beside;
+}
+
+/// A register block that streams a weight, outside any parallel loop, is
+/// cut along the weight's outermost parallel loop (not the innermost) into
+/// as many blocks as divide its tiles, up to kMaxThreadBlocks, for the
+/// threads to share.
+void planThreadBlocks(linalg::GenericOp op, ArrayRef<int64_t> ranges,
+                      ArrayRef<bool> shared, TilePlan &plan) {
+  if (!streamedWeight(op) || op->getParentOfType<scf::ForallOp>())
+    return;
+  SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d + 1 < ranges.size(); ++d) {
+    if (iterators[d] != IteratorType::parallel || shared[d])
+      continue;
+    int64_t tiles = ranges[d] / plan.sizes[d];
+    if (tiles < 2)
+      continue;
+    int64_t blocks = std::min(tiles, kMaxThreadBlocks);
+    while (tiles % blocks != 0)
+      --blocks;
+    plan.threadLoop = d;
+    plan.threadBlocks = blocks;
+    return;
+  }
+}
+
 std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ranges.empty() || llvm::any_of(ranges, ShapedType::isDynamic))
@@ -164,8 +245,14 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   if (op.getNumReductionLoops() == 0)
     return planElementwise(ranges);
-  if (iterators.back() == IteratorType::parallel)
-    return planRegisterBlock(ranges, iterators, shape);
+  if (iterators.back() == IteratorType::parallel) {
+    SmallVector<bool> shared = loopsBesideWeight(op);
+    std::optional<TilePlan> plan =
+        planRegisterBlock(ranges, iterators, shared, shape);
+    if (plan)
+      planThreadBlocks(op, ranges, shared, *plan);
+    return plan;
+  }
   return planWholeReduction(ranges, iterators);
 }
 
@@ -173,6 +260,24 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
 /// out of the register-carrying loops.
 void tileAndVectorize(IRRewriter &rewriter, linalg::GenericOp op,
                       const TilePlan &plan) {
+  if (plan.threadLoop) {
+    rewriter.setInsertionPoint(op);
+    SmallVector<int64_t> blockSizes(plan.sizes.size(), 0);
+    unsigned d = *plan.threadLoop;
+    blockSizes[d] = op.getStaticLoopRanges()[d] / plan.threadBlocks;
+    scf::SCFTilingOptions threads;
+    threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    threads.setTileSizes(
+        getAsIndexOpFoldResult(rewriter.getContext(), blockSizes));
+    FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), threads);
+    if (failed(blocked) || blocked->tiledOps.size() != 1)
+      return;
+    rewriter.replaceOp(op, blocked->replacements);
+    op = dyn_cast<linalg::GenericOp>(blocked->tiledOps.front());
+    if (!op)
+      return;
+  }
   rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;
   options.setTileSizes(

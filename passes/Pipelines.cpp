@@ -95,9 +95,10 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
                                        const CpuPipelineOptions &options) {
   if (options.amx)
     pm.addPass(createMlaCpuAmx());
-  // A function that appends to a cache in place returns its argument's
-  // buffer: drop that result before deallocation, which would otherwise
-  // return a copy of the whole cache.
+  // A private function that appends to a cache in place returns its
+  // argument's buffer: drop that result before deallocation, which would
+  // otherwise return a copy of the whole cache. (Public functions keep
+  // their results: the runtime calls its step through a public entry.)
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());

@@ -14,8 +14,8 @@ cache through its block table.
 
 Printed per point: both times, the ratio (PyTorch / mlagen: above 1 means
 mlagen is faster), and mlagen's share of the machine's measured peaks
-(mla-bench-cpu --peaks: the f32 FMA and bf16 dot-product peaks on all
-cores, and the read bandwidth). It asserts nothing. Without PyTorch (run
+(mla-bench-cpu --peaks: the f32 FMA, bf16 dot-product and AMX tile peaks
+on all cores, and the read bandwidth). It asserts nothing. Without PyTorch (run
 bench/cpu-peers/setup-peers.sh, then this script with that environment's
 python) it prints mlagen's figures alone and says what is missing.
 """
@@ -244,12 +244,13 @@ def read_peaks(bench_cpu):
     print(out.rstrip())
     fma = re.search(r"FMA peak \(([^)]*)\): [0-9.]+ GFLOP/s on one core, ([0-9.]+)", out)
     bf16 = re.search(r"bf16 dot peak .*?, ([0-9.]+) GFLOP/s on all", out)
+    amx = re.search(r"AMX peak .*?, ([0-9.]+) GFLOP/s on all", out)
     bw = re.search(r"memory read bandwidth: ([0-9.]+)", out)
     f32 = float(fma.group(2)) * 1e9
-    # bf16 runs at the faster of its two paths: widened to f32 FMAs or the
-    # bf16 dot product (AMX's tiles are not measured).
-    return {"f32": f32, "bf16": max(f32, float(bf16.group(1)) * 1e9 if bf16 else 0),
-            "bytes": float(bw.group(1)) * 1e9}
+    # bf16 runs at the fastest of its paths: widened to f32 FMAs, the bf16
+    # dot product or AMX tiles.
+    others = [float(m.group(1)) * 1e9 for m in (bf16, amx) if m]
+    return {"f32": f32, "bf16": max([f32] + others), "bytes": float(bw.group(1)) * 1e9}
 
 
 def iterations_for(seconds, budget):
@@ -321,7 +322,7 @@ def main():
             print(f"{p.name():50s} {mine * 1e3:10.3f} {'-':>11s} {'-':>9s} {'-':>6s} "
                   f"{share}  {variant}", flush=True)
     print("peak %: mlagen's FLOP/s against the all-core peak of its storage type (f32: the "
-          "FMA peak; bf16: the faster of the FMA and the bf16 dot peaks); bw %: its bytes "
+          "FMA peak; bf16: the fastest of the FMA, bf16 dot and AMX peaks); bw %: its bytes "
           "(docs/counting.md) against the read bandwidth")
     if ratios:
         ahead = sum(1 for r, _ in ratios if r >= 1.0)

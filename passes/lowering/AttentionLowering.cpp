@@ -111,9 +111,7 @@ Value PageStep::visible(OpBuilder &nb, Location nl, Value pageStart, Value s,
 
 SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
                                     ArrayRef<OpFoldResult> rows) {
-  OpBuilder &b = emit.builder();
-  Location loc = emit.location();
-  Type f32 = b.getF32Type();
+  Type f32 = emit.builder().getF32Type();
   Value max = state[0], sum = state[1], acc = state[2];
   int64_t dc = config.getKvLoraRank();
   Value latentKeys = readPage(pageIndex, 0, dc);

@@ -2,57 +2,43 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "passes/lowering/AttentionLowering.h"
+#include "passes/lowering/ProjectionLowering.h"
 
 using namespace mlir;
 using namespace mlir::mla;
 
 using IteratorType = utils::IteratorType;
 
-/// Contracts x[lead..., h, k] with w[h, j, k] (wTransposed: w[h, k, j]) into
-/// [lead..., h, j], in f32.
-static Value contractPerHead(LinalgEmitter &emit, Value x, Value w,
-                             bool wTransposed) {
-  OpBuilder &b = emit.builder();
-  MLIRContext *context = b.getContext();
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  unsigned lead = xType.getRank() - 2;
-  // loops (lead..., h, j, k)
-  unsigned numLoops = lead + 3;
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
-  SmallVector<AffineExpr> xExprs, outExprs;
-  for (unsigned i = 0; i < lead; ++i) {
-    xExprs.push_back(d(i));
-    outExprs.push_back(d(i));
-  }
-  AffineExpr h = d(lead), j = d(lead + 1), k = d(lead + 2);
-  xExprs.append({h, k});
-  outExprs.append({h, j});
-  SmallVector<AffineExpr> wExprs = wTransposed
-                                       ? SmallVector<AffineExpr>{h, k, j}
-                                       : SmallVector<AffineExpr>{h, j, k};
-  int64_t outDim = wType.getDimSize(wTransposed ? 2 : 1);
-
-  SmallVector<OpFoldResult> outSizes = emit.sizes(x);
-  outSizes.back() = b.getIndexAttr(outDim);
-  SmallVector<IteratorType> iterators(numLoops, IteratorType::parallel);
-  iterators.back() = IteratorType::reduction;
-  Value init = emit.filled(outSizes, b.getF32Type(), 0.0);
-  return emit.contract(x, AffineMap::get(numLoops, 0, xExprs, context), w,
-                       AffineMap::get(numLoops, 0, wExprs, context), init,
-                       AffineMap::get(numLoops, 0, outExprs, context),
-                       iterators);
-}
-
 Value mlir::mla::emitAbsorbQuery(LinalgEmitter &emit, Value qNope, Value wUk) {
-  // W_UK is [h, n, c]: contract over n, keep c.
-  return contractPerHead(emit, qNope, wUk, /*wTransposed=*/true);
+  // q_latent[lead..., h, c] = sum_n q_nope[lead..., h, n] W_UK[h, n, c]:
+  // loops (lead..., h, n, c), c innermost, so that the CPU vectorizer reads
+  // W_UK's rows as they lie and keeps a register block of outputs along c.
+  OpBuilder &b = emit.builder();
+  auto xType = cast<RankedTensorType>(qNope.getType());
+  auto wType = cast<RankedTensorType>(wUk.getType());
+  unsigned lead = xType.getRank() - 2, loops = lead + 3;
+  unsigned h = lead, n = lead + 1, c = lead + 2;
+  SmallVector<unsigned> xDims, outDims;
+  for (unsigned i = 0; i < lead; ++i) {
+    xDims.push_back(i);
+    outDims.push_back(i);
+  }
+  xDims.append({h, n});
+  outDims.append({h, c});
+  SmallVector<OpFoldResult> outSizes = emit.sizes(qNope);
+  outSizes.back() = b.getIndexAttr(wType.getDimSize(2));
+  SmallVector<IteratorType> iterators(loops, IteratorType::parallel);
+  iterators[n] = IteratorType::reduction;
+  return emit.contract(qNope, emit.affineMap(loops, xDims), wUk,
+                       emit.affineMap(loops, {h, n, c}),
+                       emit.filled(outSizes, b.getF32Type(), 0.0),
+                       emit.affineMap(loops, outDims), iterators);
 }
 
 Value mlir::mla::emitAbsorbOutput(LinalgEmitter &emit, Value oLatent,
                                   Value wUv) {
-  // W_UV is [h, v, c]: contract over c, keep v.
-  return contractPerHead(emit, oLatent, wUv, /*wTransposed=*/false);
+  // W_UV is [h, v, c]: contract over c, keep v, one head at a time.
+  return emitPerHeadLinear(emit, oLatent, wUv);
 }
 
 namespace {

@@ -103,6 +103,24 @@ Value LinalgEmitter::convert(Value tensor, Type elementType) {
              });
 }
 
+Value LinalgEmitter::collapseLastTwo(Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<int64_t> collapsed(shape.drop_back(2));
+  collapsed.push_back(ShapedType::isDynamic(shape[rank - 2]) ||
+                              ShapedType::isDynamic(shape[rank - 1])
+                          ? ShapedType::kDynamic
+                          : shape[rank - 2] * shape[rank - 1]);
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    groups.push_back({i});
+  groups.push_back({rank - 2, rank - 1});
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(collapsed, type.getElementType()), x,
+      groups);
+}
+
 Value LinalgEmitter::splitLanes(Value x, int64_t lanes) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();

@@ -63,6 +63,9 @@ public:
   /// innermost, that vectorize into FMAs; they are added at the end.
   Value splitLanes(Value x, int64_t lanes);
 
+  /// x [..., a, b] viewed as [..., a * b] (no copy).
+  Value collapseLastTwo(Value x);
+
   /// `value` converted to `type` (float extension or truncation), elementwise.
   Value convert(Value tensor, Type elementType);
 

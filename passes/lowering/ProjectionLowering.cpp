@@ -13,7 +13,9 @@ using IteratorType = utils::IteratorType;
 // Lanes of a split dot product (one 512-bit vector of f32).
 constexpr int64_t kLinearLanes = 16;
 
-Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
+/// y[lead..., shared..., rows...] = sum_k x[lead..., shared..., k]
+/// w[shared..., rows..., k].
+static Value linear(LinalgEmitter &emit, Value x, Value w, unsigned shared) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t width = wType.getShape().back();
@@ -25,17 +27,19 @@ Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
     x = emit.splitLanes(x, lanes);
     w = emit.splitLanes(w, lanes);
   }
-  unsigned lead = xType.getRank() - 1, kept = wType.getRank() - 1;
-  unsigned split = lanes > 1 ? 1 : 0;
-  unsigned loops = lead + kept + 1 + split, k = lead + kept;
+  // Loops (lead..., shared..., kept..., k[, lane]).
+  unsigned lead = xType.getRank() - 1 - shared;
+  unsigned kept = wType.getRank() - 1 - shared;
+  unsigned split = lanes > 1 ? 1 : 0, outRank = lead + shared + kept;
+  unsigned loops = outRank + 1 + split, k = outRank;
   SmallVector<unsigned> xDims, wDims, outDims;
-  for (unsigned i = 0; i < lead; ++i)
+  for (unsigned i = 0; i < lead + shared; ++i)
     xDims.push_back(i);
   xDims.push_back(k);
-  for (unsigned i = 0; i < kept; ++i)
-    wDims.push_back(lead + i);
+  for (unsigned i = lead; i < outRank; ++i)
+    wDims.push_back(i);
   wDims.push_back(k);
-  for (unsigned i = 0; i < lead + kept; ++i)
+  for (unsigned i = 0; i < outRank; ++i)
     outDims.push_back(i);
   if (split) {
     xDims.push_back(k + 1);
@@ -46,7 +50,7 @@ Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
   outSizes.pop_back();
   if (split)
     outSizes.pop_back();
-  for (int64_t size : wType.getShape().drop_back())
+  for (int64_t size : wType.getShape().slice(shared, kept))
     outSizes.push_back(emit.builder().getIndexAttr(size));
   SmallVector<OpFoldResult> partialSizes(outSizes);
   if (split)
@@ -61,21 +65,27 @@ Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
   if (!split)
     return partial;
   // The lanes added: loops (out..., lane).
-  unsigned outRank = lead + kept;
-  SmallVector<unsigned> all, kept2;
+  SmallVector<unsigned> all;
   for (unsigned i = 0; i <= outRank; ++i)
     all.push_back(i);
-  for (unsigned i = 0; i < outRank; ++i)
-    kept2.push_back(i);
+  outDims.pop_back();
   SmallVector<IteratorType> sumIterators(outRank + 1, IteratorType::parallel);
   sumIterators.back() = IteratorType::reduction;
   return emit.generic(
       partial, emit.affineMap(outRank + 1, all),
-      emit.filled(outSizes, f32, 0.0), emit.affineMap(outRank + 1, kept2),
+      emit.filled(outSizes, f32, 0.0), emit.affineMap(outRank + 1, outDims),
       sumIterators,
       [](OpBuilder &b, Location loc, ValueRange in, auto) -> Value {
         return arith::AddFOp::create(b, loc, in[0], in[1]);
       });
+}
+
+Value mlir::mla::emitLinear(LinalgEmitter &emit, Value x, Value w) {
+  return linear(emit, x, w, /*shared=*/0);
+}
+
+Value mlir::mla::emitPerHeadLinear(LinalgEmitter &emit, Value x, Value w) {
+  return linear(emit, x, w, /*shared=*/1);
 }
 
 Value mlir::mla::emitRmsNorm(LinalgEmitter &emit, Value x, Value weight,

@@ -14,8 +14,11 @@
 namespace mlir::mla {
 
 /// y[lead..., rows...] = sum_k x[lead..., k] w[rows..., k]: a projection
-/// with weight w [r, k], or per head with w [h, r, k].
+/// with weight w [r, k], or w [h, r, k] (every row of w for every x).
 Value emitLinear(LinalgEmitter &emit, Value x, Value w);
+/// y[lead..., h, r] = sum_k x[lead..., h, k] w[h, r, k]: one projection per
+/// head.
+Value emitPerHeadLinear(LinalgEmitter &emit, Value x, Value w);
 /// x / sqrt(mean(x^2) + eps) * weight over the last dimension.
 Value emitRmsNorm(LinalgEmitter &emit, Value x, Value weight, double eps);
 /// `x` restricted to [offset, offset + size) in its last dimension.

@@ -89,8 +89,12 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
           },
           "the lowering of the mla ops"))
     return std::move(e);
-  EntryPoint entry = buildEntryPoint(
-      module, module.lookupSymbol<func::FuncOp>(functionName), tied);
+  auto function = module.lookupSymbol<func::FuncOp>(functionName);
+  EntryPoint entry = buildEntryPoint(module, function, tied);
+  // Only the entry is called from outside. A private function's results
+  // that are its operands' buffers (the appended cache) are dropped after
+  // bufferization; a public one would return a copy of the whole cache.
+  function.setPrivate();
   // The lowering replaces the func.func ops: keep what the caller needs.
   std::string entrySymbol = entry.op.getName().str();
   std::string entryName = "_mlir_ciface_" + entrySymbol;

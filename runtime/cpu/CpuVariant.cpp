@@ -163,17 +163,12 @@ CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
   CpuVariant variant;
   int64_t batch = p.shape.batch();
   cores = std::max<int64_t>(1, cores);
-  if (p.shape.mode == RunMode::Layer) {
-    for (int64_t n = std::min(cores, batch); n > 1; --n)
-      if (batch % n == 0 && !chunksSharePages(p, batch / n)) {
-        variant.chunks = n;
-        break;
-      }
-  }
-  variant.threads = std::max<int64_t>(1, cores / variant.chunks);
-  int64_t perCall = batch / variant.chunks;
-  int64_t splits =
-      llvm::divideCeil(variant.threads, std::max<int64_t>(1, perCall));
+  // One call on every core, in attention and in a layer step alike: a
+  // layer's projections share their weight rows among the threads, so each
+  // weight streams from memory once (batch chunks would each stream all of
+  // them).
+  variant.threads = cores;
+  int64_t splits = llvm::divideCeil(cores, std::max<int64_t>(1, batch));
   splits = std::min(splits, longestAttended(p) / mlir::mla::kMinKeysPerSplit);
   variant.splits = std::clamp<int64_t>(splits, 1, mlir::mla::kMaxChosenSplits);
   variant.amx = hostHasAmxTiles() && amxTilesFit(p);

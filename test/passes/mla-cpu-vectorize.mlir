@@ -5,6 +5,7 @@
 // 4 heads x 64 latent columns (16 vectors); t is the innermost loop and
 // carries the block in registers; the multiply-add may become an FMA.
 // CHECK-LABEL: func.func @probabilities_times_values
+// CHECK-NOT:     scf.forall
 // CHECK:         scf.for %{{.*}} = %c0 to %c16 step %c4
 // CHECK:           scf.for %{{.*}} = %c0 to %c512 step %c64
 // CHECK:             vector.transfer_read {{.*}} : tensor<1x4x64xf32>, vector<4x64xf32>
@@ -125,4 +126,39 @@ func.func @dynamic(%p: tensor<?x64xf32>, %v: tensor<64x64xf32>,
     linalg.yield %a : f32
   } -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// A projection as convert-mla-to-linalg writes it: 4 tokens, a 1024-row
+// weight of 2^21 elements split into 16 lanes of partial sums. The block
+// holds every token (so each weight vector is loaded once for all four) x 4
+// rows x 16 lanes, and the weight's rows are cut into 64 blocks of 16 that
+// the threads share.
+// CHECK-LABEL: func.func @projection
+// CHECK:         scf.forall (%{{.*}}) = (0) to (1024) step (16)
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c4
+// CHECK:             scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<4x1x4x16xf32>)
+// CHECK:               arith.extf {{.*}} : vector<4x1x4x1x16xbf16> to vector<4x1x4x1x16xf32>
+// CHECK:           scf.forall.in_parallel
+func.func @projection(%x: tensor<4x1x128x16xbf16>,
+                      %w: tensor<1024x128x16xbf16>,
+                      %acc: tensor<4x1x1024x16xf32>)
+    -> tensor<4x1x1024x16xf32> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(b, s, m, k, l) -> (b, s, k, l)>,
+                       affine_map<(b, s, m, k, l) -> (m, k, l)>,
+                       affine_map<(b, s, m, k, l) -> (b, s, m, l)>],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction",
+                        "parallel"]}
+      ins(%x, %w : tensor<4x1x128x16xbf16>, tensor<1024x128x16xbf16>)
+      outs(%acc : tensor<4x1x1024x16xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %out: f32):
+    %ea = arith.extf %a : bf16 to f32
+    %eb = arith.extf %b : bf16 to f32
+    %m = arith.mulf %ea, %eb : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1x1024x16xf32>
+  return %0 : tensor<4x1x1024x16xf32>
 }

@@ -117,11 +117,11 @@ TEST(CpuVariant, HeuristicFillsTheCores) {
       chooseCpuVariant(liteProblem(RunMode::Attention, {64 * 256 * 4}), 128)
           .splits,
       64);
-  // A layer step is cut into chunks, one per core.
+  // A layer step is one call on every core: its weights stream once.
   CpuVariant layer =
       chooseCpuVariant(liteProblem(RunMode::Layer, {64, 64, 64, 64}), 2);
-  EXPECT_EQ(layer.chunks, 2);
-  EXPECT_EQ(layer.threads, 1);
+  EXPECT_EQ(layer.chunks, 1);
+  EXPECT_EQ(layer.threads, 2);
 }
 
 TEST(CpuVariant, HeuristicUsesTilesWhereTheyFit) {

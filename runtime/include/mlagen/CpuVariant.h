@@ -78,15 +78,13 @@ bool hostHasAmxTiles();
 bool amxTilesFit(const Problem &problem);
 
 /// The heuristic: with C cores, B sequences and the longest attended length
-/// L (cached keys, plus the step's new ones in a layer step), a whole-layer
-/// step is cut into the largest divisor of B, at most C, whose chunks reach
-/// no common cache page (else one chunk), each chunk with C / chunks
-/// threads; attention runs as one call on C threads. The
-/// attention is split into the fewest splits that give every thread of a
-/// call one (split, sequence) item, at most one split per 256 keys of L
-/// and at most 64. The register block is 16 accumulators, 4 along the
-/// innermost loop. AMX tiles are used where the host has them and the
-/// problem fits them.
+/// L (cached keys, plus the step's new ones in a layer step), the step runs
+/// as one call on C threads (a layer's projections share out their weight
+/// rows, so each weight is read once). The attention is split into the
+/// fewest splits that give every thread one (split, sequence) item, at most
+/// one split per 256 keys of L and at most 64. The register block is 16
+/// accumulators, 4 along the innermost loop. AMX tiles are used where the host
+/// has them and the problem fits them.
 CpuVariant chooseCpuVariant(const Problem &problem, int64_t cores);
 
 /// The inputs chooseCpuVariant used, as text (for --stats).

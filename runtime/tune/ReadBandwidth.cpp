@@ -1,13 +1,13 @@
 //===- ReadBandwidth.cpp - the machine's measured memory read rate --------===//
 
-#include "ReadBandwidth.h"
+#include "mlagen/CpuPeaks.h"
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
 
-double mlagen::bench::measureReadBandwidth() {
+double mlagen::measureReadBandwidth() {
   constexpr size_t kBytes = size_t(256) << 20;
   std::vector<float> data(kBytes / sizeof(float), 1.0f);
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
