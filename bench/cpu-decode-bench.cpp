@@ -30,26 +30,15 @@ using llvm::outs;
 
 namespace {
 
-/// FLOPs and bytes of the step: the attention as docs/counting.md counts
-/// it, plus, in layer mode, 2 FLOPs per weight element per token and every
-/// weight read once.
+/// FLOPs and bytes of the step (docs/counting.md): the attention, plus in
+/// layer mode the projections' weights.
 AttentionWork stepWork(const Problem &p) {
-  const LayerConfig &c = p.config;
   int64_t keys = 0;
   for (int64_t b = 0; b < p.shape.batch(); ++b)
     keys += p.keysAttended(b);
-  AttentionWork work = attentionWork(c, p.shape.batch(), p.shape.queryTokens,
-                                     keys, p.shape.storage);
-  if (p.shape.mode == RunMode::Attention)
-    return work;
-  const reference::LayerWeights &w = p.weights;
-  double weights = w.wDq.size() + w.wUq.size() + w.wDkv.size() + w.wO.size() +
-                   double(c.heads) * c.qkNopeHeadDim * c.kvLoraRank + // W_UK
-                   double(c.heads) * c.vHeadDim * c.kvLoraRank;       // W_UV
-  double tokens = double(p.shape.batch()) * p.shape.queryTokens;
-  work.flops += 2.0 * weights * tokens;
-  work.bytes += weights * sizeOf(p.shape.storage);
-  return work;
+  auto work = p.shape.mode == RunMode::Attention ? attentionWork : layerWork;
+  return work(p.config, p.shape.batch(), p.shape.queryTokens, keys,
+              p.shape.storage);
 }
 
 struct Peaks {

@@ -104,6 +104,23 @@ AttentionWork mlagen::attentionWork(const LayerConfig &c, int64_t batch,
   return {flops, bytes};
 }
 
+AttentionWork mlagen::layerWork(const LayerConfig &c, int64_t batch,
+                                int64_t queryTokens, int64_t keysTotal,
+                                StorageType storage) {
+  AttentionWork work = attentionWork(c, batch, queryTokens, keysTotal, storage);
+  double h = c.heads, dn = c.qkNopeHeadDim, dr = c.qkRopeHeadDim;
+  double dc = c.kvLoraRank, dv = c.vHeadDim, dm = c.dModel;
+  double weights = h * (dn + dr) * c.queryInputDim() // W_UQ
+                   + (dc + dr) * dm                  // W_DKV
+                   + h * dn * dc + h * dv * dc       // W_UK, W_UV
+                   + dm * h * dv;                    // W_O
+  if (c.hasQueryCompression())
+    weights += double(c.qLoraRank) * dm; // W_DQ
+  work.flops += 2.0 * weights * double(batch) * queryTokens;
+  work.bytes += weights * double(sizeOf(storage));
+  return work;
+}
+
 void mlagen::printCacheReport(llvm::raw_ostream &os, const LayerConfig &c,
                               StorageType storage, int64_t layers,
                               int64_t context, int64_t batch, int64_t groups) {

@@ -16,6 +16,7 @@
 #include "Progress.h"
 #include "TunePlot.h"
 #include "TuneRequest.h"
+#include "mlagen/CpuPeaks.h"
 #include "mlagen/CpuRunner.h"
 #include "mlagen/Metrics.h"
 #include "mlagen/TunedChoice.h"
@@ -214,6 +215,14 @@ int mlagen::runCpuTune(const TuneRequest &r) {
   llvm::outs() << llvm::formatv("mla-tune --backend=cpu: {0} on {1}; "
                                 "entries go to {2}\n",
                                 r.preset, cpu.str(), r.database);
+  // The roofline: each bucket's work over the measured peaks.
+  ComputePeaks peaks = measureComputePeaks(/*seconds=*/0.2);
+  double computeGflops = peaks.allCoresGflops(r.storage);
+  double readGBs = measureReadBandwidth();
+  llvm::outs() << llvm::formatv("roofline: {0:f1} GFLOP/s ({1} storage: the "
+                                "fastest measured all-core peak for it), "
+                                "{2:f1} GB/s read bandwidth\n",
+                                computeGflops, toString(r.storage), readGBs);
   int64_t buckets = r.batches.size() * r.lengths.size() * r.queryTokens.size();
   Progress progress(buckets);
   std::vector<PlotBucket> plotted;
@@ -247,8 +256,15 @@ int mlagen::runCpuTune(const TuneRequest &r) {
           }
         }
         const Trial &base = trials.front();
+        int64_t keys = b * (r.mode == RunMode::Layer ? l + q : l);
+        AttentionWork work =
+            (r.mode == RunMode::Layer ? layerWork : attentionWork)(
+                r.config, b, q, keys, r.storage);
+        double bound = std::max(work.flops / (computeGflops * 1e9),
+                                work.bytes / (readGBs * 1e9));
         PlotBucket &marks = plotted.emplace_back();
         marks.name = name;
+        marks.boundSeconds = computeGflops > 0 && readGBs > 0 ? bound : 0;
         for (const Trial &t : trials)
           if (t.failure.empty())
             marks.candidates.push_back(
@@ -270,21 +286,20 @@ int mlagen::runCpuTune(const TuneRequest &r) {
         }
         for (const std::string &note : notes)
           llvm::errs() << "mla-tune: note: " << note << "\n";
-        int64_t keys = b * (r.mode == RunMode::Layer ? l + q : l);
-        AttentionWork work = attentionWork(r.config, b, q, keys, r.storage);
         table.push_back(llvm::formatv(
-            "{0,-40} {1,-44} {2,9:f3} ms {3,7:f2} GB/s {4,7:f4} TFLOP/s  "
-            "{5:f2}x over {6}",
+            "{0,-40} {1,-44} {2,9:f3} ms {3,7:f2} GB/s {4,7:f4} TFLOP/s "
+            "{5,5:f1}% of roofline  {6:f2}x over {7}",
             name, entry.variant, best->median * 1e3,
             work.bytes / best->median * 1e-9, work.flops / best->median * 1e-12,
+            100 * marks.boundSeconds / best->median,
             entry.defaultSeconds / best->median, entry.defaultVariant));
       }
   progress.done();
-  llvm::outs() << "\nbest variant per bucket (rates: the attention work of "
-                  "docs/counting.md"
-               << (r.mode == RunMode::Layer ? "; the time covers the layer"
-                                            : "")
-               << "):\n";
+  llvm::outs() << "\nbest variant per bucket (rates: the "
+               << (r.mode == RunMode::Layer ? "layer's" : "attention's")
+               << " work of docs/counting.md; roofline: the larger of its "
+                  "FLOPs over the compute peak and its bytes over the "
+                  "bandwidth):\n";
   for (const std::string &line : table)
     llvm::outs() << "  " << line << "\n";
   llvm::outs() << llvm::formatv("{0} bucket(s) stored in {1}; {2} "

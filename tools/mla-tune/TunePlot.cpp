@@ -74,7 +74,7 @@ llvm::Error mlagen::writeTunePlot(const std::string &path,
                       "\"sans-serif\" font-size=\"10\">\n",
                       width, height);
   os << "<title>mla-tune: every candidate's median time per bucket; the "
-        "winner green, the default red</title>\n";
+        "winner green, the default red, the roofline dashed</title>\n";
   for (double e = logLow; e <= logHigh; ++e)
     os << llvm::formatv("<line x1=\"{0}\" x2=\"{1:f0}\" y1=\"{2:f1}\" "
                         "y2=\"{2:f1}\" stroke=\"#ddd\"/><text x=\"4\" "

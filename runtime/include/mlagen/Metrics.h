@@ -57,6 +57,12 @@ struct AttentionWork {
 AttentionWork attentionWork(const LayerConfig &config, int64_t batch,
                             int64_t queryTokens, int64_t keysTotal,
                             StorageType storage);
+/// A whole layer's decode step: the attention's work plus, for its
+/// projections, 2 FLOPs per weight element per token and every weight
+/// element read once (docs/counting.md).
+AttentionWork layerWork(const LayerConfig &config, int64_t batch,
+                        int64_t queryTokens, int64_t keysTotal,
+                        StorageType storage);
 
 /// Prints KV-cache bytes per token per layer and for the whole model
 /// (`layers` layers, `batch` sequences of `context` tokens) for MHA, GQA

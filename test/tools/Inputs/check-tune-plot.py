@@ -1,5 +1,6 @@
 """Checks mla-tune's SVG: well-formed XML, one candidate mark per candidate
-the log says was timed, exactly one winner and at most one default."""
+the log says was timed, exactly one winner and at most one default, and one
+roofline mark per bucket, at or below the bucket's fastest candidate."""
 import re
 import sys
 import xml.dom.minidom
@@ -14,4 +15,14 @@ defaults = [t for t in titles if "(default)" in t]
 if len(marks) != len(timed) or len(winners) != 1 or len(defaults) > 1:
     sys.exit(f"{len(marks)} marks for {len(timed)} timed candidates, "
              f"{len(winners)} winner(s), {len(defaults)} default(s)")
-print(f"plot: {len(marks)} marks, one winner")
+rooflines = [line for line in xml.dom.minidom.parse(svg).getElementsByTagName("line")
+             if line.getAttribute("class") == "roofline"]
+buckets = len(set(re.findall(r"\] (batch [^:]*):", "".join(timed))))
+if len(rooflines) != buckets:
+    sys.exit(f"{len(rooflines)} roofline marks for {buckets} bucket(s)")
+# Shorter times lie lower (larger y): the bound of the one bucket tuned,
+# no slower than its fastest candidate, lies at or below that mark.
+fastest = max(float(m.getAttribute("cy")) for m in marks)
+if any(float(r.getAttribute("y1")) < fastest for r in rooflines):
+    sys.exit("a roofline mark lies above the fastest candidate")
+print(f"plot: {len(marks)} marks, one winner, {len(rooflines)} roofline(s)")
