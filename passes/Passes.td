@@ -112,13 +112,13 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
     registers; elementwise ops go 16 lanes at a time. exp and log on vectors
     become polynomials, and multiplies and adds may be fused into FMAs.
 
-    A register block grows first along the loops its largest input (a
-    weight) does not use, the tokens, so each weight element is loaded once
-    per block of tokens. Where that input is a weight of at least 2^18
-    elements and the op is not inside a parallel loop, the block's loops sit
-    in an scf.forall over blocks of the weight's outermost parallel loop (at
-    most 64), which the threads share: each weight row streams once, from
-    one core.
+    Where a contraction's largest input has at least 2^18 elements (a
+    weight that streams from memory), its register block grows first along
+    the loops the weight does not use, the tokens, so each weight element is
+    loaded once per block of tokens; and, when the op is not inside a
+    parallel loop, the block's loops sit in an scf.forall over blocks of the
+    weight's outermost parallel loop (at most 64), which the threads share:
+    each weight row streams once, from one core.
 
     The register block's shape is an option (the autotuner's CPU space):
     `accumulator-registers` vectors of accumulators in all, of which at
