@@ -136,6 +136,7 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
       });
+  newMax = settledMax(max, newMax, rows);
   Value probabilities = emit.generic(
       {scores, newMax}, {map({0, 1, 2}, 3), map({1, 2}, 3)},
       emit.empty(scoreShape, f32), map({0, 1, 2}, 3), {kPar, kPar, kPar},

@@ -126,6 +126,7 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
       });
+  newMax = settledMax(max, newMax, rows);
   SmallVector<OpFoldResult> scoreShape = emit.sizes(s);
   Value probabilities = emit.generic(
       {s, newMax}, {map({0, 1, 2}, 3), map({0, 1}, 3)},
@@ -152,10 +153,29 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
   return {writeBack(emit, newMax, max), writeBack(emit, newSum, sum), newAcc};
 }
 
+Value PageStep::settledMax(Value max, Value pageMax,
+                           ArrayRef<OpFoldResult> rows) {
+  Type f32 = emit.builder().getF32Type();
+  auto settle = [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+    Value limit = arith::AddFOp::create(
+        nb, nl, in[0],
+        arith::ConstantOp::create(nb, nl,
+                                  nb.getF32FloatAttr(kMaxLagBehindScores)));
+    // Unordered: a NaN score (a NaN key the row sees) becomes the max and
+    // so poisons the row, as it must.
+    Value moved =
+        arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UGT, in[1], limit);
+    return arith::SelectOp::create(nb, nl, moved, in[1], in[0]);
+  };
+  return emit.map({max, pageMax}, emit.empty(rows, f32), settle);
+}
+
 std::pair<Value, Value> PageStep::rescaleState(Value max, Value newMax,
                                                Value sum, Value acc,
                                                ArrayRef<OpFoldResult> rows) {
-  Type f32 = emit.builder().getF32Type();
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  Type f32 = b.getF32Type();
   Value rescale = emit.map({max, newMax}, emit.empty(rows, f32),
                            [](OpBuilder &nb, Location nl, ValueRange in, auto) {
                              return expRelativeTo(nb, nl, in[0], in[1]);
@@ -165,13 +185,36 @@ std::pair<Value, Value> PageStep::rescaleState(Value max, Value newMax,
                [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
                  return arith::MulFOp::create(nb, nl, in[0], in[1]);
                });
-  // loops (s, h, c)
-  Value scaledAcc = emit.generic(
-      rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
+  // The accumulator, [S, H, latent], is scaled only when some row's max
+  // moved (settledMax keeps most pages from moving it). loops (s, h)
+  Value none =
+      linalg::FillOp::create(
+          b, loc, arith::ConstantIntOp::create(b, loc, 0, 1).getResult(),
+          emit.empty({}, b.getI1Type()))
+          .getResult(0);
+  Value anyMoved = emit.generic(
+      {max, newMax}, {map({0, 1}, 2), map({0, 1}, 2)}, none,
+      AffineMap::get(2, 0, b.getContext()), {kRed, kRed},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::MulFOp::create(nb, nl, in[1], in[0]);
+        Value moved = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE,
+                                            in[0], in[1]);
+        return arith::OrIOp::create(nb, nl, in[2], moved);
       });
-  return {scaledSum, scaledAcc};
+  Value moved = tensor::ExtractOp::create(b, loc, anyMoved, ValueRange{});
+  auto scaled = scf::IfOp::create(
+      b, loc, moved,
+      [&](OpBuilder &tb, Location tl) {
+        LinalgEmitter inner(tb, tl);
+        // loops (s, h, c)
+        Value scaledAcc = inner.generic(
+            rescale, map({0, 1}, 3), acc, map({0, 1, 2}, 3), {kPar, kPar, kPar},
+            [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+              return arith::MulFOp::create(nb, nl, in[1], in[0]);
+            });
+        scf::YieldOp::create(tb, tl, scaledAcc);
+      },
+      [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, acc); });
+  return {scaledSum, scaled.getResult(0)};
 }
 
 Value mlir::mla::writeBack(LinalgEmitter &emit, Value value, Value carried) {

@@ -16,6 +16,11 @@
 
 namespace mlir::mla {
 
+/// How far a row's running max may lag behind its scores (natural log): its
+/// probabilities reach at most e^8 (about 2981), which f32 sums and bf16
+/// probabilities hold without loss of relative precision.
+inline constexpr double kMaxLagBehindScores = 8.0;
+
 struct PageStep {
   LinalgEmitter &emit;
   ConfigAttr config;
@@ -46,8 +51,18 @@ struct PageStep {
   SmallVector<Value> updateOnTiles(Value pageIndex, ValueRange state,
                                    ArrayRef<OpFoldResult> rows);
 
+  /// The max a row's probabilities are taken against after this page:
+  /// the page's max (pageMax, the old max included) where it exceeds the
+  /// old max by more than kMaxLagBehindScores, else the old max. The
+  /// result stays exact (the sum and the accumulator use the same max, and
+  /// the LSE adds it back); a probability is at most
+  /// exp(kMaxLagBehindScores), and most pages leave every row's max, and
+  /// so the accumulator, untouched.
+  Value settledMax(Value max, Value pageMax, ArrayRef<OpFoldResult> rows);
+
   /// The old state brought to the new max: (sum r, acc r) with
-  /// r = exp(max - newMax) per query row.
+  /// r = exp(max - newMax) per query row; the accumulator is scaled only
+  /// when some row's max moved.
   std::pair<Value, Value> rescaleState(Value max, Value newMax, Value sum,
                                        Value acc, ArrayRef<OpFoldResult> rows);
 

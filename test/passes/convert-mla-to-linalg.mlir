@@ -26,12 +26,20 @@
 // CHECK:             linalg.generic
 // CHECK:               arith.mulf %{{.*}}, %cst
 // CHECK:               arith.cmpi slt, %{{.*}}, %[[LEN]]
-// CHECK:               arith.select %{{.*}}, %{{.*}}, %cst_1
+// CHECK:               arith.select %{{.*}}, %{{.*}}, %{{cst[_0-9]*}}
 // CHECK:               arith.maximumf
+// The running max moves only past max + 8 (a NaN score moves it too).
+// CHECK:               %[[LIMIT:.*]] = arith.addf %{{.*}}, %{{cst[_0-9]*}} : f32
+// CHECK:               arith.cmpf ugt, %{{.*}}, %[[LIMIT]]
 // CHECK:               math.exp
+// The accumulator is rescaled only when some row's max moved.
+// CHECK:             arith.cmpf une
+// CHECK:             scf.if
+// CHECK:               arith.mulf
+// CHECK:             } else {
 // P x V over the latent rows; a hidden key's row is replaced by zero.
 // CHECK:             linalg.generic {{.*}} ins(%{{.*}}, %[[LATENT]] : tensor<1x2x16xf32>, tensor<16x16xbf16>) {{.*}} {
-// CHECK:               arith.select %{{.*}}, %{{.*}}, %cst_0 : f32
+// CHECK:               arith.select %{{.*}}, %{{.*}}, %{{cst[_0-9]*}} : f32
 // CHECK:               arith.mulf {{.*}} fastmath<contract>
 // CHECK:               arith.addf {{.*}} fastmath<contract>
 // CHECK:           arith.divf

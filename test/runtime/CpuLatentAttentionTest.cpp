@@ -287,4 +287,63 @@ INSTANTIATE_TEST_SUITE_P(Sweep, CpuLatentAttentionOnTiles,
                                             ::testing::Values(0, 3)),
                          cpuCaseName);
 
+// Scores that jump along the sequence: the running max lags behind the
+// scores by up to kMaxLagBehindScores and moves (rescaling the accumulator)
+// only on larger jumps; the result must not show which pages did which.
+// Per page, an offset added to every latent value of its keys raises (or
+// lowers) their scores by about 2.6 per unit, with a positive query: jumps
+// of 2.6 (the max stays), 10 to 13 (it moves), and falls.
+class CpuLatentAttentionRescale : public ::testing::TestWithParam<int> {};
+
+TEST_P(CpuLatentAttentionRescale, ScoresThatJumpStayExact) {
+  CpuVariant variant;
+  variant.amx = GetParam();
+  if (variant.amx && !hostHasAmxTiles())
+    GTEST_SKIP() << "this CPU has no AMX-BF16 tiles (or the OS refused them)";
+  LayerConfig config = smallConfig(3, RopePairing::Interleaved, false, false);
+  config.kvLoraRank = 64;
+  config.qkRopeHeadDim = 32;
+  int64_t pageSize = 16, tokens = 2;
+  RandomSource random(4242 + variant.amx);
+  std::vector<int32_t> lengths = {300, 37};
+  int64_t numPages = 4 + (300 + 15) / 16 + (37 + 15) / 16;
+  PagedCache cache = random.nanCache(config, numPages, pageSize);
+  SequenceTable table = random.table(lengths, 0, pageSize, numPages);
+  random.fillHistory(cache, table, StorageType::BF16);
+  const double offsets[] = {0, 1, 5, 5, 4.5, 9, 9.5, -2, 13, 13, 14, 0};
+  for (int64_t b = 0; b < table.batch; ++b)
+    for (int64_t t = 0; t < lengths[b]; ++t) {
+      int64_t logical = t / pageSize;
+      float *row =
+          cache.row(table.blockTable[b * table.width + logical], t % pageSize);
+      for (int64_t c = 0; c < config.kvLoraRank; ++c)
+        row[c] = roundTo(StorageType::BF16,
+                         float(offsets[logical % 12] + 0.05 * row[c]));
+    }
+  int64_t rows = table.batch * tokens * config.heads;
+  std::vector<float> qLatent(rows * config.kvLoraRank, 0.25f);
+  std::vector<float> qRope(rows * config.qkRopeHeadDim, 0.0f);
+
+  CpuAttention got;
+  runOnCpu(config, qLatent, qRope, tokens, cache, table, /*splits=*/0, got,
+           variant);
+  if (HasFatalFailure())
+    return;
+  llvm::Expected<AttentionResult> expected =
+      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ErrorStats out = compare(got.out, expected->out);
+  EXPECT_EQ(out.nans, 0) << "first at output " << out.firstBad;
+  EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
+      << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
+      << ", cosine " << out.cosine;
+  expectLseMatches(got.lse, expected->lse);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, CpuLatentAttentionRescale,
+                         ::testing::Values(0, 1),
+                         [](const ::testing::TestParamInfo<int> &info) {
+                           return std::string(info.param ? "tiles" : "vectors");
+                         });
+
 } // namespace
