@@ -173,14 +173,43 @@ std::optional<TilePlan> planWholeReduction(ArrayRef<int64_t> ranges,
   return plan;
 }
 
-/// Elementwise: 16 lanes of the innermost loop (or all of a short one).
-std::optional<TilePlan> planElementwise(ArrayRef<int64_t> ranges) {
+/// The loop along which the input of `op` with 32-bit elements that it
+/// reads across its rows (a transposition) is contiguous, if that loop is
+/// not the innermost one and both ranges are whole multiples of the lanes.
+std::optional<unsigned> transposedLoop(linalg::GenericOp op,
+                                       ArrayRef<int64_t> ranges) {
+  unsigned last = ranges.size() - 1;
+  if (ranges[last] % kLanes != 0)
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<ShapedType>(input->get().getType());
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!type || type.getRank() == 0 || type.getElementTypeBitWidth() != 32 ||
+        !map.isProjectedPermutation())
+      continue;
+    unsigned d = cast<AffineDimExpr>(map.getResults().back()).getPosition();
+    if (d != last && ranges[d] % kLanes == 0 && map.isFunctionOfDim(last))
+      return d;
+  }
+  return std::nullopt;
+}
+
+/// Elementwise: 16 lanes of the innermost loop (or all of a short one). A
+/// transposition of 32-bit values reads 16 x 16 blocks instead, which the
+/// vector lowering transposes in registers (shuffles), not one lane at a
+/// time.
+std::optional<TilePlan> planElementwise(linalg::GenericOp op,
+                                        ArrayRef<int64_t> ranges) {
   std::optional<int64_t> inner = laneTile(ranges.back(), kLanes);
   if (!inner)
     return std::nullopt;
   TilePlan plan;
   plan.sizes.assign(ranges.size(), 1);
   plan.sizes.back() = *inner;
+  if (std::optional<unsigned> d = transposedLoop(op, ranges)) {
+    plan.sizes.back() = kLanes;
+    plan.sizes[*d] = kLanes;
+  }
   return plan;
 }
 
@@ -244,7 +273,7 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
     return std::nullopt;
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   if (op.getNumReductionLoops() == 0)
-    return planElementwise(ranges);
+    return planElementwise(op, ranges);
   if (iterators.back() == IteratorType::parallel) {
     SmallVector<bool> shared = loopsBesideWeight(op);
     std::optional<TilePlan> plan =
@@ -387,6 +416,16 @@ struct CpuVectorizePass
     if (failed(applyPatternsGreedily(getOperation(), std::move(lowering))))
       return signalPassFailure();
     hoistRegisterBlocks(rewriter, getOperation());
+    // A transposing read becomes a read in memory order and a transpose,
+    // which for 16 x 16 blocks of 32-bit values is a network of shuffles
+    // (the read of one lane at a time it would otherwise become is what
+    // the elementwise plan tiles such reads to avoid).
+    RewritePatternSet transposes(&getContext());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(transposes);
+    vector::populateVectorTransposeLoweringPatterns(
+        transposes, vector::VectorTransposeLowering::Shuffle16x16);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(transposes))))
+      return signalPassFailure();
     allowContraction(getOperation());
   }
 };

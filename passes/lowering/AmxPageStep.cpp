@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "passes/AmxTiles.h"
 #include "passes/lowering/PageStep.h"
 
@@ -149,14 +150,24 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         return arith::AddFOp::create(nb, nl, in[0], in[1]);
       });
-  // P [s, h, t] in bf16, the left operand of P x V: loops (s, h, t).
-  Value weights = emit.generic(
-      probabilities, map({2, 0, 1}, 3),
-      emit.empty({rows[0], rows[1], b.getIndexAttr(pageSize)}, b.getBF16Type()),
-      map({0, 1, 2}, 3), {kPar, kPar, kPar},
+  // P [s, h, t] in bf16, the left operand of P x V: the transposition of
+  // [t, s h] into [s h, t], loops (m, t), a plain 2-D one that the CPU
+  // vectorizer transposes in 16 x 16 blocks.
+  int64_t queryRows =
+      *getConstantIntValue(rows[0]) * *getConstantIntValue(rows[1]);
+  Value transposed = emit.generic(
+      emit.collapseLastTwo(probabilities), map({1, 0}, 2),
+      emit.empty({b.getIndexAttr(queryRows), b.getIndexAttr(pageSize)},
+                 b.getBF16Type()),
+      map({0, 1}, 2), {kPar, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) {
         return LinalgEmitter::castScalar(nb, nl, in[0], nb.getBF16Type());
       });
+  SmallVector<int64_t> weightShape = {*getConstantIntValue(rows[0]),
+                                      *getConstantIntValue(rows[1]), pageSize};
+  Value weights = tensor::ExpandShapeOp::create(
+      b, emit.location(), RankedTensorType::get(weightShape, b.getBF16Type()),
+      transposed, SmallVector<ReassociationIndices>{{0, 1}, {2}});
   // The page's keys this call covers are its rows [lo, hi); the others may
   // be unwritten (NaN), so their value rows count as 0, not just their
   // weights. A key hidden from a causal query has weight 0 and a written

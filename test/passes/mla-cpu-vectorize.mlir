@@ -162,3 +162,30 @@ func.func @projection(%x: tensor<4x1x128x16xbf16>,
   } -> tensor<4x1x1024x16xf32>
   return %0 : tensor<4x1x1024x16xf32>
 }
+
+// -----
+
+// A transposition of f32 values (the probabilities [t, S x H] into bf16
+// [S x H, t] for the tiles' P x V) reads 16 x 16 blocks in memory order and
+// transposes them with shuffles, not one lane at a time.
+// CHECK-LABEL: func.func @transpose_probabilities
+// CHECK:         scf.for %{{.*}} = %c0 to %c256 step %c16
+// CHECK:           scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK:             vector.transfer_read {{.*}} : tensor<16x16xf32>, vector<16x16xf32>
+// CHECK:             vector.shuffle
+// CHECK:             arith.truncf {{.*}} to vector<16x16xbf16>
+// CHECK-NOT:     permutation_map
+func.func @transpose_probabilities(%p: tensor<64x256xf32>,
+                                   %o: tensor<256x64xbf16>)
+    -> tensor<256x64xbf16> {
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(m, t) -> (t, m)>,
+                       affine_map<(m, t) -> (m, t)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<64x256xf32>) outs(%o : tensor<256x64xbf16>) {
+  ^bb0(%x: f32, %out: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<256x64xbf16>
+  return %0 : tensor<256x64xbf16>
+}
