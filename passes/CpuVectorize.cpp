@@ -206,10 +206,8 @@ std::optional<TilePlan> planElementwise(linalg::GenericOp op,
   TilePlan plan;
   plan.sizes.assign(ranges.size(), 1);
   plan.sizes.back() = *inner;
-  if (std::optional<unsigned> d = transposedLoop(op, ranges)) {
-    plan.sizes.back() = kLanes;
-    plan.sizes[*d] = kLanes;
-  }
+  if (std::optional<unsigned> d = transposedLoop(op, ranges))
+    plan.sizes[*d] = kLanes; // the innermost tile is 16 lanes already
   return plan;
 }
 
@@ -230,11 +228,9 @@ OpOperand *streamedWeight(linalg::GenericOp op) {
   return largest;
 }
 
-/// Per loop of `op`, whether its streamed weight (if any) is indexed
-/// without it.
-SmallVector<bool> loopsBesideWeight(linalg::GenericOp op) {
+/// Per loop of `op`, whether `weight` (if any) is indexed without it.
+SmallVector<bool> loopsBesideWeight(linalg::GenericOp op, OpOperand *weight) {
   SmallVector<bool> beside(op.getNumLoops(), false);
-  OpOperand *weight = streamedWeight(op);
   if (!weight)
     return beside;
   AffineMap map = op.getMatchingIndexingMap(weight);
@@ -246,10 +242,10 @@ SmallVector<bool> loopsBesideWeight(linalg::GenericOp op) {
 /// A register block that streams a weight, outside any parallel loop, is
 /// cut along the weight's outermost parallel loop (not the innermost) into
 /// as many blocks as divide its tiles, up to kMaxThreadBlocks, for the
-/// threads to share.
+/// threads to share. `shared`: the loops the weight does not use.
 void planThreadBlocks(linalg::GenericOp op, ArrayRef<int64_t> ranges,
                       ArrayRef<bool> shared, TilePlan &plan) {
-  if (!streamedWeight(op) || op->getParentOfType<scf::ForallOp>())
+  if (op->getParentOfType<scf::ForallOp>())
     return;
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   for (unsigned d = 0; d + 1 < ranges.size(); ++d) {
@@ -275,10 +271,11 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape) {
   if (op.getNumReductionLoops() == 0)
     return planElementwise(op, ranges);
   if (iterators.back() == IteratorType::parallel) {
-    SmallVector<bool> shared = loopsBesideWeight(op);
+    OpOperand *weight = streamedWeight(op);
+    SmallVector<bool> shared = loopsBesideWeight(op, weight);
     std::optional<TilePlan> plan =
         planRegisterBlock(ranges, iterators, shared, shape);
-    if (plan)
+    if (plan && weight)
       planThreadBlocks(op, ranges, shared, *plan);
     return plan;
   }
@@ -298,14 +295,13 @@ void tileAndVectorize(IRRewriter &rewriter, linalg::GenericOp op,
     threads.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
     threads.setTileSizes(
         getAsIndexOpFoldResult(rewriter.getContext(), blockSizes));
+    // Where the blocks cannot be cut, the op is tiled for registers whole.
     FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
         rewriter, cast<TilingInterface>(op.getOperation()), threads);
-    if (failed(blocked) || blocked->tiledOps.size() != 1)
-      return;
-    rewriter.replaceOp(op, blocked->replacements);
-    op = dyn_cast<linalg::GenericOp>(blocked->tiledOps.front());
-    if (!op)
-      return;
+    if (succeeded(blocked) && blocked->tiledOps.size() == 1) {
+      rewriter.replaceOp(op, blocked->replacements);
+      op = cast<linalg::GenericOp>(blocked->tiledOps.front());
+    }
   }
   rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;

@@ -95,7 +95,6 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
                                            ArrayRef<OpFoldResult> rows) {
   OpBuilder &b = emit.builder();
   Type f32 = b.getF32Type();
-  Value max = state[0], sum = state[1], acc = state[2];
   int64_t latent = config.getKvLoraRank();
   Value keyRows = readPage(pageIndex, 0, config.getLatentRowWidth());
   Value start = pageStart(pageIndex);
@@ -131,32 +130,14 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
       });
 
   // loops (t, s, h): the page reduced across the rows of keys.
-  SmallVector<IteratorType> pageReduce = {kRed, kPar, kPar};
-  Value newMax = emit.generic(
-      scores, map({0, 1, 2}, 3), max, map({1, 2}, 3), pageReduce,
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
-      });
-  newMax = settledMax(max, newMax, rows);
-  Value probabilities = emit.generic(
-      {scores, newMax}, {map({0, 1, 2}, 3), map({1, 2}, 3)},
-      emit.empty(scoreShape, f32), map({0, 1, 2}, 3), {kPar, kPar, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-        return expRelativeTo(nb, nl, in[0], in[1]);
-      });
-  auto [scaledSum, scaledAcc] = rescaleState(max, newMax, sum, acc, rows);
-  Value newSum = emit.generic(
-      probabilities, map({0, 1, 2}, 3), scaledSum, map({1, 2}, 3), pageReduce,
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::AddFOp::create(nb, nl, in[0], in[1]);
-      });
+  Softmax page = softmax(scores, /*keyLoop=*/0, state, rows);
   // P [s, h, t] in bf16, the left operand of P x V: the transposition of
   // [t, s h] into [s h, t], loops (m, t), a plain 2-D one that the CPU
   // vectorizer transposes in 16 x 16 blocks.
   int64_t queryRows =
       *getConstantIntValue(rows[0]) * *getConstantIntValue(rows[1]);
   Value transposed = emit.generic(
-      emit.collapseLastTwo(probabilities), map({1, 0}, 2),
+      emit.collapseLastTwo(page.probabilities), map({1, 0}, 2),
       emit.empty({b.getIndexAttr(queryRows), b.getIndexAttr(pageSize)},
                  b.getBF16Type()),
       map({0, 1}, 2), {kPar, kPar},
@@ -182,7 +163,7 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
   AffineMap scalar = AffineMap::get(4, 0, b.getContext());
   Value newAcc = emit.generic(
       {weights, readPage(pageIndex, 0, latent), lo, hi},
-      {map({0, 1, 2}, 4), map({2, 3}, 4), scalar, scalar}, scaledAcc,
+      {map({0, 1, 2}, 4), map({2, 3}, 4), scalar, scalar}, page.acc,
       map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto index) {
         Value t = index(2);
@@ -196,5 +177,6 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
         return multiplyAdd(nb, nl, in[0], value, in[4]);
       });
   mark(newAcc, tiles::kValues);
-  return {writeBack(emit, newMax, max), writeBack(emit, newSum, sum), newAcc};
+  return {writeBack(emit, page.max, state[0]),
+          writeBack(emit, page.sum, state[1]), newAcc};
 }

@@ -111,8 +111,6 @@ Value PageStep::visible(OpBuilder &nb, Location nl, Value pageStart, Value s,
 
 SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
                                     ArrayRef<OpFoldResult> rows) {
-  Type f32 = emit.builder().getF32Type();
-  Value max = state[0], sum = state[1], acc = state[2];
   int64_t dc = config.getKvLoraRank();
   Value latentKeys = readPage(pageIndex, 0, dc);
   Value ropeKeys = readPage(pageIndex, dc, config.getQkRopeHeadDim());
@@ -120,37 +118,51 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
   Value s = scores(latentKeys, ropeKeys, pageStart, rows);
 
   // loops (s, h, t)
-  SmallVector<IteratorType> rowReduce = {kPar, kPar, kRed};
-  Value newMax = emit.generic(
-      s, map({0, 1, 2}, 3), max, map({0, 1}, 3), rowReduce,
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
-      });
-  newMax = settledMax(max, newMax, rows);
-  SmallVector<OpFoldResult> scoreShape = emit.sizes(s);
-  Value probabilities = emit.generic(
-      {s, newMax}, {map({0, 1, 2}, 3), map({0, 1}, 3)},
-      emit.empty(scoreShape, f32), map({0, 1, 2}, 3), {kPar, kPar, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-        return expRelativeTo(nb, nl, in[0], in[1]);
-      });
-  auto [scaledSum, scaledAcc] = rescaleState(max, newMax, sum, acc, rows);
-  Value newSum = emit.generic(
-      probabilities, map({0, 1, 2}, 3), scaledSum, map({0, 1}, 3), rowReduce,
-      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
-        return arith::AddFOp::create(nb, nl, in[0], in[1]);
-      });
+  Softmax page = softmax(s, /*keyLoop=*/2, state, rows);
   // loops (s, h, t, c): the latent dimension innermost, so each key row is
   // read contiguously into a contiguous accumulator row (vector FMAs).
   // A hidden key's row is zeroed, not just its weight: an unwritten cache
   // row may hold NaN, and 0 x NaN is NaN.
   Value newAcc = emit.contract(
-      probabilities, map({0, 1, 2}, 4), latentKeys, map({2, 3}, 4), scaledAcc,
-      map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
+      page.probabilities, map({0, 1, 2}, 4), latentKeys, map({2, 3}, 4),
+      page.acc, map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
       [&](OpBuilder &nb, Location nl, auto index) {
         return visible(nb, nl, pageStart, index(0), index(2));
       });
-  return {writeBack(emit, newMax, max), writeBack(emit, newSum, sum), newAcc};
+  return {writeBack(emit, page.max, state[0]),
+          writeBack(emit, page.sum, state[1]), newAcc};
+}
+
+PageStep::Softmax PageStep::softmax(Value scores, unsigned keyLoop,
+                                    ValueRange state,
+                                    ArrayRef<OpFoldResult> rows) {
+  Value max = state[0], sum = state[1], acc = state[2];
+  SmallVector<unsigned> rowLoops;
+  SmallVector<IteratorType> overKeys(3, kPar);
+  overKeys[keyLoop] = kRed;
+  for (unsigned d = 0; d < 3; ++d)
+    if (d != keyLoop)
+      rowLoops.push_back(d);
+  AffineMap all = map({0, 1, 2}, 3), perRow = map(rowLoops, 3);
+  Value pageMax = emit.generic(
+      scores, all, max, perRow, overKeys,
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::MaximumFOp::create(nb, nl, in[0], in[1]);
+      });
+  Value newMax = settledMax(max, pageMax, rows);
+  Value probabilities = emit.generic(
+      {scores, newMax}, {all, perRow},
+      emit.empty(emit.sizes(scores), emit.builder().getF32Type()), all,
+      {kPar, kPar, kPar}, [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+        return expRelativeTo(nb, nl, in[0], in[1]);
+      });
+  auto [scaledSum, scaledAcc] = rescaleState(max, newMax, sum, acc, rows);
+  Value newSum = emit.generic(
+      probabilities, all, scaledSum, perRow, overKeys,
+      [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
+        return arith::AddFOp::create(nb, nl, in[0], in[1]);
+      });
+  return {newMax, probabilities, newSum, scaledAcc};
 }
 
 Value PageStep::settledMax(Value max, Value pageMax,

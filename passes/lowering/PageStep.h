@@ -51,6 +51,19 @@ struct PageStep {
   SmallVector<Value> updateOnTiles(Value pageIndex, ValueRange state,
                                    ArrayRef<OpFoldResult> rows);
 
+  /// The page's softmax, common to both formulations: scores [3 dims]
+  /// whose keys are loop `keyLoop` and whose query rows are the other two,
+  /// in order.
+  struct Softmax {
+    Value max;           // the running max after the page (settledMax)
+    Value probabilities; // exp(score - max), the scores' shape, f32
+    Value sum;           // the old sum rescaled plus the page's
+    Value acc;           // the old accumulator rescaled, for P x V to add to
+  };
+  Softmax softmax(Value scores, unsigned keyLoop, ValueRange state,
+                  ArrayRef<OpFoldResult> rows);
+
+private:
   /// The max a row's probabilities are taken against after this page:
   /// the page's max (pageMax, the old max included) where it exceeds the
   /// old max by more than kMaxLagBehindScores, else the old max. The
@@ -66,7 +79,6 @@ struct PageStep {
   std::pair<Value, Value> rescaleState(Value max, Value newMax, Value sum,
                                        Value acc, ArrayRef<OpFoldResult> rows);
 
-private:
   /// Vector: scaled scores [S, H, page_size], -inf where not visible.
   Value scores(Value latentKeys, Value ropeKeys, Value pageStart,
                ArrayRef<OpFoldResult> rows);

@@ -151,6 +151,26 @@ void expectLseMatches(const std::vector<float> &got,
   }
 }
 
+/// `got` against the reference within the documented bf16 attention
+/// tolerance (for the tiles, which round the probabilities to bf16), with
+/// no NaN and the LSE bound.
+void expectWithinBf16Tolerance(const LayerConfig &config,
+                               const std::vector<float> &qLatent,
+                               const std::vector<float> &qRope, int64_t tokens,
+                               const PagedCache &cache,
+                               const SequenceTable &table,
+                               const CpuAttention &got) {
+  llvm::Expected<AttentionResult> expected =
+      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  ErrorStats out = compare(got.out, expected->out);
+  EXPECT_EQ(out.nans, 0) << "first at output " << out.firstBad;
+  EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
+      << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
+      << ", cosine " << out.cosine;
+  expectLseMatches(got.lse, expected->lse);
+}
+
 // heads, query tokens, page size, KV splits (0: whole)
 using CpuCase = std::tuple<int, int, int, int>;
 
@@ -266,15 +286,7 @@ TEST_P(CpuLatentAttentionOnTiles, MatchesReference) {
   runOnCpu(config, qLatent, qRope, tokens, cache, table, splits, got, onTiles);
   if (HasFatalFailure())
     return;
-  llvm::Expected<AttentionResult> expected =
-      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats out = compare(got.out, expected->out);
-  EXPECT_EQ(out.nans, 0) << "first at output " << out.firstBad;
-  EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
-      << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
-      << ", cosine " << out.cosine;
-  expectLseMatches(got.lse, expected->lse);
+  expectWithinBf16Tolerance(config, qLatent, qRope, tokens, cache, table, got);
 }
 
 // One query row to more than a tile of them (20 and 40 rows: a last block
@@ -329,15 +341,7 @@ TEST_P(CpuLatentAttentionRescale, ScoresThatJumpStayExact) {
            variant);
   if (HasFatalFailure())
     return;
-  llvm::Expected<AttentionResult> expected =
-      latentAttention(config, qLatent, qRope, tokens, cache, table, true);
-  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
-  ErrorStats out = compare(got.out, expected->out);
-  EXPECT_EQ(out.nans, 0) << "first at output " << out.firstBad;
-  EXPECT_TRUE(withinTolerance(out, attentionTolerance(StorageType::BF16)))
-      << "max abs " << out.maxAbs << " of max |ref| " << out.maxExpected
-      << ", cosine " << out.cosine;
-  expectLseMatches(got.lse, expected->lse);
+  expectWithinBf16Tolerance(config, qLatent, qRope, tokens, cache, table, got);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPaths, CpuLatentAttentionRescale,
