@@ -340,5 +340,7 @@ mlagen::bundleKernels(const EngineOptions &options, const GpuInfo &gpu) {
   if (!bundle)
     return bundle.takeError();
   return EngineKernels{std::move(bundle->source), std::move(bundle->kernels),
-                       std::move(bundle->cubin)};
+                       std::move(bundle->cubin),
+                       "kernel bundle " + options.bundle +
+                           " (its variant chosen when it was written)"};
 }

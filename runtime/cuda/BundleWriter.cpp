@@ -11,6 +11,7 @@
 #include "EngineLaunches.h"
 #include "EngineUnit.h"
 #include "mlagen/Bundle.h"
+#include "mlagen/CudaChoice.h"
 #include "mlagen/KernelCompiler.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -57,7 +58,8 @@ llvm::Error writeFile(llvm::StringRef directory, llvm::StringRef name,
 } // namespace
 
 llvm::Error mlagen::writeBundle(const BundleRequest &request,
-                                llvm::StringRef directory) {
+                                llvm::StringRef directory,
+                                std::vector<std::string> *choices) {
   if (llvm::Error e = Engine::checkOptions(request.engine))
     return e;
   if (request.arches.empty() || request.smCount < 1)
@@ -75,11 +77,29 @@ llvm::Error mlagen::writeBundle(const BundleRequest &request,
                     kBundleFormat, MLAGEN_VERSION,
                     bundleEngineKey(request.engine), request.smCount)
           .str();
+  TuneDatabase db;
+  if (!request.gpuName.empty())
+    db = TuneDatabase::load(TuneDatabase::defaultPath());
+  if (choices)
+    for (const std::string &problem : db.problems())
+      choices->push_back("note: " + problem);
   for (const std::string &arch : request.arches) {
-    llvm::Expected<CudaUnit> unit =
-        generateEngineUnit(request.engine, arch, request.smCount);
+    CudaChoice choice{CudaVariant{}, "heuristic (no GPU named)",
+                      request.smCount};
+    if (!request.gpuName.empty())
+      choice = chooseCudaVariant(
+          engineTuneKey(request.engine, namedCudaDevice(request.gpuName, arch)),
+          db, request.smCount);
+    // The schedule is cut for the request's SMs, whatever the entry's.
+    llvm::Expected<CudaUnit> unit = generateEngineUnit(
+        request.engine, arch, request.smCount, choice.variant.tilings);
     if (!unit)
       return error(directory, arch + ": " + llvm::toString(unit.takeError()));
+    for (const std::string &note : unit->notes)
+      choice.source += "; left out " + note;
+    if (choices)
+      choices->push_back(arch + ": " + unit->variant.str() + " (" +
+                         choice.source + ")");
     llvm::Expected<EngineLaunches> launches = bindEngineKernels(unit->kernels);
     if (!launches)
       return error(directory,

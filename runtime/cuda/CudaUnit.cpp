@@ -4,9 +4,11 @@
 #include "passes/Passes.h"
 #include "passes/cuda/CudaTranslation.h"
 #include "passes/cuda/KernelDescription.h"
+#include "passes/cuda/KernelFamily.h"
 
 #include "dialect/MlaOps.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -165,6 +167,95 @@ planFunction(mlir::func::FuncOp function,
   return plan;
 }
 
+/// Whether a tiling for ops named `tuned` is for `op`: latent attention,
+/// whole (an engine's, on the balanced schedule) or split, is one op to a
+/// tiling, as the same kernel families take both.
+bool tilingIsFor(mlir::Operation *op, llvm::StringRef tuned) {
+  llvm::StringRef name = op->getName().getStringRef();
+  if (name == tuned)
+    return true;
+  auto latent = [](llvm::StringRef n) {
+    return n == mlir::mla::LatentAttentionOp::getOperationName() ||
+           n == mlir::mla::PartialLatentAttentionOp::getOperationName();
+  };
+  return latent(name) && latent(tuned);
+}
+
+/// Sets each of `tilings` on every op it is for in `module` that its
+/// kernel family can generate it for; the notes say what was left out.
+std::vector<std::string> applyTilings(mlir::ModuleOp module,
+                                      llvm::ArrayRef<OpTiling> tilings,
+                                      llvm::StringRef arch) {
+  std::vector<std::string> notes;
+  for (const OpTiling &t : tilings) {
+    std::string parseError;
+    mlir::Attribute parsed;
+    {
+      mlir::ScopedDiagnosticHandler capture(module.getContext(),
+                                            [&](mlir::Diagnostic &d) {
+                                              parseError = d.str();
+                                              return mlir::success();
+                                            });
+      parsed = mlir::parseAttribute(t.tiling, module.getContext());
+    }
+    auto tiling = mlir::dyn_cast_or_null<mlir::mla::CudaTilingAttr>(parsed);
+    std::string what = "tuned tiling " + t.tiling + " of " + t.op;
+    if (!tiling) {
+      notes.push_back(what + ": not a #mla.cuda_tiling" +
+                      (parseError.empty() ? "" : " (" + parseError + ")"));
+      continue;
+    }
+    if (tiling.getArch() != arch) {
+      notes.push_back(what + ": it is for " + tiling.getArch().str() +
+                      ", the unit for " + arch.str());
+      continue;
+    }
+    int64_t ops = 0;
+    module.walk([&](mlir::Operation *op) {
+      if (!tilingIsFor(op, t.op))
+        return;
+      ++ops;
+      const mlir::mla::KernelFamily *family =
+          mlir::mla::kernelFamilyOf(op, tiling.getMma());
+      std::optional<std::string> why =
+          family ? family->problem(op, tiling)
+                 : std::optional<std::string>("no kernel family takes it");
+      if (why) {
+        std::string location;
+        llvm::raw_string_ostream os(location);
+        op->getLoc().print(os);
+        notes.push_back(what + " at " + location + ": " + *why);
+        return;
+      }
+      op->setAttr(mlir::mla::kCudaTilingAttrName, tiling);
+    });
+    if (!ops)
+      notes.push_back(what + ": the step has no " + t.op);
+  }
+  return notes;
+}
+
+/// The split count and the tilings `module`'s ops carry.
+CudaVariant variantOf(mlir::ModuleOp module) {
+  CudaVariant variant;
+  module.walk([&](mlir::Operation *op) {
+    if (auto partial = mlir::dyn_cast<mlir::mla::PartialLatentAttentionOp>(op))
+      variant.splits = partial.getNumSplits();
+    auto tiling = op->getAttrOfType<mlir::mla::CudaTilingAttr>(
+        mlir::mla::kCudaTilingAttrName);
+    if (!tiling)
+      return;
+    OpTiling t{op->getName().getStringRef().str(), ""};
+    llvm::raw_string_ostream os(t.tiling);
+    mlir::Attribute(tiling).print(os);
+    for (const OpTiling &seen : variant.tilings)
+      if (seen.op == t.op && seen.tiling == t.tiling)
+        return;
+    variant.tilings.push_back(std::move(t));
+  });
+  return variant;
+}
+
 } // namespace
 
 llvm::Expected<CudaUnit>
@@ -178,14 +269,23 @@ mlagen::generateCudaUnit(mlir::ModuleOp module,
     diagnosticStream << d.getLocation() << ": " << d << "\n";
     return mlir::success();
   });
-  mlir::PassManager pm(&context);
+  // The rewrite and the absorptions' own ops first, so that tuned tilings
+  // find the ops mla-cuda-tile tiles.
+  mlir::PassManager prepare(&context);
   if (options.rewrite) {
     mlir::mla::RewritePipelineOptions rewrite;
     rewrite.numSplits = options.splits;
     rewrite.smCount = options.smCount;
     rewrite.schedule = options.balanced ? "balanced" : "even";
-    mlir::mla::buildRewritePipeline(pm, rewrite);
+    mlir::mla::buildRewritePipeline(prepare, rewrite);
   }
+  if (!options.tilings.empty())
+    prepare.addPass(mlir::mla::createMlaUnfuseAbsorptions());
+  if (mlir::failed(prepare.run(module)))
+    return llvm::createStringError("the CUDA pipeline failed:\n" + diagnostics);
+  CudaUnit unit;
+  unit.notes = applyTilings(module, options.tilings, options.arch);
+  mlir::PassManager pm(&context);
   mlir::mla::CudaPipelineOptions cuda;
   cuda.arch = options.arch;
   mlir::mla::buildCudaPipeline(pm, cuda);
@@ -195,7 +295,7 @@ mlagen::generateCudaUnit(mlir::ModuleOp module,
       mlir::mla::generateCudaKernels(module);
   if (mlir::failed(kernels))
     return llvm::createStringError("the CUDA printer failed:\n" + diagnostics);
-  CudaUnit unit;
+  unit.variant = variantOf(module);
   if (options.plan) {
     auto functions = llvm::to_vector(module.getOps<mlir::func::FuncOp>());
     if (functions.size() != 1)

@@ -14,6 +14,7 @@ struct Engine::State {
   EngineOptions options;
   GpuInfo gpu;
   std::string source; // the unit the kernels were compiled from
+  std::string choice; // how their variant was chosen
   std::vector<KernelLaunch> kernels;
   std::unique_ptr<GpuModule> module;
   EngineLaunches launches;
@@ -67,6 +68,7 @@ Engine::~Engine() = default;
 const GpuInfo &Engine::gpu() const { return state->gpu; }
 const EngineOptions &Engine::options() const { return state->options; }
 const DecodeCut &Engine::cut() const { return state->launches.cut; }
+const std::string &Engine::variantChoice() const { return state->choice; }
 
 int64_t Engine::workspaceBytes(int64_t batch) const {
   return workspaceBytes(state->options, state->launches.cut, batch);
@@ -87,6 +89,7 @@ Engine::create(const EngineOptions &options) {
   if (!kernels)
     return kernels.takeError();
   state->source = std::move(kernels->source);
+  state->choice = std::move(kernels->choice);
   state->kernels = std::move(kernels->kernels);
   llvm::Expected<EngineLaunches> launches = bindEngineKernels(state->kernels);
   if (!launches)

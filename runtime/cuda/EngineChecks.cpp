@@ -133,6 +133,9 @@ llvm::Error Engine::checkOptions(const EngineOptions &o) {
         llvm::formatv("engine: maxBatch {0} is not positive", o.maxBatch));
   if (o.splits < 0)
     return error(llvm::formatv("engine: splits {0} is negative", o.splits));
+  if (o.typicalLength < 1 || o.typicalLength > (int64_t(1) << 30))
+    return error(llvm::formatv("engine: typicalLength {0} is not in [1, 2^30]",
+                               o.typicalLength));
   if (o.device < 0)
     return error(llvm::formatv("engine: device {0} is negative", o.device));
   const LayerConfig &c = o.config;

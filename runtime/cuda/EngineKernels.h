@@ -20,6 +20,7 @@ struct EngineKernels {
   std::string source; // the CUDA unit, its launch description at the end
   std::vector<KernelLaunch> kernels;
   std::vector<char> cubin; // for `gpu`'s architecture
+  std::string choice;      // how their variant was chosen (Engine.h)
 };
 
 llvm::Expected<EngineKernels> obtainEngineKernels(const EngineOptions &options,

@@ -52,7 +52,7 @@ func.func @prefill(%qn: tensor<?x?x{7}x{8}x{3}>, %qr: tensor<?x?x{7}x{2}x{3}>,
 
 llvm::Expected<CudaUnit>
 mlagen::generateEngineUnit(const EngineOptions &options, llvm::StringRef arch,
-                           int64_t smCount) {
+                           int64_t smCount, llvm::ArrayRef<OpTiling> tilings) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::mla::MlaDialect, mlir::func::FuncDialect>();
   mlir::MLIRContext context(registry);
@@ -66,5 +66,6 @@ mlagen::generateEngineUnit(const EngineOptions &options, llvm::StringRef arch,
   unitOptions.splits = options.splits;
   unitOptions.balanced = options.splits == 0;
   unitOptions.smCount = smCount;
+  unitOptions.tilings.assign(tilings.begin(), tilings.end());
   return generateCudaUnit(*module, unitOptions);
 }

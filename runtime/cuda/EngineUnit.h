@@ -15,9 +15,11 @@
 
 namespace mlagen {
 
-llvm::Expected<CudaUnit> generateEngineUnit(const EngineOptions &options,
-                                            llvm::StringRef arch,
-                                            int64_t smCount);
+/// `tilings`: a tuned variant's (CudaUnitOptions::tilings); the decode's
+/// cut is the options' whatever the variant's split count.
+llvm::Expected<CudaUnit>
+generateEngineUnit(const EngineOptions &options, llvm::StringRef arch,
+                   int64_t smCount, llvm::ArrayRef<OpTiling> tilings = {});
 
 /// The engine's functions as IR text: @append (fused RoPE + append after
 /// seq_lens) and @decode (causal latent attention) at maxBatch sequences,

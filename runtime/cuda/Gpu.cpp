@@ -76,6 +76,12 @@ llvm::Expected<GpuInfo> mlagen::findGpu(int device) {
             cu.cuDeviceGetAttribute(query.value, query.attribute, handle),
             "cuDeviceGetAttribute"))
       return std::move(e);
+  int driverVersion = 0;
+  if (llvm::Error e =
+          cu.check(cu.cuDriverGetVersion(&driverVersion), "cuDriverGetVersion"))
+    return std::move(e);
+  info.driverVersion =
+      llvm::formatv("{0}.{1}", driverVersion / 1000, driverVersion % 1000 / 10);
   info.name = name;
   info.sharedMemoryPerBlock = shared;
   info.clockKhz = clock;

@@ -40,7 +40,7 @@ GpuStepRunner::~GpuStepRunner() = default;
 
 llvm::Expected<std::unique_ptr<GpuStepRunner>>
 GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
-                      int64_t splits, KernelCompiler &compiler) {
+                      const CudaVariant &variant, KernelCompiler &compiler) {
   if (p.shape.storage == StorageType::F32)
     return llvm::createStringError(
         "the CUDA attention kernels take bf16 or f16 storage, not f32");
@@ -56,7 +56,8 @@ GpuStepRunner::create(const Problem &p, const GpuInfo &gpu, bool rewrite,
   CudaUnitOptions options;
   options.arch = gpu.arch;
   options.rewrite = rewrite;
-  options.splits = splits;
+  options.splits = variant.splits;
+  options.tilings = variant.tilings;
   options.smCount = gpu.multiprocessors;
   options.plan = true;
   llvm::Expected<CudaUnit> unit = generateCudaUnit(**module, options);

@@ -24,12 +24,14 @@ namespace mlagen {
 
 class GpuStepRunner {
 public:
+  /// The kernels of `variant` (its split count, 0: chosen for the GPU's
+  /// SMs; its tilings, those that fit: unit().notes says which did not).
   /// Fails, naming the reason, for f32 storage (the attention kernels take
   /// bf16 or f16) or any generation, planning, compile, load or upload
   /// error.
   static llvm::Expected<std::unique_ptr<GpuStepRunner>>
   create(const Problem &problem, const GpuInfo &gpu, bool rewrite,
-         int64_t splits, KernelCompiler &compiler);
+         const CudaVariant &variant, KernelCompiler &compiler);
   ~GpuStepRunner();
 
   /// One step: every kernel launched in order, then waited for.

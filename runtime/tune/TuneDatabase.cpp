@@ -305,12 +305,19 @@ llvm::Error TuneDatabase::merge(llvm::StringRef path,
   return replaceFile(path, llvm::formatv("{0:2}\n", file).str());
 }
 
-const TuneEntry *TuneDatabase::nearest(const TuneKey &want) const {
+const TuneEntry *TuneDatabase::nearest(const TuneKey &want,
+                                       DeviceMatch match) const {
+  auto sameDevice = [&](const DeviceKey &d) {
+    if (match == DeviceMatch::Exact)
+      return d == want.device;
+    return d.kind == want.device.kind && d.name == want.device.name &&
+           d.target() == want.device.target();
+  };
   const TuneEntry *best = nullptr;
   double bestDistance = 0;
   for (const TuneEntry &e : all) {
     const TuneKey &k = e.key;
-    if (!(k.device == want.device && k.code == codeGeneratorHash() &&
+    if (!(sameDevice(k.device) && k.code == codeGeneratorHash() &&
           k.code == want.code && k.model == want.model && k.mode == want.mode &&
           k.pageSize == want.pageSize && k.queryTokens == want.queryTokens))
       continue;

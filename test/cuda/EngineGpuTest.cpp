@@ -147,6 +147,11 @@ makeSetup(const Case &c, std::vector<int32_t> lengths, int64_t maxBatch) {
   EXPECT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
   if (!engine)
     return std::nullopt;
+  // Whichever way the variant was chosen, the engine says which.
+  llvm::StringRef choice = (*engine)->variantChoice();
+  EXPECT_TRUE(choice.starts_with("heuristic (") ||
+              choice.starts_with("tuning entry: "))
+      << choice.str();
   // Room for every sequence to grow by 4 pages.
   int64_t width = problem->table.width + 4;
   int64_t pages = problem->cache.numPages + 4 * maxBatch;

@@ -57,4 +57,60 @@ TEST(EngineUnit, CompilesForEveryTargetAndBindsEveryParameter) {
     }
 }
 
+// A tuned variant's tiling reaches the engine's decode kernel (16 warps of
+// mma_sync instead of the wgmma default's 8), a split attention's tiling
+// (a static bucket's) as well as a whole one's; one its family cannot take
+// is left out with the reason, the default kept.
+TEST(EngineUnit, TakesTunedTilingsThatFit) {
+  llvm::Expected<LayerConfig> config = presetLayerConfig("deepseek-v3");
+  ASSERT_TRUE(bool(config));
+  EngineOptions options;
+  options.config = *config;
+  options.maxBatch = 8;
+  auto decodeThreads = [&](llvm::ArrayRef<OpTiling> tilings,
+                           std::vector<std::string> &notes) -> int64_t {
+    llvm::Expected<CudaUnit> unit =
+        generateEngineUnit(options, "sm_90a", 132, tilings);
+    if (!unit) {
+      ADD_FAILURE() << llvm::toString(unit.takeError());
+      return 0;
+    }
+    notes = unit->notes;
+    for (const KernelLaunch &k : unit->kernels)
+      if (k.name.find("attention") != std::string::npos)
+        return k.block;
+    return 0;
+  };
+  std::vector<std::string> notes;
+  EXPECT_EQ(decodeThreads({}, notes), 256);
+  EXPECT_TRUE(notes.empty());
+  OpTiling fits{"mla.partial_latent_attention",
+                "#mla.cuda_tiling<arch = \"sm_90a\", rows_per_cta = 64, "
+                "keys_per_tile = 32, warps = 16, stages = 1, mma = mma_sync>"};
+  EXPECT_EQ(decodeThreads({fits}, notes), 512);
+  EXPECT_TRUE(notes.empty());
+  OpTiling unfit = fits;
+  unfit.tiling = "#mla.cuda_tiling<arch = \"sm_90a\", rows_per_cta = 16, "
+                 "keys_per_tile = 32, warps = 16, stages = 1, mma = mma_sync>";
+  OpTiling otherArch = fits;
+  otherArch.op = "mla.combine";
+  otherArch.tiling = "#mla.cuda_tiling<arch = \"sm_80\", rows_per_cta = 16, "
+                     "keys_per_tile = 32, warps = 1, stages = 1, mma = "
+                     "mma_sync>";
+  OpTiling absent{"mla.rope", fits.tiling};
+  OpTiling garbage{"mla.combine", "#mla.cuda_tiling<warps = many>"};
+  EXPECT_EQ(decodeThreads({unfit, otherArch, absent, garbage}, notes), 256);
+  ASSERT_EQ(notes.size(), 4u);
+  EXPECT_NE(notes[0].find("each warp needs whole 16-row slabs"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_NE(notes[1].find("it is for sm_80, the unit for sm_90a"),
+            std::string::npos)
+      << notes[1];
+  EXPECT_NE(notes[2].find("the step has no mla.rope"), std::string::npos)
+      << notes[2];
+  EXPECT_NE(notes[3].find("not a #mla.cuda_tiling"), std::string::npos)
+      << notes[3];
+}
+
 } // namespace

@@ -46,6 +46,15 @@ cl::list<std::string> arches("arch",
 cl::opt<int64_t> smCount("sm-count",
                          cl::desc("Multiprocessors the schedule is cut for"),
                          cl::init(132), cl::cat(category));
+cl::opt<std::string> gpuName("gpu-name",
+                             cl::desc("The GPU (its name, as mla-tune --show "
+                                      "lists it) whose tuning entries give "
+                                      "the kernels' tilings"),
+                             cl::cat(category));
+cl::opt<int64_t> typicalLength("typical-length",
+                               cl::desc("The cached length per sequence the "
+                                        "tuning entry is looked up for"),
+                               cl::init(4096), cl::cat(category));
 
 } // namespace
 
@@ -75,11 +84,16 @@ int main(int argc, char **argv) {
   request.engine.queryTokens = queryTokens;
   request.engine.maxBatch = maxBatch;
   request.engine.splits = splits;
+  request.engine.typicalLength = typicalLength;
   request.smCount = smCount;
+  request.gpuName = gpuName;
   if (!arches.empty())
     request.arches.assign(arches.begin(), arches.end());
-  if (llvm::Error e = writeBundle(request, output))
+  std::vector<std::string> choices;
+  if (llvm::Error e = writeBundle(request, output, &choices))
     return fail(std::move(e));
+  for (const std::string &choice : choices)
+    llvm::outs() << "mla-bundle: " << choice << "\n";
   llvm::outs() << "mla-bundle: wrote " << output << " (" << preset << ", "
                << dtype << ", pages of " << pageSize << ", "
                << request.arches.size() << " architecture(s))\n";

@@ -14,16 +14,55 @@
 using namespace mlagen;
 using llvm::outs;
 
+namespace {
+/// The multiprocessors a compile for an architecture fills when it knows
+/// no GPU (an H100 SXM's).
+constexpr int64_t kDefaultSmCount = 132;
+} // namespace
+
+CudaChoice mlagen::chooseCudaStep(const RunOptions &options, const Problem &p,
+                                  const std::optional<DeviceKey> &device,
+                                  int64_t smCount) {
+  CudaChoice choice;
+  if (device) {
+    TuneDatabase db = TuneDatabase::load(TuneDatabase::defaultPath());
+    for (const std::string &problem : db.problems())
+      llvm::errs() << "mla-run: note: " << problem << "\n";
+    choice = chooseCudaVariant(tuneKeyOf(p, *device), db, smCount);
+  } else {
+    choice.smCount = smCount;
+    choice.source = "heuristic (" + std::to_string(smCount) +
+                    " SMs; no --gpu-name to look tuning entries up for)";
+  }
+  if (options.splits > 0) {
+    choice.variant.splits = options.splits;
+    choice.source += ", then --num-splits";
+  }
+  return choice;
+}
+
+void mlagen::printCudaChoice(const CudaChoice &choice, const CudaUnit &unit) {
+  outs() << "CUDA variant: " << unit.variant.str() << "\n  (" << choice.source
+         << ")\n";
+  for (const std::string &note : unit.notes)
+    outs() << "  left out " << note << "\n";
+}
+
 int mlagen::compileOnly(const RunOptions &options, const Problem &p) {
   mlir::MLIRContext context;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
       parseStepModule(p, context);
   if (!module)
     return fail(module.takeError());
-  return compileModule(options, **module);
+  std::optional<DeviceKey> device;
+  if (!options.gpuName.empty())
+    device = namedCudaDevice(options.gpuName, options.arch);
+  CudaChoice choice = chooseCudaStep(options, p, device, kDefaultSmCount);
+  return compileModule(options, **module, &choice);
 }
 
-int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
+int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module,
+                          const CudaChoice *choice) {
 #ifndef MLAGEN_HAVE_CUDA
   return fail("--compile-only: this build has no CUDA toolkit (NVRTC)");
 #else
@@ -31,9 +70,17 @@ int mlagen::compileModule(const RunOptions &options, mlir::ModuleOp module) {
   unitOptions.arch = options.arch;
   unitOptions.rewrite = options.rewrite;
   unitOptions.splits = options.splits;
+  unitOptions.smCount = kDefaultSmCount;
+  if (choice) {
+    unitOptions.splits = choice->variant.splits;
+    unitOptions.tilings = choice->variant.tilings;
+    unitOptions.smCount = choice->smCount;
+  }
   llvm::Expected<CudaUnit> unit = generateCudaUnit(module, unitOptions);
   if (!unit)
     return fail(unit.takeError());
+  if (choice)
+    printCudaChoice(*choice, *unit);
   if (options.printIR)
     module.print(outs());
 

@@ -58,6 +58,12 @@ static cl::opt<std::string> arch("arch",
                                           "--compile-only: sm_80, sm_90a, "
                                           "sm_100a, ..."),
                                  cl::init("sm_90a"), cl::cat(runCategory));
+static cl::opt<std::string>
+    gpuName("gpu-name",
+            cl::desc("--compile-only: the GPU (its name, as mla-tune --show "
+                     "lists it) whose tuning entries for --arch choose the "
+                     "variant"),
+            cl::cat(runCategory));
 static cl::opt<int> device("device",
                            cl::desc("The GPU (CUDA ordinal) --backend=cuda "
                                     "and --gpu-info use"),
@@ -343,6 +349,12 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
     return flagError("device", "must be a CUDA device ordinal (0 or more)");
   options.device = device;
   options.arch = arch;
+  options.gpuName = gpuName;
+  if (gpuName.getNumOccurrences() && !compileOnly)
+    return flagError("gpu-name", "names the GPU of --compile-only; a run on "
+                                 "a GPU looks its own GPU up");
+  if (gpuName.getNumOccurrences() && gpuName.empty())
+    return flagError("gpu-name", "needs a GPU's name");
   cl::Option *statsOption = statsFlag();
   options.stats = statsOption && statsOption->getNumOccurrences() > 0;
   if (options.stats && !compileOnly && options.backend == Backend::Cpu)

@@ -25,8 +25,9 @@ struct RunOptions {
   bool verify = false, rewrite = true, printIR = false;
   bool cacheReport = false;
   bool compileOnly = false, stats = false, gpuInfo = false;
-  int device = 0;   // the GPU --backend=cuda and --gpu-info use
-  std::string arch; // for --compile-only
+  int device = 0;      // the GPU --backend=cuda and --gpu-info use
+  std::string arch;    // for --compile-only
+  std::string gpuName; // --compile-only: the GPU to look tuning entries up for
   int64_t reportContext = 0, reportGroups = 0;
   std::string cpuVariant; // --cpu-variant's overrides, checked to parse
   std::string loadDir, saveDir;

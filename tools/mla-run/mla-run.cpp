@@ -173,10 +173,14 @@ int runOnGpu(const RunOptions &options, const Problem &p, const GpuInfo &gpu) {
   return fail("--backend=cuda: this build has no CUDA toolkit");
 #else
   std::unique_ptr<KernelCompiler> compiler = KernelCompiler::fromEnvironment();
+  CudaChoice choice =
+      chooseCudaStep(options, p, cudaDeviceKey(gpu, compiler->nvrtcVersion()),
+                     gpu.multiprocessors);
   llvm::Expected<std::unique_ptr<GpuStepRunner>> runner =
-      GpuStepRunner::create(p, gpu, options.rewrite, options.splits, *compiler);
+      GpuStepRunner::create(p, gpu, options.rewrite, choice.variant, *compiler);
   if (!runner)
     return fail(runner.takeError());
+  printCudaChoice(choice, (*runner)->unit());
   const CompileResult &compiled = (*runner)->compiled();
   outs() << llvm::format("%zu kernel(s) for %s: generated in %.2f ms, cubin "
                          "in %.2f ms (%s)\n",

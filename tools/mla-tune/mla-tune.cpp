@@ -128,8 +128,10 @@ TuneDatabase loadReporting(llvm::StringRef path) {
 
 int showEntries(llvm::StringRef path) {
   TuneDatabase db = loadReporting(path);
-  llvm::outs() << llvm::formatv("{0}: {1} entr{2}\n", path, db.entries().size(),
-                                db.entries().size() == 1 ? "y" : "ies");
+  llvm::outs() << llvm::formatv(
+      "{0}: {1} entr{2} (this build's code generator: {3})\n", path,
+      db.entries().size(), db.entries().size() == 1 ? "y" : "ies",
+      codeGeneratorHash());
   for (const TuneEntry &e : db.entries())
     llvm::outs() << llvm::formatv(
         "  {0}\n    {1}: {2:f3} ms (spread {3:f3}); default {4}: {5:f3} ms; "

@@ -63,13 +63,18 @@ struct BundleRequest {
   EngineOptions engine;
   std::vector<std::string> arches = {"sm_80", "sm_90a"};
   int64_t smCount = 132; // multiprocessors the balanced schedule is cut for
+  /// The GPU (its name) whose tuning entries for each architecture give
+  /// the kernels' tilings, at the engine's bucket (EngineOptions::
+  /// typicalLength); empty: the heuristic's.
+  std::string gpuName;
 };
 
 /// Generates and compiles (NVRTC) the engine's kernels for each
 /// architecture into `directory` (made if missing; its bundle files
-/// replaced). Needs the CUDA toolkit, not a GPU.
-llvm::Error writeBundle(const BundleRequest &request,
-                        llvm::StringRef directory);
+/// replaced); `choices`, when given, gets how each architecture's variant
+/// was chosen (CudaChoice's source). Needs the CUDA toolkit, not a GPU.
+llvm::Error writeBundle(const BundleRequest &request, llvm::StringRef directory,
+                        std::vector<std::string> *choices = nullptr);
 
 } // namespace mlagen
 

@@ -2,7 +2,8 @@
 //
 // The code generation steps between a module of mla ops and NVRTC, in one
 // call: mla-rewrite (optional; its split count chosen for the GPU's
-// multiprocessors), the mla-to-cuda pipeline for an arch, the printer, and
+// multiprocessors), a tuned variant's tilings, the mla-to-cuda pipeline for
+// an arch (mla-cuda-tile keeps the tilings ops carry), the printer, and
 // the launch description read back from the printed unit, so that what a
 // runtime launches from is exactly what the unit says; and, when asked, the
 // plan binding the function's kernels to buffers.
@@ -12,6 +13,7 @@
 #ifndef MLAGEN_CUDAUNIT_H
 #define MLAGEN_CUDAUNIT_H
 
+#include "mlagen/CudaVariant.h"
 #include "mlagen/FunctionPlan.h"
 #include "mlagen/LaunchDescription.h"
 
@@ -26,6 +28,10 @@ struct CudaUnitOptions {
   int64_t smCount = 132; // multiprocessors the split choice fills
   bool balanced = false; // mla-split-kv's schedule=balanced instead
   bool plan = false;     // also plan the module's one function (static shapes)
+  /// Tilings (a tuned variant's) set on every op of their name before
+  /// mla-cuda-tile (latent attention's, whole or split, on both); one the
+  /// op's kernel family cannot take is left out, with a note.
+  std::vector<OpTiling> tilings;
 };
 
 struct CudaUnit {
@@ -33,6 +39,12 @@ struct CudaUnit {
   std::vector<KernelLaunch> kernels;
   double generateSeconds = 0;
   std::optional<FunctionPlan> plan; // when asked for
+  /// Each of the options' tilings left out, and why.
+  std::vector<std::string> notes;
+  /// What the unit was generated with: mla-split-kv's split count (0: the
+  /// step is not split) and each tiled op's tiling (an op name twice where
+  /// its ops differ).
+  CudaVariant variant;
 };
 
 /// Generates the unit for `module` (which it rewrites in place); fails with

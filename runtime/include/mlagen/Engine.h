@@ -62,6 +62,10 @@ struct EngineOptions {
   /// GPU's multiprocessors, on the device, from the lengths); N >= 1:
   /// every sequence cut into N even pieces (1: whole), for comparison.
   int64_t splits = 0;
+  /// The cached length per sequence the kernels are tuned for: the tuning
+  /// database's entry nearest (maxBatch, this, queryTokens) gives their
+  /// tilings (README, "The tuning database"). The kernels take any length.
+  int64_t typicalLength = 4096;
   /// A kernel bundle directory (mla-bundle, mlagen/Bundle.h) to load the
   /// kernels from instead of generating and compiling them: no compiler
   /// runs. Refused, by name, when it is for another engine, architecture or
@@ -217,6 +221,10 @@ public:
   const EngineOptions &options() const;
   /// How the decode kernels cut the KV work.
   const DecodeCut &cut() const;
+  /// How the kernels' variant was chosen: the tuning entry's key, or
+  /// "heuristic" with its inputs (and why an entry was not taken), or the
+  /// bundle they were loaded from.
+  const std::string &variantChoice() const;
   /// Bytes of a decode workspace for `batch` sequences (0 where the KV
   /// range is not cut): the schedule's prefix sums and the partial results
   /// of up to batch + parts - 1 pieces, whatever the lengths.

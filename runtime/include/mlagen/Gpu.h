@@ -27,6 +27,8 @@ struct GpuInfo {
   int64_t sharedMemoryPerBlock = 0;
   /// The driver's peak SM and memory clocks (kHz) and memory bus width.
   int64_t clockKhz = 0, memoryClockKhz = 0, memoryBusBits = 0;
+  /// The CUDA version the driver implements, as "13.0".
+  std::string driverVersion;
 };
 
 /// The GPU's roofline, from what the driver reports: peak DRAM bandwidth

@@ -25,9 +25,12 @@
 
 namespace mlagen {
 
+struct Problem;
+
 /// What a tuned entry was measured on. CPU: the model name, its cores and
-/// the LLVM CPU name with its vector ISA; CUDA: the GPU's name, its SMs,
-/// and its compute capability, driver and NVRTC versions.
+/// the LLVM CPU name with its vector ISA ("sapphirerapids avx2 ...");
+/// CUDA: the GPU's name, its SMs, and the target mlagen generates for with
+/// the driver and NVRTC versions ("sm_90a, driver 13.0, nvrtc 13.0").
 struct DeviceKey {
   std::string kind; // "cpu" or "cuda"
   std::string name;
@@ -38,12 +41,16 @@ struct DeviceKey {
     return kind == o.kind && name == o.name && units == o.units &&
            detail == o.detail;
   }
-  /// "cpu Intel(R) Xeon(R) Processor, 2 units, sapphirerapids avx512bf16".
+  /// "cpu Intel(R) Xeon(R) Processor, 2 cores, sapphirerapids avx512bf16".
   std::string str() const;
+  /// The detail's first word: the LLVM CPU name, or the GPU's target.
+  llvm::StringRef target() const;
 };
 
-/// This machine's CPU.
-DeviceKey thisCpu();
+/// How an entry's device must match the one asked for: all of it, or the
+/// same kind, name and target (another driver, NVRTC or SM count: a GPU
+/// named without its driver, or entries shipped from another machine).
+enum class DeviceMatch { Exact, SameModel };
 
 /// The hash of the code generator's sources this build was made from.
 llvm::StringRef codeGeneratorHash();
@@ -63,6 +70,11 @@ struct TuneKey {
   /// 1 query token(s)".
   std::string str() const;
 };
+
+/// The key of `problem`'s step on `device`: its model config and storage,
+/// mode and page size, and the bucket (batch, the longest cached length,
+/// query tokens).
+TuneKey tuneKeyOf(const Problem &problem, const DeviceKey &device);
 
 struct TuneEntry {
   TuneKey key;
@@ -99,11 +111,12 @@ public:
   /// code), one line each.
   const std::vector<std::string> &problems() const { return issues; }
 
-  /// The trusted entry nearest to `want`: same device, code, model, mode,
-  /// page size and query tokens; of those, the least
+  /// The trusted entry nearest to `want`: same device (as `match` says),
+  /// code, model, mode, page size and query tokens; of those, the least
   /// |log2(batch / batch')| + |log2(length / length')|, ties to the larger
   /// bucket. Null when none matches.
-  const TuneEntry *nearest(const TuneKey &want) const;
+  const TuneEntry *nearest(const TuneKey &want,
+                           DeviceMatch match = DeviceMatch::Exact) const;
 
 private:
   std::vector<TuneEntry> all;

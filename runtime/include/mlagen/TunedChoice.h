@@ -17,10 +17,8 @@
 
 namespace mlagen {
 
-/// The key of `problem`'s step on `device`: its model config and storage,
-/// mode and page size, and the bucket (batch, the longest cached length,
-/// query tokens).
-TuneKey tuneKeyOf(const Problem &problem, const DeviceKey &device);
+/// This machine's CPU.
+DeviceKey thisCpu();
 
 /// The tuned entry nearest `problem` on `cpu` if `db` has one that fits the
 /// problem, else the heuristic for `cpu`'s cores; the source names the
