@@ -22,6 +22,21 @@ std::string CudaVariant::str() const {
   return llvm::join(fields, "; ");
 }
 
+CudaVariant CudaVariant::overriddenBy(const CudaVariant &other) const {
+  CudaVariant out = *this;
+  if (other.splits)
+    out.splits = other.splits;
+  for (const OpTiling &t : other.tilings) {
+    auto same = llvm::find_if(
+        out.tilings, [&](const OpTiling &mine) { return mine.op == t.op; });
+    if (same == out.tilings.end())
+      out.tilings.push_back(t);
+    else
+      same->tiling = t.tiling;
+  }
+  return out;
+}
+
 llvm::Expected<CudaVariant> CudaVariant::parse(llvm::StringRef text) {
   auto error = [&](const llvm::Twine &why) {
     return llvm::createStringError(

@@ -38,6 +38,10 @@ CudaChoice mlagen::chooseCudaStep(const RunOptions &options, const Problem &p,
     choice.variant.splits = options.splits;
     choice.source += ", then --num-splits";
   }
+  if (options.cudaVariant) {
+    choice.variant = choice.variant.overriddenBy(*options.cudaVariant);
+    choice.source += ", then --cuda-variant";
+  }
   return choice;
 }
 

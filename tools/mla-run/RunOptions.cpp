@@ -48,6 +48,11 @@ static cl::opt<std::string> cpuVariant(
     cl::desc("CPU back end: fields that override the chosen variant, e.g. "
              "splits=2,chunks=1,threads=2,acc=16,inner=4 (README)"),
     cl::cat(runCategory));
+static cl::opt<std::string> cudaVariant(
+    "cuda-variant",
+    cl::desc("CUDA back end: fields that override the chosen variant, e.g. "
+             "'splits=4; mla.combine=#mla.cuda_tiling<...>' (README)"),
+    cl::cat(runCategory));
 static cl::opt<bool>
     compileOnly("compile-only",
                 cl::desc("Generate the step's CUDA kernels and compile them "
@@ -333,6 +338,12 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
             CpuVariant::parse(cpuVariant, CpuVariant());
         !parsed)
       return flagError("cpu-variant", llvm::toString(parsed.takeError()));
+  if (!cudaVariant.empty()) {
+    llvm::Expected<CudaVariant> parsed = CudaVariant::parse(cudaVariant);
+    if (!parsed)
+      return flagError("cuda-variant", llvm::toString(parsed.takeError()));
+    options.cudaVariant = *parsed;
+  }
   options.verify = verify;
   options.rewrite = !noRewrite;
   options.inputFile = inputFile;
@@ -355,6 +366,9 @@ llvm::Expected<RunOptions> mlagen::readRunOptions(mlir::MLIRContext &ctx) {
                                  "a GPU looks its own GPU up");
   if (gpuName.getNumOccurrences() && gpuName.empty())
     return flagError("gpu-name", "needs a GPU's name");
+  if (options.cudaVariant && !compileOnly && options.backend == Backend::Cpu)
+    return flagError("cuda-variant", "sets the CUDA kernels' variant: needs "
+                                     "--compile-only or a GPU run");
   cl::Option *statsOption = statsFlag();
   options.stats = statsOption && statsOption->getNumOccurrences() > 0;
   if (options.stats && !compileOnly && options.backend == Backend::Cpu)

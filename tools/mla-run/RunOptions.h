@@ -8,6 +8,7 @@
 #ifndef MLAGEN_TOOLS_MLA_RUN_RUNOPTIONS_H
 #define MLAGEN_TOOLS_MLA_RUN_RUNOPTIONS_H
 
+#include "mlagen/CudaVariant.h"
 #include "mlagen/Problem.h"
 #include "mlir/IR/MLIRContext.h"
 
@@ -30,6 +31,7 @@ struct RunOptions {
   std::string gpuName; // --compile-only: the GPU to look tuning entries up for
   int64_t reportContext = 0, reportGroups = 0;
   std::string cpuVariant; // --cpu-variant's overrides, checked to parse
+  std::optional<CudaVariant> cudaVariant; // --cuda-variant's overrides
   std::string loadDir, saveDir;
   std::string inputFile, entry; // a user's function, instead of a step
 };

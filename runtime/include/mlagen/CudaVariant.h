@@ -39,6 +39,9 @@ struct CudaVariant {
   /// its value must be a #mla.cuda_tiling<...> (checked against the op when
   /// the unit is generated).
   static llvm::Expected<CudaVariant> parse(llvm::StringRef text);
+  /// This variant with what `other` sets on top: its split count unless
+  /// 0, its tilings in place of this one's for the same op.
+  CudaVariant overriddenBy(const CudaVariant &other) const;
 };
 
 /// A variant and how it was chosen: a tuning entry's key, or "heuristic"
