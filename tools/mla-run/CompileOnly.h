@@ -26,8 +26,8 @@ namespace mlagen {
 
 /// The CUDA variant of `problem`'s step: the tuning database's nearest
 /// entry for `device` (a GPU's key, or the one --gpu-name names; none: the
-/// heuristic), then --num-splits and --cuda-variant on top. What makes the database untrusted
-/// is said once, as a note.
+/// heuristic), then --num-splits and --cuda-variant on top. What makes the
+/// database untrusted is said once, as a note.
 CudaChoice chooseCudaStep(const RunOptions &options, const Problem &problem,
                           const std::optional<DeviceKey> &device,
                           int64_t smCount);
