@@ -6,16 +6,20 @@
 // where A holds bf16 rows and B holds its 32 reduction steps as 16 rows of
 // bf16 pairs (B'[k / 2][2 j + k % 2] = B[k][j], the "VNNI" layout).
 //
-// With `amx`, convert-mla-to-linalg writes the two matrix products of each
-// page step of the latent attention as linalg.generic ops marked for
-// mla-cpu-amx, in the layouts the tiles read in place:
+// With `amx`, convert-mla-to-linalg writes each page step of the latent
+// attention (one page, or several short ones) as linalg.generic ops marked
+// for mla-cpu-amx, in the layouts the tiles read in place:
 //
-// - scores: S^T [page_size, S, H] += rows [page_size, latent + rope] x
+// - scores, per page: S^T [page_size, S, H] += rows [page_size, latent + rope]
+// x
 //   Q' [(latent + rope) / 2, S, H, 2]: the cache page is A as it lies in
 //   the cache, the query (packed into pairs once per sequence) is B.
-// - values: O [S, H, latent] += P [S, H, page_size] x V, P the bf16
-//   probabilities; mla-cpu-amx packs the page's value rows into pairs
-//   (rows outside the generic's [lo, hi) operands zeroed) once per page.
+// - pack_values: V' [page_size / 2, latent, 2] = the page's value rows as
+//   bf16 pairs (the B layout), rows outside the generic's [lo, hi) operands
+//   zero, into the step's V'.
+// - values: O [S, H, latent] += P [S, H, keys] x V', P the bf16
+//   probabilities of the step's keys (several pages of keys where pages
+//   are short: kStepKeys).
 //
 // A marked op is an ordinary generic that computes the same thing, so IR
 // that never meets mla-cpu-amx still runs, slowly. This header is what the
@@ -39,7 +43,13 @@ constexpr int64_t kTileDepth = 32;
 /// The attribute that marks a generic for mla-cpu-amx, and its values.
 constexpr llvm::StringLiteral kMarker = "mla.amx";
 constexpr llvm::StringLiteral kScores = "scores";
+constexpr llvm::StringLiteral kPackValues = "pack_values";
 constexpr llvm::StringLiteral kValues = "values";
+
+/// Keys per page step on tiles (pages of fewer keys are taken this many
+/// keys at a time): each 16 x 16 accumulator tile of P x V is loaded and
+/// stored once per step, around kStepKeys / 32 tile products.
+constexpr int64_t kStepKeys = 256;
 
 /// Whether a latent attention with `config` over pages of `pageSize` keys
 /// can run its page steps on tiles: bf16 storage, pages a multiple of 16

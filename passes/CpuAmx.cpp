@@ -288,39 +288,63 @@ void packValues(TileBuilder &top, Value values, Value lo, Value hi,
   });
 }
 
-/// values: O [m, c] += P [m, t] x V [t, c], V packed into pairs first, one
-/// 16 x 16 tile of O at a time over the page. With fewer than 16 query
-/// rows, one block of shorter tiles; else whole 16-row blocks, the last one
+/// pack_values: V' [t / 2, c, 2] = the page's rows [t, c] in pairs, rows
+/// outside [lo, hi) zero, two rows interleaved per vector of V'.
+LogicalResult lowerPackValues(linalg::GenericOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> inputs = op.getDpsInputs();
+  auto out = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (inputs.size() != 3 || !isTileSource(inputs[0]) || !out ||
+      out.getRank() != 3 || !out.hasStaticShape())
+    return op.emitError("mla-cpu-amx: expected value pairs of a 2-D page "
+                        "and its row range into a 3-D buffer");
+  int64_t keys = cast<MemRefType>(inputs[0].getType()).getDimSize(0);
+  int64_t width = out.getDimSize(1);
+  FailureOr<Value> packed =
+      collapse(b, loc, op.getDpsInits()[0], {{0}, {1, 2}});
+  if (failed(packed) || keys % 2 || keys / 2 != out.getDimSize(0) ||
+      width % kTileDepth)
+    return op.emitError("mla-cpu-amx: the value pairs' buffers are not whole "
+                        "contiguous tile rows");
+  TileBuilder top{b, loc};
+  packValues(top, inputs[0], inputs[1], inputs[2], *packed, keys, width);
+  op.erase();
+  return success();
+}
+
+/// values: O [m, c] += P [m, t] x V' [t / 2, 2 c + t % 2], one 16 x 16 tile
+/// of O at a time over all the step's keys. With fewer than 16 query rows,
+/// one block of shorter tiles; else whole 16-row blocks, the last one
 /// overlapping the one before it, its weights read from a copy of P's last
 /// 16 rows in which the overlapped ones are zero.
 LogicalResult lowerValues(linalg::GenericOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  ValueRange inputs = op.getDpsInputs();
+  SmallVector<Value> inputs = op.getDpsInputs();
   auto weights = dyn_cast<MemRefType>(inputs[0].getType());
+  auto pairs = dyn_cast<MemRefType>(inputs[1].getType());
   auto acc = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
-  if (inputs.size() != 4 || !weights || weights.getRank() != 3 ||
-      !isTileSource(inputs[1]) || !acc || acc.getRank() != 3)
-    return op.emitError("mla-cpu-amx: expected P x V over 3-D weights, a "
-                        "2-D page, its row range and a 3-D accumulator");
-  Value values = inputs[1], lo = inputs[2], hi = inputs[3];
+  if (inputs.size() != 2 || !weights || weights.getRank() != 3 || !pairs ||
+      pairs.getRank() != 3 || !acc || acc.getRank() != 3)
+    return op.emitError("mla-cpu-amx: expected P x V over 3-D weights, 3-D "
+                        "value pairs and a 3-D accumulator");
   int64_t keys = weights.getDimSize(2);
   int64_t width = acc.getDimSize(2);
   int64_t queryRows = acc.getDimSize(0) * acc.getDimSize(1);
   FailureOr<Value> p = collapse(b, loc, inputs[0], {{0, 1}, {2}});
+  FailureOr<Value> packed = collapse(b, loc, inputs[1], {{0}, {1, 2}});
   FailureOr<Value> o = collapse(b, loc, op.getDpsInits()[0], {{0, 1}, {2}});
-  if (failed(p) || failed(o) || keys % kTileRows || width % kTileDepth)
+  if (failed(p) || failed(packed) || failed(o) || keys % kTileRows ||
+      width % kTileDepth)
     return op.emitError("mla-cpu-amx: P x V's buffers are not whole "
                         "contiguous tiles");
 
-  OpBuilder allocation(allocationPoint(op));
-  Value packed = memref::AllocOp::create(
-      allocation, loc, MemRefType::get({keys / 2, 2 * width}, b.getBF16Type()));
   TileBuilder top{b, loc};
-  packValues(top, values, lo, hi, packed, keys, width);
   int64_t tail = queryRows % kTileRows;
   Value lastRows;
   if (queryRows > kTileRows && tail) {
+    OpBuilder allocation(allocationPoint(op));
     lastRows = memref::AllocOp::create(
         allocation, loc, MemRefType::get({kTileRows, keys}, b.getBF16Type()));
     top.copyRows(*p, top.index(queryRows - kTileRows), top.index(0), lastRows,
@@ -336,7 +360,7 @@ LogicalResult lowerValues(linalg::GenericOp op) {
       for (int64_t k = 0; k < keys; k += kTileDepth) {
         int64_t depth = std::min(kTileDepth, keys - k);
         Value lhs = tc.load(source, sourceRow, tc.index(k), height, depth);
-        Value rhs = tc.load(packed, tc.index(k / 2), packedColumn, depth / 2,
+        Value rhs = tc.load(*packed, tc.index(k / 2), packedColumn, depth / 2,
                             2 * kTileRows);
         tile = tc.multiply(lhs, rhs, tile);
       }
@@ -357,6 +381,8 @@ LogicalResult lower(linalg::GenericOp op) {
   auto product = op->getAttrOfType<StringAttr>(tiles::kMarker);
   if (product && product.getValue() == tiles::kScores)
     return lowerScores(op);
+  if (product && product.getValue() == tiles::kPackValues)
+    return lowerPackValues(op);
   if (product && product.getValue() == tiles::kValues)
     return lowerValues(op);
   return op.emitError("mla-cpu-amx: unknown product ")

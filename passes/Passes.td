@@ -30,7 +30,9 @@ def ConvertMlaToLinalg : Pass<"convert-mla-to-linalg", "ModuleOp"> {
     see passes/AmxTiles.h) is written in the tiles' layouts instead: scores
     as [page_size, S, H], the query packed into bf16 pairs once per
     sequence, and its two matrix products as linalg.generic ops marked
-    `mla.amx` for mla-cpu-amx.
+    `mla.amx` for mla-cpu-amx. Short pages go several to a step (256 keys),
+    so that each accumulator tile of P x V is loaded and stored once per
+    step; the pages left after the whole steps are taken one at a time.
   }];
   let options = [
     Option<"amx", "amx", "bool", /*default=*/"false",
@@ -84,11 +86,11 @@ def MlaCpuAmx : Pass<"mla-cpu-amx"> {
     amx.tile_store over 16-row tiles, with smaller tiles for the last rows
     of the query:
     `scores` multiplies the cache page in place by the packed query, one
-    16 x 16 f32 tile of S^T at a time over the whole row width; `values`
-    first packs the page's value rows into bf16 pairs (rows outside the
-    op's [lo, hi) zeroed, since an unwritten row may hold NaN) into a
-    buffer allocated once before the page loop, then adds P x V into the
-    accumulator 16 x 16 f32 tile by tile. Fails, naming the op, on a marked
+    16 x 16 f32 tile of S^T at a time over the whole row width;
+    `pack_values` interleaves the page's value rows into bf16 pairs (rows
+    outside the op's [lo, hi) zeroed, since an unwritten row may hold NaN)
+    into the step's pairs; `values` adds P x V over all of the step's keys
+    into the accumulator 16 x 16 f32 tile by tile. Fails, naming the op, on a marked
     op whose buffers it cannot read as tiles.
   }];
   let dependentDialects = ["::mlir::amx::AMXDialect",

@@ -91,31 +91,100 @@ Value mlir::mla::packQueryForTiles(LinalgEmitter &emit, ConfigAttr config,
   return packed;
 }
 
-SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
+SmallVector<Value> PageStep::updateOnTiles(Value firstPage, int64_t pages,
+                                           ValueRange state,
                                            ArrayRef<OpFoldResult> rows) {
   OpBuilder &b = emit.builder();
-  Type f32 = b.getF32Type();
+  Location loc = emit.location();
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
   int64_t latent = config.getKvLoraRank();
-  Value keyRows = readPage(pageIndex, 0, config.getLatentRowWidth());
-  Value start = pageStart(pageIndex);
-  SmallVector<OpFoldResult> scoreShape = {b.getIndexAttr(pageSize), rows[0],
+  int64_t stepKeys = pages * pageSize;
+  // The step's pages are consecutive pages of the sequence: key t of the
+  // step is key start + t of the sequence.
+  Value start = pageStart(firstPage);
+  SmallVector<OpFoldResult> scoreShape = {b.getIndexAttr(stepKeys), rows[0],
                                           rows[1]};
-
-  // S^T [t, s, h] = sum_(r, j) rows[t, 2 r + j] q[r, s, h, j]: loops
-  // (t, s, h, r, j).
-  AffineMap rowMap =
-      AffineMap::get(5, 0,
-                     {b.getAffineDimExpr(0),
-                      b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
-                     b.getContext());
-  Value dots =
-      emit.generic({keyRows, qLatent}, {rowMap, map({3, 1, 2, 4}, 5)},
-                   emit.filled(scoreShape, f32, 0.0), map({0, 1, 2}, 5),
-                   {kPar, kPar, kPar, kRed, kRed},
-                   [](OpBuilder &nb, Location nl, ValueRange in, auto) {
-                     return multiplyAdd(nb, nl, in[0], in[1], in[2]);
-                   });
-  mark(dots, tiles::kScores);
+  SmallVector<OpFoldResult> pageScores = {b.getIndexAttr(pageSize), rows[0],
+                                          rows[1]};
+  auto offsets = [&](int64_t first, size_t rank) {
+    SmallVector<OpFoldResult> at(rank, b.getIndexAttr(0));
+    at[0] = b.getIndexAttr(first);
+    return at;
+  };
+  auto ones = [&](size_t rank) {
+    return SmallVector<OpFoldResult>(rank, b.getIndexAttr(1));
+  };
+  Value dots = emit.filled(scoreShape, f32, 0.0);
+  Value values = emit.empty(
+      {b.getIndexAttr(stepKeys / 2), b.getIndexAttr(latent), b.getIndexAttr(2)},
+      bf16);
+  Value end = arith::MinSIOp::create(b, loc, keys.keyEnd, keys.length);
+  for (int64_t p = 0; p < pages; ++p) {
+    Value pageIndex =
+        arith::AddIOp::create(b, loc, firstPage, emit.index(p)).getResult();
+    // S^T [t, s, h] = sum_(r, j) rows[t, 2 r + j] q[r, s, h, j] over the
+    // page's keys, into its rows of the step's scores: loops (t, s, h, r, j).
+    AffineMap rowMap =
+        AffineMap::get(5, 0,
+                       {b.getAffineDimExpr(0),
+                        b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
+                       b.getContext());
+    Value slice = tensor::ExtractSliceOp::create(
+        b, loc, dots, offsets(p * pageSize, 3), pageScores, ones(3));
+    Value pageDots = emit.generic(
+        {readPage(pageIndex, 0, config.getLatentRowWidth()), qLatent},
+        {rowMap, map({3, 1, 2, 4}, 5)}, slice, map({0, 1, 2}, 5),
+        {kPar, kPar, kPar, kRed, kRed},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+          return multiplyAdd(nb, nl, in[0], in[1], in[2]);
+        });
+    mark(pageDots, tiles::kScores);
+    dots = tensor::InsertSliceOp::create(
+        b, loc, pageDots, dots, offsets(p * pageSize, 3), pageScores, ones(3));
+    // The page's value rows as bf16 pairs, V'[r, c, j] = V[2 r + j, c],
+    // into its rows of the step's V'. The page's keys this call covers are
+    // its rows [lo, hi); the others may be unwritten (NaN), so they count
+    // as 0, not just their weights (a key hidden from a causal query has
+    // weight 0 and a written row). loops (r, c, j)
+    Value keyStart = pageStart(pageIndex);
+    Value lo = clampIndex(
+        emit, arith::SubIOp::create(b, loc, keys.keyBegin, keyStart), pageSize);
+    Value hi = clampIndex(emit, arith::SubIOp::create(b, loc, end, keyStart),
+                          pageSize);
+    SmallVector<OpFoldResult> pairShape = {b.getIndexAttr(pageSize / 2),
+                                           b.getIndexAttr(latent),
+                                           b.getIndexAttr(2)};
+    AffineMap pairMap =
+        AffineMap::get(3, 0,
+                       {b.getAffineDimExpr(0) * 2 + b.getAffineDimExpr(2),
+                        b.getAffineDimExpr(1)},
+                       b.getContext());
+    AffineMap scalar = AffineMap::get(3, 0, b.getContext());
+    Value pairs = emit.generic(
+        {readPage(pageIndex, 0, latent), lo, hi}, {pairMap, scalar, scalar},
+        tensor::ExtractSliceOp::create(
+            b, loc, values, offsets(p * pageSize / 2, 3), pairShape, ones(3)),
+        map({0, 1, 2}, 3), {kPar, kPar, kPar},
+        [](OpBuilder &nb, Location nl, ValueRange in, auto index) {
+          Value two = arith::ConstantIndexOp::create(nb, nl, 2);
+          Value t = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, index(0), two), index(2));
+          Value inside = arith::AndIOp::create(
+              nb, nl,
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, t,
+                                    in[1]),
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, t,
+                                    in[2]));
+          Value zero = arith::ConstantOp::create(
+              nb, nl, nb.getFloatAttr(in[0].getType(), 0.0));
+          return arith::SelectOp::create(nb, nl, inside, in[0], zero)
+              .getResult();
+        });
+    mark(pairs, tiles::kPackValues);
+    values = tensor::InsertSliceOp::create(b, loc, pairs, values,
+                                           offsets(p * pageSize / 2, 3),
+                                           pairShape, ones(3));
+  }
   double scale = config.getSoftmaxScale();
   Value scores = emit.map(
       dots, emit.empty(scoreShape, f32),
@@ -129,54 +198,39 @@ SmallVector<Value> PageStep::updateOnTiles(Value pageIndex, ValueRange state,
             nb, nl, visible(nb, nl, start, index(1), index(0)), scaled, negInf);
       });
 
-  // loops (t, s, h): the page reduced across the rows of keys.
-  Softmax page = softmax(scores, /*keyLoop=*/0, state, rows);
+  // loops (t, s, h): the step's keys reduced across the rows of keys.
+  Softmax step = softmax(scores, /*keyLoop=*/0, state, rows);
   // P [s, h, t] in bf16, the left operand of P x V: the transposition of
   // [t, s h] into [s h, t], loops (m, t), a plain 2-D one that the CPU
   // vectorizer transposes in 16 x 16 blocks.
   int64_t queryRows =
       *getConstantIntValue(rows[0]) * *getConstantIntValue(rows[1]);
   Value transposed = emit.generic(
-      emit.collapseLastTwo(page.probabilities), map({1, 0}, 2),
-      emit.empty({b.getIndexAttr(queryRows), b.getIndexAttr(pageSize)},
-                 b.getBF16Type()),
+      emit.collapseLastTwo(step.probabilities), map({1, 0}, 2),
+      emit.empty({b.getIndexAttr(queryRows), b.getIndexAttr(stepKeys)}, bf16),
       map({0, 1}, 2), {kPar, kPar},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) {
         return LinalgEmitter::castScalar(nb, nl, in[0], nb.getBF16Type());
       });
   SmallVector<int64_t> weightShape = {*getConstantIntValue(rows[0]),
-                                      *getConstantIntValue(rows[1]), pageSize};
+                                      *getConstantIntValue(rows[1]), stepKeys};
   Value weights = tensor::ExpandShapeOp::create(
-      b, emit.location(), RankedTensorType::get(weightShape, b.getBF16Type()),
-      transposed, SmallVector<ReassociationIndices>{{0, 1}, {2}});
-  // The page's keys this call covers are its rows [lo, hi); the others may
-  // be unwritten (NaN), so their value rows count as 0, not just their
-  // weights. A key hidden from a causal query has weight 0 and a written
-  // row. loops (s, h, t, c)
-  Value lo = clampIndex(
-      emit, arith::SubIOp::create(b, emit.location(), keys.keyBegin, start),
-      pageSize);
-  Value end =
-      arith::MinSIOp::create(b, emit.location(), keys.keyEnd, keys.length);
-  Value hi = clampIndex(
-      emit, arith::SubIOp::create(b, emit.location(), end, start), pageSize);
-  AffineMap scalar = AffineMap::get(4, 0, b.getContext());
-  Value newAcc = emit.generic(
-      {weights, readPage(pageIndex, 0, latent), lo, hi},
-      {map({0, 1, 2}, 4), map({2, 3}, 4), scalar, scalar}, page.acc,
-      map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
-      [](OpBuilder &nb, Location nl, ValueRange in, auto index) {
-        Value t = index(2);
-        Value inside = arith::AndIOp::create(
-            nb, nl,
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, t, in[2]),
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, t, in[3]));
-        Value zero = arith::ConstantOp::create(
-            nb, nl, nb.getFloatAttr(in[1].getType(), 0.0));
-        Value value = arith::SelectOp::create(nb, nl, inside, in[1], zero);
-        return multiplyAdd(nb, nl, in[0], value, in[4]);
-      });
+      b, loc, RankedTensorType::get(weightShape, bf16), transposed,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  // O [s, h, c] += sum_(r, j) P[s, h, 2 r + j] V'[r, c, j]: loops
+  // (s, h, c, r, j).
+  AffineMap weightMap =
+      AffineMap::get(5, 0,
+                     {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
+                      b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
+                     b.getContext());
+  Value newAcc =
+      emit.generic({weights, values}, {weightMap, map({3, 2, 4}, 5)}, step.acc,
+                   map({0, 1, 2}, 5), {kPar, kPar, kPar, kRed, kRed},
+                   [](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                     return multiplyAdd(nb, nl, in[0], in[1], in[2]);
+                   });
   mark(newAcc, tiles::kValues);
-  return {writeBack(emit, page.max, state[0]),
-          writeBack(emit, page.sum, state[1]), newAcc};
+  return {writeBack(emit, step.max, state[0]),
+          writeBack(emit, step.sum, state[1]), newAcc};
 }

@@ -290,19 +290,42 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
   Value size = emit.index(pageSize);
   Value firstPage = arith::DivUIOp::create(b, loc, keys.keyBegin, size);
   Value endPage = arith::CeilDivUIOp::create(b, loc, keys.keyEnd, size);
-  auto loop = scf::ForOp::create(
-      b, loc, firstPage, endPage, emit.index(1), initial,
-      [&](OpBuilder &lb, Location ll, Value pageIndex, ValueRange state) {
-        LinalgEmitter bodyEmit(lb, ll);
-        PageStep step{bodyEmit, config, pageSize, queries,
-                      qRopeF32, tokens, keys};
-        scf::YieldOp::create(lb, ll,
-                             onTiles
-                                 ? step.updateOnTiles(pageIndex, state, rows)
-                                 : step.update(pageIndex, state, rows));
-      });
-  Value max = loop.getResult(0), sum = loop.getResult(1);
-  Value acc = loop.getResult(2);
+  // Pages [from, to) in steps of `pages`, the state carried.
+  auto pageLoop = [&](Value from, Value to, int64_t pages,
+                      ValueRange state) -> SmallVector<Value> {
+    return scf::ForOp::create(
+               b, loc, from, to, emit.index(pages), state,
+               [&](OpBuilder &lb, Location ll, Value page, ValueRange carried) {
+                 LinalgEmitter bodyEmit(lb, ll);
+                 PageStep step{bodyEmit, config, pageSize, queries,
+                               qRopeF32, tokens, keys};
+                 scf::YieldOp::create(
+                     lb, ll,
+                     onTiles ? step.updateOnTiles(page, pages, carried, rows)
+                             : step.update(page, carried, rows));
+               })
+        ->getResults();
+  };
+  // On tiles, short pages go several to a step, the pages left over one at
+  // a time.
+  int64_t stepPages =
+      onTiles ? std::max<int64_t>(1, tiles::kStepKeys / pageSize) : 1;
+  ValueRange state = initial;
+  Value tailStart = firstPage;
+  SmallVector<Value> stepped;
+  if (stepPages > 1) {
+    Value pages = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, endPage, firstPage),
+        emit.index(0));
+    Value whole = arith::MulIOp::create(
+        b, loc, arith::DivSIOp::create(b, loc, pages, emit.index(stepPages)),
+        emit.index(stepPages));
+    tailStart = arith::AddIOp::create(b, loc, firstPage, whole);
+    stepped = pageLoop(firstPage, tailStart, stepPages, state);
+    state = stepped;
+  }
+  SmallVector<Value> last = pageLoop(tailStart, endPage, 1, state);
+  Value max = last[0], sum = last[1], acc = last[2];
 
   auto [out, lse] = normalizeBySum(emit, acc, max, sum);
   return {out, lse};

@@ -47,8 +47,12 @@ struct PageStep {
   /// The vector formulation's update of (max, sum, acc) with one page.
   SmallVector<Value> update(Value pageIndex, ValueRange state,
                             ArrayRef<OpFoldResult> rows);
-  /// The tile formulation's update (same state, same results).
-  SmallVector<Value> updateOnTiles(Value pageIndex, ValueRange state,
+  /// The tile formulation's update (same state, same results) with the
+  /// `pages` consecutive pages from `firstPage` in one step: each page's
+  /// scores and value pairs into the step's, one softmax and one P x V
+  /// over all their keys.
+  SmallVector<Value> updateOnTiles(Value firstPage, int64_t pages,
+                                   ValueRange state,
                                    ArrayRef<OpFoldResult> rows);
 
   /// The page's softmax, common to both formulations: scores [3 dims]

@@ -12,8 +12,16 @@
 // cache of @f32_cache keeps the vector formulation either way.
 // MARKED-LABEL: func.func @tiles
 // MARKED: tensor.empty() : tensor<48x1x20x2xbf16>
+// Pages of 16 keys go 16 to a step (256 keys, AmxTiles.h's kStepKeys):
+// each page's scores and value pairs into the step's, one P x V over the
+// step's keys; the pages left over after the whole steps, one per step.
+// MARKED: scf.for
+// MARKED-COUNT-16: linalg.generic {{.*}} ins({{.*}} : tensor<16x96xbf16>, tensor<48x1x20x2xbf16>) outs({{.*}} : tensor<16x1x20xf32>) attrs = {mla.amx = "scores"}
+// MARKED: linalg.generic {{.*}} ins({{.*}} : tensor<16x64xbf16>, index, index) outs({{.*}} : tensor<8x64x2xbf16>) attrs = {mla.amx = "pack_values"}
+// MARKED: linalg.generic {{.*}} ins({{.*}} : tensor<1x20x256xbf16>, tensor<128x64x2xbf16>) outs({{.*}} : tensor<1x20x64xf32>) attrs = {mla.amx = "values"}
+// MARKED: scf.for
 // MARKED: linalg.generic {{.*}} ins({{.*}} : tensor<16x96xbf16>, tensor<48x1x20x2xbf16>) outs({{.*}} : tensor<16x1x20xf32>) attrs = {mla.amx = "scores"}
-// MARKED: linalg.generic {{.*}} ins({{.*}} : tensor<1x20x16xbf16>, tensor<16x64xbf16>, index, index) outs({{.*}} : tensor<1x20x64xf32>) attrs = {mla.amx = "values"}
+// MARKED: linalg.generic {{.*}} ins({{.*}} : tensor<1x20x16xbf16>, tensor<8x64x2xbf16>) outs({{.*}} : tensor<1x20x64xf32>) attrs = {mla.amx = "values"}
 // MARKED-LABEL: func.func @f32_cache
 // MARKED-NOT: mla.amx
 // VECTOR-NOT: mla.amx

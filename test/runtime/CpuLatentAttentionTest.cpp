@@ -267,7 +267,10 @@ TEST_P(CpuLatentAttentionOnTiles, MatchesReference) {
   ASSERT_TRUE(tiles::pageStepFits(true, config.kvLoraRank, config.qkRopeHeadDim,
                                   pageSize));
   RandomSource random(heads * 7919 + tokens * 131 + pageSize * 17 + splits);
-  std::vector<int32_t> lengths = {0, 1, 15, 16, 17, 63, 64, 65, 300};
+  // 300 and 1000 keys: page steps of several pages (passes/AmxTiles.h,
+  // kStepKeys) with single pages after them; split, steps that start
+  // inside a page.
+  std::vector<int32_t> lengths = {0, 1, 15, 16, 17, 63, 64, 65, 300, 1000};
   int64_t numPages = 8;
   for (int32_t length : lengths)
     numPages += (length + pageSize - 1) / pageSize;
