@@ -173,6 +173,14 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "where their shapes fit (convert-mla-to-linalg's amx, "
                      "then mla-cpu-amx); the CPU must have AMX-BF16"),
       llvm::cl::init(false)};
+  Option<bool> nativeBf16{
+      *this, "native-bf16",
+      llvm::cl::desc("Round f32 to bf16 with the target's own instruction "
+                     "(AVX512-BF16's vcvtneps2bf16, which the target must "
+                     "have); else with integer operations, which need no "
+                     "instruction or runtime function (__truncsfbf2) of "
+                     "the target"),
+      llvm::cl::init(false)};
   Option<bool> checkedAllocation{
       *this, "checked-allocation",
       llvm::cl::desc("Allocate and free through _mlir_memref_to_llvm_alloc, "

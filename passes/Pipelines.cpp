@@ -120,7 +120,9 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(arith::createArithExpandOpsPass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = !options.nativeBf16;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
   // Lane sums may be added in any order: a shuffle tree, not a chain.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;

@@ -1,6 +1,7 @@
 //===- CpuKernel.cpp - an MLA function compiled for the host CPU ----------===//
 
 #include "mlagen/CpuKernel.h"
+#include "Bf16Rounding.h"
 #include "CheckedAllocation.h"
 #include "EntryPoint.h"
 #include "dialect/MlaDialect.h"
@@ -81,6 +82,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   options.accumulatorRegisters = variant.accumulatorRegisters;
   options.innerRegisters = variant.innerRegisters;
   options.amx = variant.amx == 1;
+  options.nativeBf16 = hostHasBf16Rounding();
   options.checkedAllocation = true;
   if (llvm::Error e = runPasses(
           module,
@@ -134,6 +136,7 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
     return engine.takeError();
   kernel->engine = std::move(*engine);
   defineCheckedAllocation(*kernel->engine);
+  defineBf16Rounding(*kernel->engine);
   kernel->numArgs = numArgs;
   kernel->tied = tied;
   kernel->numStatus = entry.numStatus;

@@ -134,6 +134,12 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
   return llvm::Error::success();
 }
 
+bool mlagen::hostHasBf16Rounding() {
+  static const bool present =
+      llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+  return present;
+}
+
 bool mlagen::hostHasAmxTiles() {
   static const bool usable = [] {
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();

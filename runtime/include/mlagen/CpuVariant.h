@@ -73,6 +73,10 @@ int64_t cpuCores();
 /// them (on Linux the first call asks for the tile state with arch_prctl).
 bool hostHasAmxTiles();
 
+/// Whether this CPU rounds f32 to bf16 in one instruction (AVX512-BF16);
+/// elsewhere the JIT rounds with integer operations.
+bool hostHasBf16Rounding();
+
 /// Whether the attention of `problem` has page steps AMX tiles can take
 /// (bf16 storage, whole tile rows and columns: passes/AmxTiles.h).
 bool amxTilesFit(const Problem &problem);
