@@ -1,5 +1,4 @@
-//===- Bf16Rounding.h - the bf16 rounding function JIT code may call -*- C++
-//-*-===//
+//===- Bf16Rounding.h - bf16 rounding for JIT-compiled code -*- C++ -*-===//
 //
 // Where the CPU has no instruction that rounds f32 to bf16 (AVX512-BF16's),
 // LLVM's code generator calls __truncsfbf2 for the conversions it makes
