@@ -122,13 +122,39 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
   // loops (s, h, t, c): the latent dimension innermost, so each key row is
   // read contiguously into a contiguous accumulator row (vector FMAs).
   // A hidden key's row is zeroed, not just its weight: an unwritten cache
-  // row may hold NaN, and 0 x NaN is NaN.
-  Value newAcc = emit.contract(
-      page.probabilities, map({0, 1, 2}, 4), latentKeys, map({2, 3}, 4),
-      page.acc, map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
-      [&](OpBuilder &nb, Location nl, auto index) {
-        return visible(nb, nl, pageStart, index(0), index(2));
+  // row may hold NaN, and 0 x NaN is NaN. Only a page with a key hidden
+  // from some query row (at most the first and last pages of the range)
+  // pays for that select in its innermost loop: a vector of masks per FMA,
+  // which CPUs without mask registers (AVX2) build lane by lane.
+  auto seen = [&](OpBuilder &nb, Location nl, auto index) {
+    return visible(nb, nl, pageStart, index(0), index(2));
+  };
+  auto valuesTimes = [&](LinalgEmitter &e, bool masked) {
+    return e.contract(page.probabilities, map({0, 1, 2}, 4), latentKeys,
+                      map({2, 3}, 4), page.acc, map({0, 1, 3}, 4),
+                      {kPar, kPar, kRed, kPar},
+                      masked ? LinalgEmitter::TermMaskFn(seen) : nullptr);
+  };
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  // Every key of the page is in range and seen by the first query row (so
+  // by all: the later rows see more).
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                        pageStart, keys.keyBegin);
+  Value allSeen = arith::AndIOp::create(
+      b, loc, inRange,
+      visible(b, loc, pageStart, emit.index(0), emit.index(pageSize - 1)));
+  auto split = scf::IfOp::create(
+      b, loc, allSeen,
+      [&](OpBuilder &tb, Location tl) {
+        LinalgEmitter inner(tb, tl);
+        scf::YieldOp::create(tb, tl, valuesTimes(inner, false));
+      },
+      [&](OpBuilder &eb, Location el) {
+        LinalgEmitter inner(eb, el);
+        scf::YieldOp::create(eb, el, valuesTimes(inner, true));
       });
+  Value newAcc = split.getResult(0);
   return {writeBack(emit, page.max, state[0]),
           writeBack(emit, page.sum, state[1]), newAcc};
 }

@@ -134,6 +134,12 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
   return llvm::Error::success();
 }
 
+bool mlagen::hostHasAvx512() {
+  static const bool present =
+      llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  return present;
+}
+
 bool mlagen::hostHasBf16Rounding() {
   static const bool present =
       llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
@@ -177,6 +183,13 @@ CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
   int64_t splits = llvm::divideCeil(cores, std::max<int64_t>(1, batch));
   splits = std::min(splits, longestAttended(p) / mlir::mla::kMinKeysPerSplit);
   variant.splits = std::clamp<int64_t>(splits, 1, mlir::mla::kMaxChosenSplits);
+  // The block counts 16-lane f32 vectors: AVX-512 holds one in each of its
+  // 32 registers, AVX2 needs two of its 16, so there a block of 16 spills
+  // and one 4 vectors wide along the innermost loop reads too few rows.
+  if (!hostHasAvx512()) {
+    variant.accumulatorRegisters = 4;
+    variant.innerRegisters = 1;
+  }
   variant.amx = hostHasAmxTiles() && amxTilesFit(p);
   return variant;
 }

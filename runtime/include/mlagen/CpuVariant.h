@@ -73,6 +73,9 @@ int64_t cpuCores();
 /// them (on Linux the first call asks for the tile state with arch_prctl).
 bool hostHasAmxTiles();
 
+/// Whether this CPU has AVX-512 (32 vector registers of 16 f32 lanes).
+bool hostHasAvx512();
+
 /// Whether this CPU rounds f32 to bf16 in one instruction (AVX512-BF16);
 /// elsewhere the JIT rounds with integer operations.
 bool hostHasBf16Rounding();
@@ -87,8 +90,10 @@ bool amxTilesFit(const Problem &problem);
 /// rows, so each weight is read once). The attention is split into the
 /// fewest splits that give every thread one (split, sequence) item, at most
 /// one split per 256 keys of L and at most 64. The register block is 16
-/// accumulators, 4 along the innermost loop. AMX tiles are used where the host
-/// has them and the problem fits them.
+/// accumulators (of 16 f32 lanes), 4 along the innermost loop, with
+/// AVX-512; without it (AVX2: 16 registers of 8 lanes) 4 accumulators, 1
+/// along the innermost loop. AMX tiles are used where the host has them and
+/// the problem fits them.
 CpuVariant chooseCpuVariant(const Problem &problem, int64_t cores);
 
 /// The inputs chooseCpuVariant used, as text (for --stats).
