@@ -135,8 +135,7 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
 }
 
 bool mlagen::hostHasAvx512() {
-  static const bool present =
-      llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  static const bool present = llvm::sys::getHostCPUFeatures().lookup("avx512f");
   return present;
 }
 

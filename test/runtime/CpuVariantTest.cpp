@@ -102,9 +102,10 @@ TEST(CpuVariant, HeuristicFillsTheCores) {
   CpuVariant one =
       chooseCpuVariant(liteProblem(RunMode::Attention, {4096}), /*cores=*/2);
   // The register block as the host's vector registers allow.
-  EXPECT_EQ(one.str(), std::string("splits=2,chunks=1,threads=2,") +
-                           (hostHasAvx512() ? "acc=16,inner=4" : "acc=4,inner=1") +
-                           ",amx=" + (hostHasAmxTiles() ? "1" : "0"));
+  EXPECT_EQ(one.str(),
+            std::string("splits=2,chunks=1,threads=2,") +
+                (hostHasAvx512() ? "acc=16,inner=4" : "acc=4,inner=1") +
+                ",amx=" + (hostHasAmxTiles() ? "1" : "0"));
   // Enough sequences: no split.
   CpuVariant four =
       chooseCpuVariant(liteProblem(RunMode::Attention, {4096, 10, 20, 30}), 2);
