@@ -10,10 +10,10 @@
 // attention (one page, or several short ones) as linalg.generic ops marked
 // for mla-cpu-amx, in the layouts the tiles read in place:
 //
-// - scores, per page: S^T [page_size, S, H] += rows [page_size, latent + rope]
-// x
-//   Q' [(latent + rope) / 2, S, H, 2]: the cache page is A as it lies in
-//   the cache, the query (packed into pairs once per sequence) is B.
+// - scores, per page: S^T [page_size, S, H] += rows [page_size,
+//   latent + rope] x Q' [(latent + rope) / 2, S, H, 2]: the cache page is
+//   A as it lies in the cache, the query (packed into pairs once per
+//   sequence) is B.
 // - pack_values: V' [page_size / 2, latent, 2] = the page's value rows as
 //   bf16 pairs (the B layout), rows outside the generic's [lo, hi) operands
 //   zero, into the step's V'.

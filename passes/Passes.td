@@ -90,8 +90,8 @@ def MlaCpuAmx : Pass<"mla-cpu-amx"> {
     `pack_values` interleaves the page's value rows into bf16 pairs (rows
     outside the op's [lo, hi) zeroed, since an unwritten row may hold NaN)
     into the step's pairs; `values` adds P x V over all of the step's keys
-    into the accumulator 16 x 16 f32 tile by tile. Fails, naming the op, on a marked
-    op whose buffers it cannot read as tiles.
+    into the accumulator 16 x 16 f32 tile by tile. Fails, naming the op, on
+    a marked op whose buffers it cannot read as tiles.
   }];
   let dependentDialects = ["::mlir::amx::AMXDialect",
                            "::mlir::LLVM::LLVMDialect",

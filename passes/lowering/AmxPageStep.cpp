@@ -119,16 +119,26 @@ SmallVector<Value> PageStep::updateOnTiles(Value firstPage, int64_t pages,
       {b.getIndexAttr(stepKeys / 2), b.getIndexAttr(latent), b.getIndexAttr(2)},
       bf16);
   Value end = arith::MinSIOp::create(b, loc, keys.keyEnd, keys.length);
+  // Scores: rows[t, 2 r + j] for loops (t, s, h, r, j). Value pairs:
+  // V[2 r + j, c] for loops (r, c, j), [lo, hi) as scalars.
+  AffineMap rowMap =
+      AffineMap::get(5, 0,
+                     {b.getAffineDimExpr(0),
+                      b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
+                     b.getContext());
+  AffineMap pairMap =
+      AffineMap::get(3, 0,
+                     {b.getAffineDimExpr(0) * 2 + b.getAffineDimExpr(2),
+                      b.getAffineDimExpr(1)},
+                     b.getContext());
+  AffineMap scalar = AffineMap::get(3, 0, b.getContext());
+  SmallVector<OpFoldResult> pairShape = {
+      b.getIndexAttr(pageSize / 2), b.getIndexAttr(latent), b.getIndexAttr(2)};
   for (int64_t p = 0; p < pages; ++p) {
     Value pageIndex =
         arith::AddIOp::create(b, loc, firstPage, emit.index(p)).getResult();
     // S^T [t, s, h] = sum_(r, j) rows[t, 2 r + j] q[r, s, h, j] over the
-    // page's keys, into its rows of the step's scores: loops (t, s, h, r, j).
-    AffineMap rowMap =
-        AffineMap::get(5, 0,
-                       {b.getAffineDimExpr(0),
-                        b.getAffineDimExpr(3) * 2 + b.getAffineDimExpr(4)},
-                       b.getContext());
+    // page's keys, into its rows of the step's scores.
     Value slice = tensor::ExtractSliceOp::create(
         b, loc, dots, offsets(p * pageSize, 3), pageScores, ones(3));
     Value pageDots = emit.generic(
@@ -145,21 +155,12 @@ SmallVector<Value> PageStep::updateOnTiles(Value firstPage, int64_t pages,
     // into its rows of the step's V'. The page's keys this call covers are
     // its rows [lo, hi); the others may be unwritten (NaN), so they count
     // as 0, not just their weights (a key hidden from a causal query has
-    // weight 0 and a written row). loops (r, c, j)
+    // weight 0 and a written row).
     Value keyStart = pageStart(pageIndex);
     Value lo = clampIndex(
         emit, arith::SubIOp::create(b, loc, keys.keyBegin, keyStart), pageSize);
     Value hi = clampIndex(emit, arith::SubIOp::create(b, loc, end, keyStart),
                           pageSize);
-    SmallVector<OpFoldResult> pairShape = {b.getIndexAttr(pageSize / 2),
-                                           b.getIndexAttr(latent),
-                                           b.getIndexAttr(2)};
-    AffineMap pairMap =
-        AffineMap::get(3, 0,
-                       {b.getAffineDimExpr(0) * 2 + b.getAffineDimExpr(2),
-                        b.getAffineDimExpr(1)},
-                       b.getContext());
-    AffineMap scalar = AffineMap::get(3, 0, b.getContext());
     Value pairs = emit.generic(
         {readPage(pageIndex, 0, latent), lo, hi}, {pairMap, scalar, scalar},
         tensor::ExtractSliceOp::create(
