@@ -38,7 +38,8 @@ struct ConvertMlaToLinalgPass
     MLIRContext *context = &getContext();
     PagedCacheTypeConverter converter;
     RewritePatternSet patterns(context);
-    populateMlaToLinalgConversionPatterns(converter, patterns, amx);
+    populateMlaToLinalgConversionPatterns(converter, patterns,
+                                          PageStepProducts{amx, bf16Dot});
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
@@ -65,8 +66,8 @@ struct ConvertMlaToLinalgPass
 
 void mlir::mla::populateMlaToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns,
-    bool amxTiles) {
-  populateAttentionLoweringPatterns(converter, patterns, amxTiles);
+    PageStepProducts products) {
+  populateAttentionLoweringPatterns(converter, patterns, products);
   populateCacheLoweringPatterns(converter, patterns);
   populateProjectionLoweringPatterns(converter, patterns);
 }

@@ -73,16 +73,23 @@ public:
   PagedCacheTypeConverter();
 };
 
-/// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg);
-/// with `amxTiles`, latent attention's page steps are written for
-/// mla-cpu-amx where their shapes allow (passes/AmxTiles.h).
+/// How latent attention's page steps multiply on the CPU: on AMX tiles,
+/// written for mla-cpu-amx where their shapes allow (passes/AmxTiles.h);
+/// else as bf16 pair contractions for AVX512-BF16 dot products where they
+/// allow (passes/PairDots.h); else in f32 vector FMAs.
+struct PageStepProducts {
+  bool amxTiles = false;
+  bool bf16Dot = false;
+};
+
+/// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,
-                                           bool amxTiles = false);
+                                           PageStepProducts products = {});
 /// The attention family: MHA, latent, partial and combine.
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
                                        RewritePatternSet &patterns,
-                                       bool amxTiles);
+                                       PageStepProducts products);
 /// Compressions (with RMSNorm), up-projections, absorptions, RoPE, output
 /// projection.
 void populateProjectionLoweringPatterns(const TypeConverter &converter,
@@ -172,6 +179,13 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Latent attention's matrix products on AMX tiles "
                      "where their shapes fit (convert-mla-to-linalg's amx, "
                      "then mla-cpu-amx); the CPU must have AMX-BF16"),
+      llvm::cl::init(false)};
+  Option<bool> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("The vector page step's products as AVX512-BF16 dot "
+                     "products over bf16 pairs where their shapes fit "
+                     "(convert-mla-to-linalg's and mla-cpu-vectorize's "
+                     "bf16-dot); the CPU must have AVX512-BF16"),
       llvm::cl::init(false)};
   Option<bool> nativeBf16{
       *this, "native-bf16",

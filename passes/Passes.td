@@ -33,10 +33,21 @@ def ConvertMlaToLinalg : Pass<"convert-mla-to-linalg", "ModuleOp"> {
     `mla.amx` for mla-cpu-amx. Short pages go several to a step (256 keys),
     so that each accumulator tile of P x V is loaded and stored once per
     step; the pages left after the whole steps are taken one at a time.
+
+    With `bf16-dot` (and not on tiles), each vector page step whose shapes
+    fit (bf16 storage, widths multiples of 32, even pages; see
+    passes/PairDots.h) writes its products over pairs of bf16 elements:
+    the scores against the query rounded to bf16 once per sequence, and P x
+    V on pages every query row sees in full with the probabilities rounded
+    to bf16; mla-cpu-vectorize with `bf16-dot` makes them AVX512-BF16 dot
+    products. Pages with a hidden key keep the f32 P x V (its mask).
   }];
   let options = [
     Option<"amx", "amx", "bool", /*default=*/"false",
-           "Write latent attention's page steps for AMX tiles where they fit">
+           "Write latent attention's page steps for AMX tiles where they fit">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "Write the vector page step's products over bf16 pairs where they "
+           "fit">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -125,6 +136,12 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
     The register block's shape is an option (the autotuner's CPU space):
     `accumulator-registers` vectors of accumulators in all, of which at
     most `inner-registers` side by side along the innermost loop.
+
+    With `bf16-dot`, a contraction of bf16 inputs whose innermost loop is a
+    reduction over 2 (a pair, passes/PairDots.h) after a parallel loop of
+    16 lanes gets the register block of the loops before the pair, and each
+    16 lanes of its pairs become one x86vector.avx512.dot (vdpbf16ps; the
+    target must have AVX512-BF16).
   }];
   let options = [
     Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
@@ -133,9 +150,12 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
            "(a power of two in [1, 32])">,
     Option<"innerRegisters", "inner-registers", "int64_t", /*default=*/"4",
            "Most registers of a block along the innermost loop "
-           "(a power of two in [1, 8])">
+           "(a power of two in [1, 8])">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "Multiply bf16 pair contractions with AVX512-BF16 dot products">
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::x86vector::X86VectorDialect",
                            "::mlir::scf::SCFDialect"];
 }
 

@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -58,13 +59,14 @@ void mlir::mla::buildRewritePipeline(OpPassManager &pm,
 void mlir::mla::buildCpuFrontEndPipeline(OpPassManager &pm,
                                          const CpuPipelineOptions &options) {
   pm.addPass(createMlaDecompose());
-  pm.addPass(createConvertMlaToLinalg(ConvertMlaToLinalgOptions{options.amx}));
+  pm.addPass(createConvertMlaToLinalg(
+      ConvertMlaToLinalgOptions{options.amx, options.bf16Dot}));
   // Elementwise arith on tensors (the decomposition's length update).
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createMlaCpuVectorize(MlaCpuVectorizeOptions{
-      options.accumulatorRegisters, options.innerRegisters}));
+      options.accumulatorRegisters, options.innerRegisters, options.bf16Dot}));
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -127,6 +129,7 @@ void mlir::mla::buildCpuToLLVMPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
   vectorToLLVM.amx = options.amx;
+  vectorToLLVM.x86Vector = options.bf16Dot;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -156,11 +159,12 @@ void mlir::mla::buildCudaPipeline(OpPassManager &pm,
 }
 
 void mlir::mla::registerCpuLoweringDialects(DialectRegistry &registry) {
-  registry.insert<amx::AMXDialect, arith::ArithDialect,
-                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
-                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+  registry
+      .insert<amx::AMXDialect, x86vector::X86VectorDialect, arith::ArithDialect,
+              bufferization::BufferizationDialect, cf::ControlFlowDialect,
+              func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+              math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+              tensor::TensorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "passes/AmxTiles.h"
+#include "passes/PairDots.h"
 #include "passes/lowering/PageStep.h"
 
 #include <cmath>
@@ -55,25 +56,47 @@ Value PageStep::pageStart(Value pageIndex) {
 
 /// Scaled scores [S, H, page_size]; keys outside the range or not yet
 /// visible to a causal query are -inf.
+Value PageStep::scorePartials(Value latentKeys, Value ropeKeys,
+                              ArrayRef<OpFoldResult> shape) {
+  OpBuilder &b = emit.builder();
+  // The dot products over the latent and rope widths accumulate in `lanes`
+  // independent partial sums per score, lanes innermost: a loop over
+  // contiguous, independent elements that LLVM turns into vector FMAs.
+  // loops (s, h, t, c_outer, lane)
+  int64_t lanes = pairDots ? pairs::kLanes : laneCount(config);
+  SmallVector<OpFoldResult> laneShape(shape);
+  laneShape.push_back(b.getIndexAttr(lanes));
+  Value partial = emit.filled(laneShape, b.getF32Type(), 0.0);
+  for (auto [query, keys] :
+       {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}}) {
+    if (!pairDots) {
+      partial = emit.contract(
+          emit.splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
+          emit.splitLanes(keys, lanes), map({2, 3, 4}, 5), partial,
+          map({0, 1, 2, 4}, 5), {kPar, kPar, kPar, kRed, kPar});
+      continue;
+    }
+    // Each lane sums pairs of adjacent elements: the rows split as
+    // [..., width / 32, 16, 2], loops (s, h, t, c_outer, lane, pair).
+    auto pairView = [&](Value x) {
+      return emit.splitLanes(emit.splitLanes(x, pairs::kDepth), pairs::kPair);
+    };
+    partial =
+        emit.contract(pairView(query), map({0, 1, 3, 4, 5}, 6), pairView(keys),
+                      map({2, 3, 4, 5}, 6), partial, map({0, 1, 2, 4}, 6),
+                      {kPar, kPar, kPar, kRed, kPar, kRed});
+  }
+  return partial;
+}
+
 Value PageStep::scores(Value latentKeys, Value ropeKeys, Value pageStart,
                        ArrayRef<OpFoldResult> rows) {
   OpBuilder &b = emit.builder();
   Type f32 = b.getF32Type();
   SmallVector<OpFoldResult> shape(rows);
   shape.push_back(b.getIndexAttr(pageSize));
-  // The dot products over the latent and rope widths accumulate in `lanes`
-  // independent partial sums per score, lanes innermost: a loop over
-  // contiguous, independent elements that LLVM turns into vector FMAs.
-  // The lanes are added at the end. loops (s, h, t, c_outer, lane)
-  int64_t lanes = laneCount(config);
-  SmallVector<OpFoldResult> laneShape(shape);
-  laneShape.push_back(b.getIndexAttr(lanes));
-  SmallVector<IteratorType> iterators = {kPar, kPar, kPar, kRed, kPar};
-  Value partial = emit.filled(laneShape, f32, 0.0);
-  for (auto [query, keys] : {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}})
-    partial = emit.contract(emit.splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
-                            emit.splitLanes(keys, lanes), map({2, 3, 4}, 5),
-                            partial, map({0, 1, 2, 4}, 5), iterators);
+  // The lanes are added at the end.
+  Value partial = scorePartials(latentKeys, ropeKeys, shape);
   Value dots = emit.generic(
       partial, map({0, 1, 2, 3}, 4), emit.filled(shape, f32, 0.0),
       map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed},
@@ -109,6 +132,28 @@ Value PageStep::visible(OpBuilder &nb, Location nl, Value pageStart, Value s,
       inRange);
 }
 
+Value PageStep::valuesTimes(LinalgEmitter &e, Value probabilities, Value values,
+                            Value acc, Value pageStart, bool masked) {
+  if (pairDots && !masked) {
+    // loops (s, h, t_outer, c, pair): the probabilities in bf16 pairs of
+    // adjacent keys, against the two rows of those keys, which the
+    // vectorizer reads as two rows and interleaves.
+    Value pairsOfP = e.splitLanes(
+        e.convert(probabilities, e.builder().getBF16Type()), pairs::kPair);
+    return e.contract(pairsOfP, map({0, 1, 2, 4}, 5),
+                      e.splitDim(values, 0, pairs::kPair), map({2, 4, 3}, 5),
+                      acc, map({0, 1, 3}, 5), {kPar, kPar, kRed, kPar, kRed});
+  }
+  auto seen = [&](OpBuilder &nb, Location nl, auto index) {
+    return visible(nb, nl, pageStart, index(0), index(2));
+  };
+  // loops (s, h, t, c): the latent dimension innermost, so each key row is
+  // read contiguously into a contiguous accumulator row (vector FMAs).
+  return e.contract(probabilities, map({0, 1, 2}, 4), values, map({2, 3}, 4),
+                    acc, map({0, 1, 3}, 4), {kPar, kPar, kRed, kPar},
+                    masked ? LinalgEmitter::TermMaskFn(seen) : nullptr);
+}
+
 SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
                                     ArrayRef<OpFoldResult> rows) {
   int64_t dc = config.getKvLoraRank();
@@ -119,22 +164,12 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
 
   // loops (s, h, t)
   Softmax page = softmax(s, /*keyLoop=*/2, state, rows);
-  // loops (s, h, t, c): the latent dimension innermost, so each key row is
-  // read contiguously into a contiguous accumulator row (vector FMAs).
-  // A hidden key's row is zeroed, not just its weight: an unwritten cache
-  // row may hold NaN, and 0 x NaN is NaN. Only a page with a key hidden
-  // from some query row (at most the first and last pages of the range)
-  // pays for that select in its innermost loop: a vector of masks per FMA,
-  // which CPUs without mask registers (AVX2) build lane by lane.
-  auto seen = [&](OpBuilder &nb, Location nl, auto index) {
-    return visible(nb, nl, pageStart, index(0), index(2));
-  };
-  auto valuesTimes = [&](LinalgEmitter &e, bool masked) {
-    return e.contract(page.probabilities, map({0, 1, 2}, 4), latentKeys,
-                      map({2, 3}, 4), page.acc, map({0, 1, 3}, 4),
-                      {kPar, kPar, kRed, kPar},
-                      masked ? LinalgEmitter::TermMaskFn(seen) : nullptr);
-  };
+  // P x V. A hidden key's row is zeroed, not just its weight: an unwritten
+  // cache row may hold NaN, and 0 x NaN is NaN. Only a page with a key
+  // hidden from some query row (at most the first and last pages of the
+  // range) pays for that select in its innermost loop: a vector of masks
+  // per FMA, which CPUs without mask registers (AVX2) build lane by lane.
+  // The other pages take the unmasked product (on pair dots, if chosen).
   OpBuilder &b = emit.builder();
   Location loc = emit.location();
   // Every key of the page is in range and seen by the first query row (so
@@ -148,11 +183,15 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
       b, loc, allSeen,
       [&](OpBuilder &tb, Location tl) {
         LinalgEmitter inner(tb, tl);
-        scf::YieldOp::create(tb, tl, valuesTimes(inner, false));
+        scf::YieldOp::create(tb, tl,
+                             valuesTimes(inner, page.probabilities, latentKeys,
+                                         page.acc, pageStart, false));
       },
       [&](OpBuilder &eb, Location el) {
         LinalgEmitter inner(eb, el);
-        scf::YieldOp::create(eb, el, valuesTimes(inner, true));
+        scf::YieldOp::create(eb, el,
+                             valuesTimes(inner, page.probabilities, latentKeys,
+                                         page.acc, pageStart, true));
       });
   Value newAcc = split.getResult(0);
   return {writeBack(emit, page.max, state[0]),
@@ -292,7 +331,7 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                                             ConfigAttr config, int64_t pageSize,
                                             Value qLatent, Value qRope,
                                             const SequenceKeys &keys,
-                                            bool amxTiles) {
+                                            PageStepProducts products) {
   OpBuilder &b = emit.builder();
   Location loc = emit.location();
   Type f32 = b.getF32Type();
@@ -306,13 +345,16 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                      emit.filled(rows, f32, 0.0),
                      emit.filled(accShape, f32, 0.0)};
   // The tiles need every shape static: S is the one that may not be.
-  bool onTiles = amxTiles && tiles::pageStepFits(config, pageSize) &&
+  bool onTiles = products.amxTiles && tiles::pageStepFits(config, pageSize) &&
                  cast<RankedTensorType>(qLatent.getType()).hasStaticShape();
-  // The queries are read once per key: extend them to f32 (or pack them
-  // for the tiles) once, up front.
+  bool pairDots =
+      !onTiles && products.bf16Dot && pairs::pageStepFits(config, pageSize);
+  // The queries are read once per key: extend them to f32 (round them to
+  // bf16 for the pair dots, pack them for the tiles) once, up front.
+  Type queryType = pairDots ? Type(b.getBF16Type()) : f32;
   Value queries = onTiles ? packQueryForTiles(emit, config, qLatent, qRope)
-                          : emit.convert(qLatent, f32);
-  Value qRopeF32 = onTiles ? Value() : emit.convert(qRope, f32);
+                          : emit.convert(qLatent, queryType);
+  Value qRopeVector = onTiles ? Value() : emit.convert(qRope, queryType);
   Value size = emit.index(pageSize);
   Value firstPage = arith::DivUIOp::create(b, loc, keys.keyBegin, size);
   Value endPage = arith::CeilDivUIOp::create(b, loc, keys.keyEnd, size);
@@ -323,8 +365,8 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                b, loc, from, to, emit.index(pages), state,
                [&](OpBuilder &lb, Location ll, Value page, ValueRange carried) {
                  LinalgEmitter bodyEmit(lb, ll);
-                 PageStep step{bodyEmit, config, pageSize, queries,
-                               qRopeF32, tokens, keys};
+                 PageStep step{bodyEmit,    config, pageSize, queries,
+                               qRopeVector, tokens, keys,     pairDots};
                  scf::YieldOp::create(
                      lb, ll,
                      onTiles ? step.updateOnTiles(page, pages, carried, rows)

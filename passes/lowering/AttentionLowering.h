@@ -13,6 +13,7 @@
 
 #include "dialect/MlaDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "passes/Passes.h"
 #include "passes/lowering/LinalgEmitter.h"
 
 namespace mlir::mla {
@@ -35,12 +36,13 @@ struct SequenceAttention {
 };
 
 /// Attention of qLatent [S, H, kv_lora_rank] and qRope [S, H, d_r] (any
-/// float types) over the keys [keyBegin, keyEnd) of one sequence. With
-/// `amxTiles`, the page steps are written for mla-cpu-amx where the shapes
-/// allow it (amx::pageStepFits, S static).
+/// float types) over the keys [keyBegin, keyEnd) of one sequence, its page
+/// steps multiplied as `products` says where the shapes allow it
+/// (tiles::pageStepFits with S static, pairs::pageStepFits).
 SequenceAttention attendSequence(LinalgEmitter &emit, ConfigAttr config,
                                  int64_t pageSize, Value qLatent, Value qRope,
-                                 const SequenceKeys &keys, bool amxTiles);
+                                 const SequenceKeys &keys,
+                                 PageStepProducts products);
 
 /// out = weighted / sum (0 where the sum is 0) over [..., D] and
 /// lse = max + log(sum) (-inf where the sum is 0) over [...], in f32.

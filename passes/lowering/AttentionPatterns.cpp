@@ -44,9 +44,9 @@ Value sequenceLength(LinalgEmitter &emit, Value seqLens, Value b) {
 
 struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
   LowerLatentAttention(const TypeConverter &converter, MLIRContext *context,
-                       bool amxTiles)
-      : OpConversionPattern(converter, context), amxTiles(amxTiles) {}
-  bool amxTiles;
+                       PageStepProducts products)
+      : OpConversionPattern(converter, context), products(products) {}
+  PageStepProducts products;
 
   LogicalResult
   matchAndRewrite(LatentAttentionOp op, OpAdaptor adaptor,
@@ -80,7 +80,7 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
                       length,   op.getCausal()};
     SequenceAttention attention = attendSequence(
         emit, config, in.pageSize, sliceLeading(emit, in.query, b),
-        sliceLeading(emit, in.qRope, b), keys, amxTiles);
+        sliceLeading(emit, in.qRope, b), keys, products);
     Value out = attention.out;
     if (wUv)
       out = emitAbsorbOutput(emit, out, wUv);
@@ -94,9 +94,9 @@ struct LowerLatentAttention : public OpConversionPattern<LatentAttentionOp> {
 struct LowerPartialLatentAttention
     : public OpConversionPattern<PartialLatentAttentionOp> {
   LowerPartialLatentAttention(const TypeConverter &converter,
-                              MLIRContext *context, bool amxTiles)
-      : OpConversionPattern(converter, context), amxTiles(amxTiles) {}
-  bool amxTiles;
+                              MLIRContext *context, PageStepProducts products)
+      : OpConversionPattern(converter, context), products(products) {}
+  PageStepProducts products;
 
   LogicalResult
   matchAndRewrite(PartialLatentAttentionOp op, OpAdaptor adaptor,
@@ -137,7 +137,7 @@ struct LowerPartialLatentAttention
                       end,      op.getCausal()};
     SequenceAttention attention = attendSequence(
         emit, config, in.pageSize, sliceLeading(emit, in.query, b),
-        sliceLeading(emit, in.qRope, b), keys, amxTiles);
+        sliceLeading(emit, in.qRope, b), keys, products);
     parallelInsertLeading(emit, loop, {attention.out, attention.lse},
                           ValueRange{n, b});
     rewriter.replaceOp(op, loop.getResults());
@@ -292,9 +292,9 @@ struct LowerMhaAttention : public OpConversionPattern<MhaAttentionOp> {
 
 void mlir::mla::populateAttentionLoweringPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns,
-    bool amxTiles) {
+    PageStepProducts products) {
   patterns.add<LowerMhaAttention, LowerCombine>(converter,
                                                 patterns.getContext());
   patterns.add<LowerLatentAttention, LowerPartialLatentAttention>(
-      converter, patterns.getContext(), amxTiles);
+      converter, patterns.getContext(), products);
 }

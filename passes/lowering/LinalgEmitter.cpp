@@ -122,17 +122,28 @@ Value LinalgEmitter::collapseLastTwo(Value x) {
 }
 
 Value LinalgEmitter::splitLanes(Value x, int64_t lanes) {
+  return splitDim(x, cast<RankedTensorType>(x.getType()).getRank() - 1, lanes);
+}
+
+Value LinalgEmitter::splitDim(Value x, int64_t dim, int64_t inner) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> shape(type.getShape().drop_back());
-  shape.append({type.getShape().back() / lanes, lanes});
+  int64_t outer = type.getShape()[dim] / inner;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = outer;
+  shape.insert(shape.begin() + dim + 1, inner);
   SmallVector<OpFoldResult> sizes = this->sizes(x);
-  sizes.back() = b.getIndexAttr(type.getShape().back() / lanes);
-  sizes.push_back(b.getIndexAttr(lanes));
+  sizes[dim] = b.getIndexAttr(outer);
+  sizes.insert(sizes.begin() + dim + 1, b.getIndexAttr(inner));
   SmallVector<ReassociationIndices> groups;
-  for (int64_t i = 0; i + 1 < rank; ++i)
-    groups.push_back({i});
-  groups.push_back({rank - 1, rank});
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i < dim)
+      groups.push_back({i});
+    else if (i == dim)
+      groups.push_back({i, i + 1});
+    else
+      groups.push_back({i + 1});
+  }
   return tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(shape, type.getElementType()), x, groups,
       sizes);

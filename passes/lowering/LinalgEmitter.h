@@ -62,6 +62,9 @@ public:
   /// product over `width` becomes `lanes` independent partial sums, lanes
   /// innermost, that vectorize into FMAs; they are added at the end.
   Value splitLanes(Value x, int64_t lanes);
+  /// x viewed with its dimension `dim` of size n as two, [n / inner, inner]
+  /// (no copy); splitLanes splits the last.
+  Value splitDim(Value x, int64_t dim, int64_t inner);
 
   /// x [..., a, b] viewed as [..., a * b] (no copy).
   Value collapseLastTwo(Value x);

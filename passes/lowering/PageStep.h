@@ -25,11 +25,13 @@ struct PageStep {
   LinalgEmitter &emit;
   ConfigAttr config;
   int64_t pageSize;
-  /// Vector: the queries in f32, [S, H, latent] and [S, H, rope]. Tiles:
-  /// qLatent is the packed query [(latent + rope) / 2, S, H, 2] in bf16
-  /// and qRope is unused.
+  /// Vector: the queries [S, H, latent] and [S, H, rope], in f32 (bf16
+  /// with pairDots). Tiles: qLatent is the packed query [(latent + rope) /
+  /// 2, S, H, 2] in bf16 and qRope is unused.
   Value qLatent, qRope, tokens;
   const SequenceKeys &keys;
+  /// Vector: the products over bf16 pairs (passes/PairDots.h).
+  bool pairDots = false;
 
   AffineMap map(ArrayRef<unsigned> dims, unsigned numDims) {
     return emit.affineMap(numDims, dims);
@@ -86,6 +88,15 @@ private:
   /// Vector: scaled scores [S, H, page_size], -inf where not visible.
   Value scores(Value latentKeys, Value ropeKeys, Value pageStart,
                ArrayRef<OpFoldResult> rows);
+  /// Vector: the unscaled dot products of the queries with the page's keys
+  /// in lane-split partial sums, [S, H, page_size, lanes] f32.
+  Value scorePartials(Value latentKeys, Value ropeKeys,
+                      ArrayRef<OpFoldResult> shape);
+  /// Vector: acc + P x V over the page, P [S, H, page_size] f32, V the
+  /// latent rows [page_size, latent]; with `masked`, rows hidden from a
+  /// query row count as 0 for it.
+  Value valuesTimes(LinalgEmitter &e, Value probabilities, Value values,
+                    Value acc, Value pageStart, bool masked);
 };
 
 /// The query packed for the tile scores: q [(latent + rope) / 2, S, H, 2]

@@ -62,6 +62,10 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
     return llvm::createStringError(
         "the CPU variant asks for AMX tiles (amx=1), but this CPU has no "
         "AMX-BF16 or the OS refused this process their state");
+  if (variant.dot == 1 && !hostHasAvx512Bf16())
+    return llvm::createStringError(
+        "the CPU variant asks for bf16 dot products (dot=1), but this CPU has "
+        "no AVX512-BF16");
   std::string functionName = name.str();
   if (!module.lookupSymbol<func::FuncOp>(functionName))
     return llvm::createStringError("no function @" + functionName +
@@ -82,7 +86,8 @@ CpuKernel::compile(ModuleOp module, llvm::StringRef name,
   options.accumulatorRegisters = variant.accumulatorRegisters;
   options.innerRegisters = variant.innerRegisters;
   options.amx = variant.amx == 1;
-  options.nativeBf16 = hostHasBf16Rounding();
+  options.bf16Dot = variant.dot == 1;
+  options.nativeBf16 = hostHasAvx512Bf16();
   options.checkedAllocation = true;
   if (llvm::Error e = runPasses(
           module,

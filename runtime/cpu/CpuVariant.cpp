@@ -4,6 +4,7 @@
 #include "OpenMpRuntime.h"
 #include "mlagen/Problem.h"
 #include "passes/AmxTiles.h"
+#include "passes/PairDots.h"
 #include "passes/Passes.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -38,6 +39,7 @@ constexpr Field kFields[] = {
     {"acc", &CpuVariant::accumulatorRegisters},
     {"inner", &CpuVariant::innerRegisters},
     {"amx", &CpuVariant::amx},
+    {"dot", &CpuVariant::dot},
 };
 
 llvm::Error fieldError(llvm::StringRef field, const llvm::Twine &why) {
@@ -93,7 +95,7 @@ llvm::Expected<CpuVariant> CpuVariant::parse(llvm::StringRef text,
     if (field == std::end(kFields))
       return llvm::createStringError(
           "unknown CPU variant field '" + name +
-          "' (known: splits, chunks, threads, acc, inner, amx)");
+          "' (known: splits, chunks, threads, acc, inner, amx, dot)");
     int64_t number = 0;
     if (value.getAsInteger(10, number))
       return fieldError(name, "is not an integer: '" + value + "'");
@@ -131,6 +133,10 @@ llvm::Error CpuVariant::check(const Problem &problem) const {
   if (amx == 1 && !hostHasAmxTiles())
     return fieldError("amx", "is 1, but this CPU has no AMX-BF16 tiles or "
                              "the OS refused this process their state");
+  if (dot != 0 && dot != 1)
+    return fieldError("dot", "must be 0 or 1, got " + llvm::Twine(dot));
+  if (dot == 1 && !hostHasAvx512Bf16())
+    return fieldError("dot", "is 1, but this CPU has no AVX512-BF16");
   return llvm::Error::success();
 }
 
@@ -139,7 +145,7 @@ bool mlagen::hostHasAvx512() {
   return present;
 }
 
-bool mlagen::hostHasBf16Rounding() {
+bool mlagen::hostHasAvx512Bf16() {
   static const bool present =
       llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
   return present;
@@ -168,6 +174,12 @@ bool mlagen::amxTilesFit(const Problem &p) {
       p.config.qkRopeHeadDim, p.shape.pageSize);
 }
 
+bool mlagen::pairDotsFit(const Problem &p) {
+  return mlir::mla::pairs::pageStepFits(
+      p.shape.storage == StorageType::BF16, p.config.kvLoraRank,
+      p.config.qkRopeHeadDim, p.shape.pageSize);
+}
+
 int64_t mlagen::cpuCores() { return std::max(1, openmp::processors()); }
 
 CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
@@ -190,6 +202,7 @@ CpuVariant mlagen::chooseCpuVariant(const Problem &p, int64_t cores) {
     variant.innerRegisters = 1;
   }
   variant.amx = hostHasAmxTiles() && amxTilesFit(p);
+  variant.dot = !variant.amx && hostHasAvx512Bf16() && pairDotsFit(p);
   return variant;
 }
 

@@ -43,13 +43,14 @@ TEST(CpuVariant, TextRoundTripsAndOverridesItsBase) {
   v.threads = 5;
   v.accumulatorRegisters = 8;
   v.innerRegisters = 2;
-  EXPECT_EQ(v.str(), "splits=3,chunks=2,threads=5,acc=8,inner=2,amx=0");
+  EXPECT_EQ(v.str(), "splits=3,chunks=2,threads=5,acc=8,inner=2,amx=0,dot=0");
   llvm::Expected<CpuVariant> back = CpuVariant::parse(v.str(), CpuVariant());
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   EXPECT_EQ(*back, v);
   llvm::Expected<CpuVariant> over = CpuVariant::parse("inner=1, splits=9", v);
   ASSERT_TRUE(bool(over));
-  EXPECT_EQ(over->str(), "splits=9,chunks=2,threads=5,acc=8,inner=1,amx=0");
+  EXPECT_EQ(over->str(),
+            "splits=9,chunks=2,threads=5,acc=8,inner=1,amx=0,dot=0");
 }
 
 TEST(CpuVariant, ParseErrorsNameTheField) {
@@ -82,6 +83,9 @@ TEST(CpuVariant, CheckRejectsWhatDoesNotFit) {
   rejected("amx=2", "'amx' must be 0 or 1");
   if (!hostHasAmxTiles())
     rejected("amx=1", "'amx' is 1, but this CPU has no AMX-BF16 tiles");
+  rejected("dot=-1", "'dot' must be 0 or 1");
+  if (!hostHasAvx512Bf16())
+    rejected("dot=1", "'dot' is 1, but this CPU has no AVX512-BF16");
   llvm::Expected<CpuVariant> fits =
       CpuVariant::parse("chunks=3,splits=4", CpuVariant());
   ASSERT_TRUE(bool(fits));
@@ -105,7 +109,8 @@ TEST(CpuVariant, HeuristicFillsTheCores) {
   EXPECT_EQ(one.str(),
             std::string("splits=2,chunks=1,threads=2,") +
                 (hostHasAvx512() ? "acc=16,inner=4" : "acc=4,inner=1") +
-                ",amx=" + (hostHasAmxTiles() ? "1" : "0"));
+                ",amx=" + (hostHasAmxTiles() ? "1" : "0") + ",dot=" +
+                (!hostHasAmxTiles() && hostHasAvx512Bf16() ? "1" : "0"));
   // Enough sequences: no split.
   CpuVariant four =
       chooseCpuVariant(liteProblem(RunMode::Attention, {4096, 10, 20, 30}), 2);
@@ -137,12 +142,26 @@ TEST(CpuVariant, HeuristicUsesTilesWhereTheyFit) {
   EXPECT_EQ(chooseCpuVariant(shortPages, 2).amx, 0);
 }
 
+TEST(CpuVariant, HeuristicUsesPairDotsWhereTheyFitAndNoTiles) {
+  Problem bf16 = liteProblem(RunMode::Attention, {300});
+  EXPECT_TRUE(pairDotsFit(bf16));
+  EXPECT_EQ(chooseCpuVariant(bf16, 2).dot,
+            !hostHasAmxTiles() && hostHasAvx512Bf16() ? 1 : 0);
+  // Pages of 8 keys still pair up; pages of 5 do not.
+  EXPECT_TRUE(pairDotsFit(liteProblem(RunMode::Attention, {300}, 1, 8)));
+  Problem oddPages = liteProblem(RunMode::Attention, {300}, 1, /*pageSize=*/5);
+  EXPECT_FALSE(pairDotsFit(oddPages));
+  EXPECT_EQ(chooseCpuVariant(oddPages, 2).dot, 0);
+}
+
 /// Every variant of the same step agrees with the reference.
 class EveryCpuVariant : public testing::TestWithParam<const char *> {};
 
 TEST_P(EveryCpuVariant, MatchesReference) {
   if (llvm::StringRef(GetParam()).contains("amx=1") && !hostHasAmxTiles())
     GTEST_SKIP() << "this CPU has no AMX-BF16 tiles (or the OS refused them)";
+  if (llvm::StringRef(GetParam()).contains("dot=1") && !hostHasAvx512Bf16())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
   for (RunMode mode : {RunMode::Attention, RunMode::Layer}) {
     Problem p = liteProblem(mode, {700, 0, 333, 1024}, /*queryTokens=*/2);
     llvm::Expected<CpuVariant> v = CpuVariant::parse(GetParam(), CpuVariant());
@@ -167,7 +186,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "splits=2,chunks=2,threads=1,acc=32,inner=8",
                     "splits=64,chunks=4,threads=2,acc=8,inner=2",
                     "splits=1,threads=1,amx=0", "splits=3,threads=2,amx=1",
-                    "splits=2,chunks=2,threads=1,amx=1"),
+                    "splits=2,chunks=2,threads=1,amx=1",
+                    "splits=1,threads=1,amx=0,dot=1",
+                    "splits=3,threads=2,acc=8,inner=2,dot=1",
+                    "splits=2,chunks=2,threads=1,acc=32,inner=8,dot=1"),
     [](const testing::TestParamInfo<const char *> &info) {
       std::string name = info.param;
       for (char &c : name)

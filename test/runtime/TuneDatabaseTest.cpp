@@ -241,7 +241,7 @@ TEST_F(TuneDatabaseTest, StepChoiceNamesTheEntryOrTheHeuristic) {
   tuned.key = tuneKeyOf(*p, cpu);
   EXPECT_EQ(tuned.key.length, 4000);
   tuned.key.batch = 4; // the nearest bucket, not this one
-  tuned.variant = "splits=5,chunks=1,threads=1,acc=8,inner=2,amx=0";
+  tuned.variant = "splits=5,chunks=1,threads=1,acc=8,inner=2,amx=0,dot=0";
   tuned.seconds = 1;
   tuned.measured = "now";
   ASSERT_FALSE(bool(TuneDatabase::merge(path, {tuned})));

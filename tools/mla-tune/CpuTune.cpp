@@ -114,6 +114,9 @@ struct Axes {
   std::vector<int64_t> inner{1, 2, 4, 8};
   /// Vector FMAs, and AMX tiles where the host and the problem have them.
   std::vector<int64_t> amx{0};
+  /// f32 FMAs, and bf16 dot products where the host and the problem have
+  /// them.
+  std::vector<int64_t> dot{0};
 };
 
 Axes axesFor(const Problem &p, int64_t cores) {
@@ -138,6 +141,8 @@ Axes axesFor(const Problem &p, int64_t cores) {
   }
   if (hostHasAmxTiles() && amxTilesFit(p))
     axes.amx.push_back(1);
+  if (hostHasAvx512Bf16() && pairDotsFit(p))
+    axes.dot.push_back(1);
   return axes;
 }
 
@@ -175,11 +180,16 @@ void searchBucket(const TuneRequest &r, const Problem &gate,
   };
   progress.expect(1 + axes.splits.size() + axes.spreads.size() +
                   axes.accumulators.size() + axes.inner.size() +
-                  axes.amx.size());
+                  axes.amx.size() + axes.dot.size());
   tryVariant(heuristic);
   for (int64_t a : axes.amx) {
     CpuVariant v = bestSoFar();
     v.amx = a;
+    tryVariant(v);
+  }
+  for (int64_t d : axes.dot) {
+    CpuVariant v = bestSoFar();
+    v.dot = d;
     tryVariant(v);
   }
   for (int64_t s : axes.splits) {

@@ -40,9 +40,14 @@ struct CpuVariant {
   /// pages a multiple of 16 keys; elsewhere they stay on vector FMAs); 0:
   /// vector FMAs only. 1 needs a CPU with AMX-BF16 that the OS lets use it.
   int64_t amx = 0;
+  /// 1: latent attention's products that are not on tiles as AVX512-BF16
+  /// dot products over bf16 pairs (bf16 storage, widths multiples of 32,
+  /// even pages: passes/PairDots.h; elsewhere f32 FMAs); 0: f32 FMAs. 1
+  /// needs a CPU with AVX512-BF16.
+  int64_t dot = 0;
 
-  /// "splits=2,chunks=1,threads=2,acc=16,inner=4,amx=1": what mla-run prints
-  /// and the tuning database stores.
+  /// "splits=2,chunks=1,threads=2,acc=16,inner=4,amx=0,dot=1": what mla-run
+  /// prints and the tuning database stores.
   std::string str() const;
   /// The inverse of str(): `base` with the fields `text` names (in any
   /// order) set. Errors name the field.
@@ -76,13 +81,16 @@ bool hostHasAmxTiles();
 /// Whether this CPU has AVX-512 (32 vector registers of 16 f32 lanes).
 bool hostHasAvx512();
 
-/// Whether this CPU rounds f32 to bf16 in one instruction (AVX512-BF16);
-/// elsewhere the JIT rounds with integer operations.
-bool hostHasBf16Rounding();
+/// Whether this CPU has AVX512-BF16: it rounds f32 to bf16 in one
+/// instruction (elsewhere the JIT rounds with integer operations) and
+/// multiplies bf16 pairs into f32 (vdpbf16ps, the variant's `dot`).
+bool hostHasAvx512Bf16();
 
 /// Whether the attention of `problem` has page steps AMX tiles can take
 /// (bf16 storage, whole tile rows and columns: passes/AmxTiles.h).
 bool amxTilesFit(const Problem &problem);
+/// Whether they can run on bf16 pair dots (passes/PairDots.h).
+bool pairDotsFit(const Problem &problem);
 
 /// The heuristic: with C cores, B sequences and the longest attended length
 /// L (cached keys, plus the step's new ones in a layer step), the step runs
@@ -93,7 +101,8 @@ bool amxTilesFit(const Problem &problem);
 /// accumulators (of 16 f32 lanes), 4 along the innermost loop, with
 /// AVX-512; without it (AVX2: 16 registers of 8 lanes) 4 accumulators, 1
 /// along the innermost loop. AMX tiles are used where the host has them and
-/// the problem fits them.
+/// the problem fits them; else bf16 dot products where the host has
+/// AVX512-BF16 and the problem fits them.
 CpuVariant chooseCpuVariant(const Problem &problem, int64_t cores);
 
 /// The inputs chooseCpuVariant used, as text (for --stats).
