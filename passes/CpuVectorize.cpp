@@ -39,7 +39,6 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -271,24 +270,37 @@ void planThreadBlocks(linalg::GenericOp op, ArrayRef<int64_t> ranges,
   }
 }
 
-/// Whether `op` is a pair contraction (passes/PairDots.h): two bf16 inputs
-/// into f32, the innermost loop a reduction over a pair after a parallel
-/// loop.
-bool isPairContraction(linalg::GenericOp op, ArrayRef<int64_t> ranges,
-                       ArrayRef<IteratorType> iterators) {
+/// The kinds of pair contraction (passes/PairDots.h): two bf16 inputs into
+/// f32, the innermost loop a reduction over a pair, after a parallel loop
+/// whose elements the lanes take (P x V's latent columns) or after a
+/// reduced loop of 16 lanes (whole dot products such as the scores, every
+/// parallel loop before every reduction).
+enum class PairForm { None, IntoLanes, WholeDots };
+
+PairForm pairForm(linalg::GenericOp op, ArrayRef<int64_t> ranges,
+                  ArrayRef<IteratorType> iterators) {
   unsigned last = ranges.size() - 1;
   if (ranges.size() < 2 || ranges[last] != pairs::kPair ||
-      iterators[last] != IteratorType::reduction ||
-      iterators[last - 1] != IteratorType::parallel ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return false;
+      iterators[last] != IteratorType::reduction || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return PairForm::None;
   auto bf16 = [](Value v) { return getElementTypeOrSelf(v).isBF16(); };
-  return llvm::all_of(op.getDpsInputs(), bf16) &&
-         getElementTypeOrSelf(op.getDpsInits()[0]).isF32();
+  if (!llvm::all_of(op.getDpsInputs(), bf16) ||
+      !getElementTypeOrSelf(op.getDpsInits()[0]).isF32())
+    return PairForm::None;
+  if (iterators[last - 1] == IteratorType::parallel)
+    return PairForm::IntoLanes;
+  if (ranges[last - 1] != pairs::kLanes)
+    return PairForm::None;
+  for (unsigned d = 0; d + 1 < last; ++d)
+    if (iterators[d] == IteratorType::reduction &&
+        iterators[d + 1] == IteratorType::parallel)
+      return PairForm::None;
+  return PairForm::WholeDots;
 }
 
-/// The register block of the loops before the pair, the pair whole inside
-/// the tile (tile size 0: not tiled).
+/// Into lanes: the register block of the loops before the pair, the pair
+/// whole inside the tile (tile size 0: not tiled).
 std::optional<TilePlan> planPairBlock(ArrayRef<int64_t> ranges,
                                       ArrayRef<IteratorType> iterators,
                                       ArrayRef<bool> shared, BlockShape shape) {
@@ -301,6 +313,32 @@ std::optional<TilePlan> planPairBlock(ArrayRef<int64_t> ranges,
   return plan;
 }
 
+/// Whole dot products: a block of the parallel loops with one output per
+/// accumulator register (its 16 lanes of partial sums), grown by powers of
+/// two from the innermost parallel loop (at most the shape's inner
+/// registers along it) outward; the reductions whole inside the tile.
+TilePlan planPairDots(ArrayRef<int64_t> ranges,
+                      ArrayRef<IteratorType> iterators, BlockShape shape) {
+  TilePlan plan;
+  plan.sizes.assign(ranges.size(), 0);
+  int64_t outputs = 1;
+  bool innermost = true;
+  for (int64_t d = ranges.size() - 1; d >= 0; --d) {
+    if (iterators[d] != IteratorType::parallel)
+      continue;
+    int64_t size = 1;
+    int64_t limit = innermost ? shape.innerRegisters : shape.registers;
+    while (ranges[d] % (size * 2) == 0 && size * 2 <= limit &&
+           outputs * 2 <= shape.registers) {
+      size *= 2;
+      outputs *= 2;
+    }
+    plan.sizes[d] = size;
+    innermost = false;
+  }
+  return plan;
+}
+
 std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape,
                                   bool pairDots) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -309,9 +347,17 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape,
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   if (op.getNumReductionLoops() == 0)
     return planElementwise(op, ranges);
-  if (pairDots && isPairContraction(op, ranges, iterators))
-    return planPairBlock(ranges, iterators,
-                         loopsBesideWeight(op, streamedWeight(op)), shape);
+  if (pairDots) {
+    switch (pairForm(op, ranges, iterators)) {
+    case PairForm::IntoLanes:
+      return planPairBlock(ranges, iterators,
+                           loopsBesideWeight(op, streamedWeight(op)), shape);
+    case PairForm::WholeDots:
+      return planPairDots(ranges, iterators, shape);
+    case PairForm::None:
+      break;
+    }
+  }
   if (iterators.back() == IteratorType::parallel) {
     OpOperand *weight = streamedWeight(op);
     SmallVector<bool> shared = loopsBesideWeight(op, weight);
@@ -374,126 +420,6 @@ void tileAndVectorize(IRRewriter &rewriter, linalg::GenericOp op,
   }
 }
 
-/// A read of bf16 [..., 16, 2] whose last two dims are the source's last
-/// two, whole, as a read of [..., 32] from the source with those dims
-/// merged: the later lowering unrolls reads into 1-D rows of the innermost
-/// dim, and rows of 2 would be loaded a pair at a time.
-struct ReadPairsAsRows : OpRewritePattern<vector::TransferReadOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(vector::TransferReadOp read,
-                                PatternRewriter &rewriter) const override {
-    VectorType type = read.getVectorType();
-    auto source = dyn_cast<RankedTensorType>(read.getBase().getType());
-    int64_t rank = type.getRank();
-    if (!source || read.getMask() || rank < 2 ||
-        !type.getElementType().isBF16() ||
-        type.getShape().take_back(2) !=
-            ArrayRef<int64_t>{pairs::kLanes, pairs::kPair} ||
-        source.getShape().take_back(2) != type.getShape().take_back(2))
-      return failure();
-    AffineMap map = read.getPermutationMap();
-    int64_t sourceRank = source.getRank();
-    auto isDim = [&](int64_t result, int64_t dim) {
-      auto expr = dyn_cast<AffineDimExpr>(map.getResult(result));
-      return expr && expr.getPosition() == dim;
-    };
-    if (!isDim(rank - 2, sourceRank - 2) || !isDim(rank - 1, sourceRank - 1))
-      return failure();
-    for (int64_t d = 0; d + 2 < rank; ++d)
-      if (map.getResult(d).isFunctionOfDim(sourceRank - 2) ||
-          map.getResult(d).isFunctionOfDim(sourceRank - 1))
-        return failure();
-    ValueRange indices = read.getIndices();
-    if (!isZeroInteger(indices[sourceRank - 2]) ||
-        !isZeroInteger(indices[sourceRank - 1]))
-      return failure();
-
-    Location loc = read.getLoc();
-    SmallVector<ReassociationIndices> groups;
-    for (int64_t d = 0; d + 2 < sourceRank; ++d)
-      groups.push_back({d});
-    groups.push_back({sourceRank - 2, sourceRank - 1});
-    Value rows =
-        tensor::CollapseShapeOp::create(rewriter, loc, read.getBase(), groups);
-    SmallVector<AffineExpr> results(map.getResults().drop_back(2));
-    results.push_back(rewriter.getAffineDimExpr(sourceRank - 2));
-    AffineMap rowMap =
-        AffineMap::get(sourceRank - 1, 0, results, rewriter.getContext());
-    SmallVector<int64_t> shape(type.getShape().drop_back(2));
-    shape.push_back(pairs::kDepth);
-    SmallVector<bool> inBounds(read.getInBoundsValues());
-    inBounds.pop_back();
-    auto rowRead = vector::TransferReadOp::create(
-        rewriter, loc, VectorType::get(shape, type.getElementType()), rows,
-        indices.drop_back(), read.getPadding(), rowMap,
-        ArrayRef<bool>(inBounds));
-    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(read, type, rowRead);
-    return success();
-  }
-};
-
-/// The bf16 operand that `v` extends to f32, or null.
-Value extendedBf16(Value v) {
-  auto extend = v.getDefiningOp<arith::ExtFOp>();
-  if (!extend || !getElementTypeOrSelf(extend.getIn()).isBF16())
-    return nullptr;
-  return extend.getIn();
-}
-
-/// acc + the sum over the innermost pair of extf(a) * extf(b), a and b
-/// bf16 (the vectorized tile of a pair contraction), as one
-/// x86vector.avx512.dot per 16 lanes: the other reduced dims have size 1,
-/// so the source's elements lie in the accumulator's order, a pair each.
-struct PairSumToDot : OpRewritePattern<vector::MultiDimReductionOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
-                                PatternRewriter &rewriter) const override {
-    auto accType = dyn_cast<VectorType>(op.getAcc().getType());
-    if (op.getKind() != vector::CombiningKind::ADD || !accType ||
-        !accType.getElementType().isF32() ||
-        accType.getNumElements() % pairs::kLanes != 0)
-      return failure();
-    ArrayRef<int64_t> shape = op.getSourceVectorType().getShape();
-    SmallVector<bool> reduced = op.getReductionMask();
-    unsigned last = shape.size() - 1;
-    if (!reduced[last] || shape[last] != pairs::kPair)
-      return failure();
-    for (unsigned d = 0; d < last; ++d)
-      if (reduced[d] && shape[d] != 1)
-        return failure();
-    auto product = op.getSource().getDefiningOp<arith::MulFOp>();
-    if (!product)
-      return failure();
-    Value a = extendedBf16(product.getLhs()),
-          b = extendedBf16(product.getRhs());
-    if (!a || !b)
-      return failure();
-
-    Location loc = op.getLoc();
-    int64_t rows = accType.getNumElements() / pairs::kLanes;
-    auto pairRows =
-        VectorType::get({rows, pairs::kDepth}, rewriter.getBF16Type());
-    auto laneRows =
-        VectorType::get({rows, pairs::kLanes}, rewriter.getF32Type());
-    Value aRows = vector::ShapeCastOp::create(rewriter, loc, pairRows, a);
-    Value bRows = vector::ShapeCastOp::create(rewriter, loc, pairRows, b);
-    Value sums =
-        vector::ShapeCastOp::create(rewriter, loc, laneRows, op.getAcc());
-    for (int64_t r = 0; r < rows; ++r) {
-      auto row = [&](Value v) {
-        return vector::ExtractOp::create(rewriter, loc, v, r).getResult();
-      };
-      Value dot = x86vector::DotBF16Op::create(rewriter, loc, row(sums),
-                                               row(aRows), row(bRows));
-      sums = vector::InsertOp::create(rewriter, loc, dot, sums, r);
-    }
-    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, sums);
-    return success();
-  }
-};
-
 /// Hoists the accumulator block out of every marked loop, innermost first,
 /// into loop-carried vectors.
 void hoistRegisterBlocks(IRRewriter &rewriter, Operation *root) {
@@ -553,12 +479,8 @@ struct CpuVectorizePass
     IRRewriter rewriter(&getContext());
     for (auto &[op, plan] : targets)
       tileAndVectorize(rewriter, op, plan);
-    if (pairDots) {
-      RewritePatternSet dots(&getContext());
-      dots.add<ReadPairsAsRows, PairSumToDot>(&getContext());
-      if (failed(applyPatternsGreedily(getOperation(), std::move(dots))))
-        return signalPassFailure();
-    }
+    if (pairDots && failed(rewritePairSumsAsDots(getOperation())))
+      return signalPassFailure();
 
     // First unit dimensions away (a reduction over the unit step of a
     // register block becomes a plain add), then innermost reductions into

@@ -82,6 +82,11 @@ struct PageStepProducts {
   bool bf16Dot = false;
 };
 
+/// mla-cpu-vectorize's `bf16-dot` rewrite (passes/CpuPairDots.cpp) of the
+/// vectorized pair contractions under `root`: rows of bf16 pairs read
+/// whole, sums over pairs as AVX512-BF16 dot products.
+LogicalResult rewritePairSumsAsDots(Operation *root);
+
 /// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,

@@ -115,6 +115,8 @@ def mlagen_block(args, p, iterations):
                f"--mode={p.mode}", f"--batch={p.batch}", f"--seq-len={p.length}",
                f"--query-tokens={p.sq}", f"--dtype={p.dtype}",
                f"--iterations={iterations}", "--warmup=1"]
+    if args.cpu_variant:
+        command.append(f"--cpu-variant={args.cpu_variant}")
     env = dict(os.environ, MLAGEN_TUNE_DB=os.path.join(tempfile.gettempdir(),
                                                        "mlagen-bench-no-tuning.json"))
     run = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -266,6 +268,9 @@ def main():
     parser.add_argument("--block-seconds", type=float, default=0.6,
                         help="about how long each timed block runs")
     parser.add_argument("--only", default="", help="regex: run the points whose name matches")
+    parser.add_argument("--cpu-variant", default="",
+                        help="fields that override mlagen's heuristic variant (mla-run "
+                             "--cpu-variant), e.g. dot=0")
     args = parser.parse_args()
 
     try:

@@ -54,55 +54,55 @@ Value PageStep::pageStart(Value pageIndex) {
                                emit.index(pageSize));
 }
 
-/// Scaled scores [S, H, page_size]; keys outside the range or not yet
-/// visible to a causal query are -inf.
-Value PageStep::scorePartials(Value latentKeys, Value ropeKeys,
-                              ArrayRef<OpFoldResult> shape) {
+Value PageStep::dotProducts(Value pageIndex, Value latentKeys, Value ropeKeys,
+                            ArrayRef<OpFoldResult> shape) {
   OpBuilder &b = emit.builder();
-  // The dot products over the latent and rope widths accumulate in `lanes`
-  // independent partial sums per score, lanes innermost: a loop over
-  // contiguous, independent elements that LLVM turns into vector FMAs.
-  // loops (s, h, t, c_outer, lane)
-  int64_t lanes = pairDots ? pairs::kLanes : laneCount(config);
-  SmallVector<OpFoldResult> laneShape(shape);
-  laneShape.push_back(b.getIndexAttr(lanes));
-  Value partial = emit.filled(laneShape, b.getF32Type(), 0.0);
-  for (auto [query, keys] :
-       {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}}) {
-    if (!pairDots) {
-      partial = emit.contract(
-          emit.splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
-          emit.splitLanes(keys, lanes), map({2, 3, 4}, 5), partial,
-          map({0, 1, 2, 4}, 5), {kPar, kPar, kPar, kRed, kPar});
-      continue;
-    }
-    // Each lane sums pairs of adjacent elements: the rows split as
-    // [..., width / 32, 16, 2], loops (s, h, t, c_outer, lane, pair).
+  Type f32 = b.getF32Type();
+  if (pairDots) {
+    // Whole dot products over the cache rows, latent and rope together, in
+    // pairs of adjacent elements: the query and the rows viewed as
+    // [..., width / 32, 16, 2], loops (s, h, t, c_outer, lane, pair). The
+    // vectorizer keeps 16 lanes of partial sums per score in registers.
+    Value rows = readPage(pageIndex, 0,
+                          config.getKvLoraRank() + config.getQkRopeHeadDim());
     auto pairView = [&](Value x) {
       return emit.splitLanes(emit.splitLanes(x, pairs::kDepth), pairs::kPair);
     };
-    partial =
-        emit.contract(pairView(query), map({0, 1, 3, 4, 5}, 6), pairView(keys),
-                      map({2, 3, 4, 5}, 6), partial, map({0, 1, 2, 4}, 6),
-                      {kPar, kPar, kPar, kRed, kPar, kRed});
+    return emit.contract(pairView(qLatent), map({0, 1, 3, 4, 5}, 6),
+                         pairView(rows), map({2, 3, 4, 5}, 6),
+                         emit.filled(shape, f32, 0.0), map({0, 1, 2}, 6),
+                         {kPar, kPar, kPar, kRed, kRed, kRed});
   }
-  return partial;
-}
-
-Value PageStep::scores(Value latentKeys, Value ropeKeys, Value pageStart,
-                       ArrayRef<OpFoldResult> rows) {
-  OpBuilder &b = emit.builder();
-  Type f32 = b.getF32Type();
-  SmallVector<OpFoldResult> shape(rows);
-  shape.push_back(b.getIndexAttr(pageSize));
-  // The lanes are added at the end.
-  Value partial = scorePartials(latentKeys, ropeKeys, shape);
-  Value dots = emit.generic(
+  // The dot products over the latent and rope widths accumulate in `lanes`
+  // independent partial sums per score, lanes innermost: a loop over
+  // contiguous, independent elements that LLVM turns into vector FMAs.
+  // loops (s, h, t, c_outer, lane). The lanes are added at the end.
+  int64_t lanes = laneCount(config);
+  SmallVector<OpFoldResult> laneShape(shape);
+  laneShape.push_back(b.getIndexAttr(lanes));
+  Value partial = emit.filled(laneShape, f32, 0.0);
+  for (auto [query, keys] : {std::pair{qLatent, latentKeys}, {qRope, ropeKeys}})
+    partial =
+        emit.contract(emit.splitLanes(query, lanes), map({0, 1, 3, 4}, 5),
+                      emit.splitLanes(keys, lanes), map({2, 3, 4}, 5), partial,
+                      map({0, 1, 2, 4}, 5), {kPar, kPar, kPar, kRed, kPar});
+  return emit.generic(
       partial, map({0, 1, 2, 3}, 4), emit.filled(shape, f32, 0.0),
       map({0, 1, 2}, 4), {kPar, kPar, kPar, kRed},
       [](OpBuilder &nb, Location nl, ValueRange in, auto) -> Value {
         return arith::AddFOp::create(nb, nl, in[0], in[1]);
       });
+}
+
+/// Scaled scores [S, H, page_size]; keys outside the range or not yet
+/// visible to a causal query are -inf.
+Value PageStep::scores(Value pageIndex, Value latentKeys, Value ropeKeys,
+                       Value pageStart, ArrayRef<OpFoldResult> rows) {
+  OpBuilder &b = emit.builder();
+  Type f32 = b.getF32Type();
+  SmallVector<OpFoldResult> shape(rows);
+  shape.push_back(b.getIndexAttr(pageSize));
+  Value dots = dotProducts(pageIndex, latentKeys, ropeKeys, shape);
   double scale = config.getSoftmaxScale();
   return emit.map(
       dots, emit.empty(shape, f32),
@@ -160,7 +160,7 @@ SmallVector<Value> PageStep::update(Value pageIndex, ValueRange state,
   Value latentKeys = readPage(pageIndex, 0, dc);
   Value ropeKeys = readPage(pageIndex, dc, config.getQkRopeHeadDim());
   Value pageStart = this->pageStart(pageIndex);
-  Value s = scores(latentKeys, ropeKeys, pageStart, rows);
+  Value s = scores(pageIndex, latentKeys, ropeKeys, pageStart, rows);
 
   // loops (s, h, t)
   Softmax page = softmax(s, /*keyLoop=*/2, state, rows);
@@ -327,6 +327,41 @@ Value mlir::mla::expRelativeTo(OpBuilder &b, Location loc, Value x, Value max) {
   return arith::SelectOp::create(b, loc, none, zero, e);
 }
 
+/// [..., a] and [..., b] side by side, [..., a + b], converted to `type`.
+/// Each part is written into its slice of the result.
+static Value concatRows(LinalgEmitter &emit, Value left, Value right,
+                        Type type) {
+  OpBuilder &b = emit.builder();
+  Location loc = emit.location();
+  SmallVector<OpFoldResult> sizes = emit.sizes(left);
+  int64_t leftWidth = cast<RankedTensorType>(left.getType()).getShape().back();
+  int64_t rightWidth =
+      cast<RankedTensorType>(right.getType()).getShape().back();
+  sizes.back() = b.getIndexAttr(leftWidth + rightWidth);
+  Value joined = emit.empty(sizes, type);
+  SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  for (auto [part, column] :
+       {std::pair{left, int64_t(0)}, std::pair{right, leftWidth}}) {
+    SmallVector<OpFoldResult> partSizes = emit.sizes(part);
+    offsets.back() = b.getIndexAttr(column);
+    Value slice = tensor::ExtractSliceOp::create(b, loc, joined, offsets,
+                                                 partSizes, strides);
+    // A copy, not an identity generic (which would fold to its input and
+    // leave a strided buffer copy).
+    Value written =
+        getElementTypeOrSelf(part) == type
+            ? writeBack(emit, part, slice)
+            : emit.map(part, slice,
+                       [&](OpBuilder &nb, Location nl, ValueRange in, auto) {
+                         return LinalgEmitter::castScalar(nb, nl, in[0], type);
+                       });
+    joined = tensor::InsertSliceOp::create(b, loc, written, joined, offsets,
+                                           partSizes, strides);
+  }
+  return joined;
+}
+
 SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                                             ConfigAttr config, int64_t pageSize,
                                             Value qLatent, Value qRope,
@@ -350,11 +385,17 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
   bool pairDots =
       !onTiles && products.bf16Dot && pairs::pageStepFits(config, pageSize);
   // The queries are read once per key: extend them to f32 (round them to
-  // bf16 for the pair dots, pack them for the tiles) once, up front.
-  Type queryType = pairDots ? Type(b.getBF16Type()) : f32;
-  Value queries = onTiles ? packQueryForTiles(emit, config, qLatent, qRope)
-                          : emit.convert(qLatent, queryType);
-  Value qRopeVector = onTiles ? Value() : emit.convert(qRope, queryType);
+  // bf16 side by side for the pair dots, pack them for the tiles) once, up
+  // front.
+  Value queries, qRopeVector;
+  if (onTiles)
+    queries = packQueryForTiles(emit, config, qLatent, qRope);
+  else if (pairDots)
+    queries = concatRows(emit, qLatent, qRope, b.getBF16Type());
+  else {
+    queries = emit.convert(qLatent, f32);
+    qRopeVector = emit.convert(qRope, f32);
+  }
   Value size = emit.index(pageSize);
   Value firstPage = arith::DivUIOp::create(b, loc, keys.keyBegin, size);
   Value endPage = arith::CeilDivUIOp::create(b, loc, keys.keyEnd, size);

@@ -25,9 +25,10 @@ struct PageStep {
   LinalgEmitter &emit;
   ConfigAttr config;
   int64_t pageSize;
-  /// Vector: the queries [S, H, latent] and [S, H, rope], in f32 (bf16
-  /// with pairDots). Tiles: qLatent is the packed query [(latent + rope) /
-  /// 2, S, H, 2] in bf16 and qRope is unused.
+  /// Vector: the queries [S, H, latent] and [S, H, rope] in f32; with
+  /// pairDots, qLatent is both side by side, [S, H, latent + rope] in bf16,
+  /// and qRope is unused. Tiles: qLatent is the packed query [(latent +
+  /// rope) / 2, S, H, 2] in bf16 and qRope is unused.
   Value qLatent, qRope, tokens;
   const SequenceKeys &keys;
   /// Vector: the products over bf16 pairs (passes/PairDots.h).
@@ -86,12 +87,13 @@ private:
                                        Value acc, ArrayRef<OpFoldResult> rows);
 
   /// Vector: scaled scores [S, H, page_size], -inf where not visible.
-  Value scores(Value latentKeys, Value ropeKeys, Value pageStart,
-               ArrayRef<OpFoldResult> rows);
-  /// Vector: the unscaled dot products of the queries with the page's keys
-  /// in lane-split partial sums, [S, H, page_size, lanes] f32.
-  Value scorePartials(Value latentKeys, Value ropeKeys,
-                      ArrayRef<OpFoldResult> shape);
+  Value scores(Value pageIndex, Value latentKeys, Value ropeKeys,
+               Value pageStart, ArrayRef<OpFoldResult> rows);
+  /// Vector: the unscaled dot products of the queries with the keys of the
+  /// page (its rows [page_size, latent] and [page_size, rope]), `shape`
+  /// [S, H, page_size] f32.
+  Value dotProducts(Value pageIndex, Value latentKeys, Value ropeKeys,
+                    ArrayRef<OpFoldResult> shape);
   /// Vector: acc + P x V over the page, P [S, H, page_size] f32, V the
   /// latent rows [page_size, latent]; with `masked`, rows hidden from a
   /// query row count as 0 for it.

@@ -5,15 +5,19 @@
 // RUN: mla-opt %s --mla-to-cpu | FileCheck %s --check-prefix=NODOTS
 
 // With bf16-dot, the vector page step's products run over pairs of bf16
-// elements (passes/PairDots.h). Scores: the query rounded to bf16 once per
-// sequence and viewed, like the page's rows, as [..., width / 32, 16, 2]
-// (latent 64 and rope 32 here), into 16 lane partials per score. P x V on
-// pages every query row sees whole: the probabilities rounded to bf16 in
-// pairs of keys [S, H, 8, 2] against the page's rows two at a time
-// [8, 2, 64]; pages with a hidden key keep the masked f32 product.
+// elements (passes/PairDots.h). Scores: whole dot products of the query,
+// latent and rope side by side in bf16 [S, H, 96] (once per sequence), with
+// the page's rows [16, 96], both viewed as [..., 96 / 32, 16, 2], into
+// [S, H, page]. P x V on pages every query row sees whole: the
+// probabilities rounded to bf16 in pairs of keys [S, H, 8, 2] against the
+// page's rows two at a time [8, 2, 64]; pages with a hidden key keep the
+// masked f32 product.
 // PAIRS-LABEL: func.func @dots
-// PAIRS: linalg.generic {{.*}} ins({{.*}} : tensor<2x4x2x16x2xbf16>, tensor<16x2x16x2xbf16>) outs({{.*}} : tensor<2x4x16x16xf32>)
-// PAIRS: linalg.generic {{.*}} ins({{.*}} : tensor<2x4x1x16x2xbf16>, tensor<16x1x16x2xbf16>) outs({{.*}} : tensor<2x4x16x16xf32>)
+// PAIRS: linalg.copy ins({{.*}} : tensor<2x4x64xbf16>)
+// PAIRS: tensor.insert_slice {{.*}}[0, 0, 0] [2, 4, 64] [1, 1, 1] : tensor<2x4x64xbf16> into tensor<2x4x96xbf16>
+// PAIRS: tensor.insert_slice {{.*}}[0, 0, 64] [2, 4, 32] [1, 1, 1] : tensor<2x4x32xbf16> into tensor<2x4x96xbf16>
+// PAIRS: scf.for
+// PAIRS: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins({{.*}} : tensor<2x4x3x16x2xbf16>, tensor<16x3x16x2xbf16>) outs({{.*}} : tensor<2x4x16xf32>)
 // PAIRS: scf.if
 // PAIRS: linalg.generic {{.*}} ins({{.*}} : tensor<2x4x8x2xbf16>, tensor<8x2x64xbf16>) outs({{.*}} : tensor<2x4x64xf32>)
 // PAIRS: else
@@ -25,11 +29,17 @@
 // FMA-NOT: x16x2xbf16>
 
 // The vectorizer makes each 16 lanes of pairs one dot product, reading the
-// rows 32 elements at a time (not a pair at a time).
+// rows 32 elements at a time (not a pair at a time). The scores' block is
+// 16 scores (4 heads x 4 keys), each with 16 lanes of partial sums through
+// its 3 rows of 32: 48 dot products, then the 16 x 16 lanes summed across
+// in four rounds of shuffles (2 x 8 + 2 x 4 + 2 x 2 + 2 x 1 = 30, and one
+// into order). P x V: a block of 2 x 2 rows of 4 x 16 lanes over 2 keys.
 // DOTS-LABEL: func.func @dots
 // DOTS-NOT: vector.transfer_read {{.*}} vector<{{[0-9x]*}}16x2xbf16>
-// DOTS: vector.transfer_read {{.*}} vector<{{[0-9x]*}}x32xbf16>
-// DOTS: x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>
+// DOTS-COUNT-2: vector.transfer_read {{.*}} vector<4x3x32xbf16>
+// DOTS-COUNT-48: x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>
+// DOTS-COUNT-31: vector.shuffle
+// DOTS: x86vector.avx512.dot
 // DOTS-LABEL: func.func @f32_cache
 // DOTS-NOT: x86vector
 
