@@ -111,9 +111,9 @@ Value rowOf(PatternRewriter &rewriter, Location loc, Value v,
 
 /// One vector whose lane j is the sum of the 16 lanes of `vectors[j]` (16
 /// vectors of 16 f32): four rounds that each add the halves of every
-/// group of lanes of two vectors, interleaved, into one vector (45 shuffles
-/// and adds where 16 separate sums take about 128), then one shuffle into
-/// order.
+/// group of lanes of two vectors, interleaved, into one vector (15 times
+/// two shuffles and an add, where 16 separate reductions take four
+/// shuffle-and-add steps each), then one shuffle into order.
 Value sumEachOf16(PatternRewriter &rewriter, Location loc,
                   SmallVector<Value> vectors) {
   constexpr int64_t n = pairs::kLanes;

@@ -21,9 +21,11 @@
 // - elementwise: no reduction. The tile is 16 lanes of the innermost loop.
 //
 // With `bf16-dot`, a pair contraction (passes/PairDots.h: bf16 inputs, the
-// innermost loop a reduction over 2) gets the register block of the loops
-// before the pair, the pair whole in the tile, and each 16 lanes of the
-// vectorized tile's pair sums become one AVX512-BF16 dot product.
+// innermost loop a reduction over 2) keeps the pair whole in its tile: into
+// lanes (P x V), the register block of the loops before the pair; whole dot
+// products (the scores), a block of outputs with every reduction whole.
+// passes/CpuPairDots.cpp turns the vectorized tile's pair sums into
+// AVX512-BF16 dot products, 16 lanes each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -467,19 +469,18 @@ struct CpuVectorizePass
       return signalPassFailure();
     }
     BlockShape shape{accumulatorRegisters, innerRegisters};
-    bool pairDots = bf16Dot;
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> targets;
     getOperation()->walk([&](linalg::GenericOp op) {
       // A product left to mla-cpu-amx keeps its generic form.
       if (!op.hasPureTensorSemantics() || op->hasAttr(tiles::kMarker))
         return;
-      if (std::optional<TilePlan> plan = planTiles(op, shape, pairDots))
+      if (std::optional<TilePlan> plan = planTiles(op, shape, bf16Dot))
         targets.push_back({op, std::move(*plan)});
     });
     IRRewriter rewriter(&getContext());
     for (auto &[op, plan] : targets)
       tileAndVectorize(rewriter, op, plan);
-    if (pairDots && failed(rewritePairSumsAsDots(getOperation())))
+    if (bf16Dot && failed(rewritePairSumsAsDots(getOperation())))
       return signalPassFailure();
 
     // First unit dimensions away (a reduction over the unit step of a

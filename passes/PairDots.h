@@ -9,10 +9,11 @@
 // of bf16 elements (the `pair` loop below), and mla-cpu-vectorize turns
 // each 16 lanes of pairs into one x86vector.avx512.dot:
 //
-// - scores: partial [S, H, page_size, 16] += Q [S, H, w / 32, 16, 2] x
-//   K [page_size, w / 32, 16, 2] over the latent and rope widths w (the
-//   query rounded to bf16 once per sequence; each view is the rows as they
-//   lie in memory);
+// - scores: S [S, H, page_size] += Q [S, H, w / 32, 16, 2] x
+//   K [page_size, w / 32, 16, 2] over the whole rows, w = latent + rope
+//   (the query's two parts side by side in bf16, once per sequence; each
+//   view is the rows as they lie in memory): whole dot products, each with
+//   16 lanes of partial sums in registers, summed across at the end;
 // - values: O [S, H, latent] += P [S, H, page_size / 2, 2] x
 //   V [page_size / 2, 2, latent], P the probabilities rounded to bf16, V
 //   the page's rows read two at a time and interleaved in registers.

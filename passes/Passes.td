@@ -138,10 +138,12 @@ def MlaCpuVectorize : Pass<"mla-cpu-vectorize"> {
     most `inner-registers` side by side along the innermost loop.
 
     With `bf16-dot`, a contraction of bf16 inputs whose innermost loop is a
-    reduction over 2 (a pair, passes/PairDots.h) after a parallel loop of
-    16 lanes gets the register block of the loops before the pair, and each
-    16 lanes of its pairs become one x86vector.avx512.dot (vdpbf16ps; the
-    target must have AVX512-BF16).
+    reduction over 2 (a pair, passes/PairDots.h) keeps the pair whole in its
+    tile: after a parallel loop (P x V) it gets the register block of the
+    loops before the pair; after a reduced loop of 16 lanes (the scores'
+    whole dot products) a block of outputs, one per accumulator register
+    and each with 16 lanes of partial sums, summed across at the end. Each 16 lanes of pairs become one
+    x86vector.avx512.dot (vdpbf16ps; the target must have AVX512-BF16).
   }];
   let options = [
     Option<"accumulatorRegisters", "accumulator-registers", "int64_t",
