@@ -183,8 +183,13 @@ Value dotsIntoLanes(PatternRewriter &rewriter, Location loc, Value a, Value b,
 /// gets 16 lanes of partial sums that go through its rows, the rows of all
 /// kept elements in turn (independent dot products in flight), and are
 /// then summed across lanes into the accumulator, 16 elements at a time.
-Value wholeDots(PatternRewriter &rewriter, Location loc, Value a, Value b,
-                Value acc, ArrayRef<int64_t> rowShape, unsigned keptDims) {
+/// `step(lanes, position)` adds the products of the row at `position` (an
+/// index of every dim of `rowShape`) to an element's lanes.
+using RowStep =
+    llvm::function_ref<Value(Value lanes, ArrayRef<int64_t> position)>;
+
+Value wholeDots(PatternRewriter &rewriter, Location loc, Value acc,
+                ArrayRef<int64_t> rowShape, unsigned keptDims, RowStep step) {
   SmallVector<int64_t> keptShape(rowShape.take_front(keptDims));
   SmallVector<int64_t> stepShape(rowShape.drop_front(keptDims));
   int64_t kept = computeProduct(keptShape);
@@ -194,14 +199,11 @@ Value wholeDots(PatternRewriter &rewriter, Location loc, Value a, Value b,
   SmallVector<Value> lanes(kept, zero);
   SmallVector<int64_t> keptStrides = computeStrides(keptShape);
   SmallVector<int64_t> stepStrides = computeStrides(stepShape);
-  for (int64_t step = 0, steps = computeProduct(stepShape); step < steps;
-       ++step) {
+  for (int64_t row = 0, rows = computeProduct(stepShape); row < rows; ++row) {
     for (int64_t k = 0; k < kept; ++k) {
       SmallVector<int64_t> position = delinearize(k, keptStrides);
-      llvm::append_range(position, delinearize(step, stepStrides));
-      lanes[k] = x86vector::DotBF16Op::create(
-          rewriter, loc, lanes[k], rowOf(rewriter, loc, a, position),
-          rowOf(rewriter, loc, b, position));
+      llvm::append_range(position, delinearize(row, stepStrides));
+      lanes[k] = step(lanes[k], position);
     }
   }
   Value flat = vector::ShapeCastOp::create(
@@ -227,6 +229,21 @@ Value wholeDots(PatternRewriter &rewriter, Location loc, Value a, Value b,
     result = vector::InsertOp::create(rewriter, loc, sum, result, k);
   }
   return result;
+}
+
+/// The dims of a reduction mask kept before its reduced ones (every kept
+/// dim before every reduced one, the last `reducedAtLeast` reduced), or
+/// none.
+std::optional<unsigned> keptBeforeReduced(ArrayRef<bool> reduced,
+                                          unsigned reducedAtLeast) {
+  unsigned rank = reduced.size();
+  unsigned kept = 0;
+  while (kept + reducedAtLeast < rank && !reduced[kept])
+    ++kept;
+  for (unsigned d = kept; d < rank; ++d)
+    if (!reduced[d])
+      return std::nullopt;
+  return kept;
 }
 
 /// acc + the sum over the innermost pair (and the reduced dims before it)
@@ -263,21 +280,75 @@ struct PairSumToDot : OpRewritePattern<vector::MultiDimReductionOp> {
     } else {
       if (shape[rank - 2] != pairs::kLanes)
         return failure();
-      unsigned keptDims = 0;
-      while (keptDims + 2 < rank && !reduced[keptDims])
-        ++keptDims;
-      for (int64_t d = keptDims; d < rank; ++d)
-        if (!reduced[d])
-          return failure();
-      result = wholeDots(rewriter, loc, a, b, op.getAcc(), shape.drop_back(2),
-                         keptDims);
+      std::optional<unsigned> keptDims = keptBeforeReduced(reduced, 2);
+      if (!keptDims)
+        return failure();
+      result = wholeDots(
+          rewriter, loc, op.getAcc(), shape.drop_back(2), *keptDims,
+          [&](Value lanes, ArrayRef<int64_t> position) -> Value {
+            return x86vector::DotBF16Op::create(
+                rewriter, loc, lanes, rowOf(rewriter, loc, a, position),
+                rowOf(rewriter, loc, b, position));
+          });
     }
     rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, result);
     return success();
   }
 };
 
+/// acc + the sum over the reduced dims (after every kept one, the last of
+/// 16 lanes) of a * b in f32, each input f32 or extended from bf16 (the
+/// vectorized tile of an f32 lane contraction, such as the scores without
+/// pair dots): 16 lanes of partial sums per kept element in registers,
+/// one FMA per row of 16, summed across lanes at the end.
+struct LaneSumToFma : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto accType = dyn_cast<VectorType>(op.getAcc().getType());
+    ArrayRef<int64_t> shape = op.getSourceVectorType().getShape();
+    SmallVector<bool> reduced = op.getReductionMask();
+    int64_t rank = shape.size();
+    if (op.getKind() != vector::CombiningKind::ADD || !accType ||
+        !accType.getElementType().isF32() || rank < 2 ||
+        shape[rank - 1] != pairs::kLanes)
+      return failure();
+    std::optional<unsigned> keptDims = keptBeforeReduced(reduced, 2);
+    auto product = op.getSource().getDefiningOp<arith::MulFOp>();
+    if (!keptDims || !product)
+      return failure();
+    Location loc = op.getLoc();
+    // Row `position` of an input, in f32.
+    auto rowOf = [&](Value input, ArrayRef<int64_t> position) -> Value {
+      Value narrow = extendedBf16(input);
+      Value row = vector::ExtractOp::create(rewriter, loc,
+                                            narrow ? narrow : input, position);
+      if (!narrow)
+        return row;
+      return arith::ExtFOp::create(
+          rewriter, loc,
+          VectorType::get({pairs::kLanes}, rewriter.getF32Type()), row);
+    };
+    Value result =
+        wholeDots(rewriter, loc, op.getAcc(), shape.drop_back(), *keptDims,
+                  [&](Value lanes, ArrayRef<int64_t> position) -> Value {
+                    return vector::FMAOp::create(
+                        rewriter, loc, rowOf(product.getLhs(), position),
+                        rowOf(product.getRhs(), position), lanes);
+                  });
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, result);
+    return success();
+  }
+};
+
 } // namespace
+
+LogicalResult mlir::mla::rewriteLaneSumsAsFmas(Operation *root) {
+  RewritePatternSet patterns(root->getContext());
+  patterns.add<LaneSumToFma>(root->getContext());
+  return applyPatternsGreedily(root, std::move(patterns));
+}
 
 LogicalResult mlir::mla::rewritePairSumsAsDots(Operation *root) {
   // The reads first, so that each dot product reads its row straight from

@@ -25,7 +25,10 @@
 // lanes (P x V), the register block of the loops before the pair; whole dot
 // products (the scores), a block of outputs with every reduction whole.
 // passes/CpuPairDots.cpp turns the vectorized tile's pair sums into
-// AVX512-BF16 dot products, 16 lanes each.
+// AVX512-BF16 dot products, 16 lanes each. An f32 lane contraction (whole
+// dot products over rows of 16 lanes, the scores without pair dots) gets
+// the same block of outputs, and CpuPairDots.cpp makes its sums FMAs into
+// 16 lanes per output, summed across at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -315,12 +318,32 @@ std::optional<TilePlan> planPairBlock(ArrayRef<int64_t> ranges,
   return plan;
 }
 
+/// Whether `op` is an f32 lane contraction: two inputs (f32, or bf16
+/// extended) into f32, a reduction over 16 lanes innermost after another
+/// reduction, every parallel loop before every reduction (whole dot
+/// products over rows of 16, such as the scores without pair dots).
+bool isLaneDots(linalg::GenericOp op, ArrayRef<int64_t> ranges,
+                ArrayRef<IteratorType> iterators) {
+  unsigned last = ranges.size() - 1;
+  if (ranges.size() < 3 || ranges[last] != pairs::kLanes ||
+      iterators[last] != IteratorType::reduction ||
+      iterators[last - 1] != IteratorType::reduction ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !getElementTypeOrSelf(op.getDpsInits()[0]).isF32())
+    return false;
+  for (unsigned d = 0; d + 1 < last; ++d)
+    if (iterators[d] == IteratorType::reduction &&
+        iterators[d + 1] == IteratorType::parallel)
+      return false;
+  return true;
+}
+
 /// Whole dot products: a block of the parallel loops with one output per
 /// accumulator register (its 16 lanes of partial sums), grown by powers of
 /// two from the innermost parallel loop (at most the shape's inner
 /// registers along it) outward; the reductions whole inside the tile.
-TilePlan planPairDots(ArrayRef<int64_t> ranges,
-                      ArrayRef<IteratorType> iterators, BlockShape shape) {
+TilePlan planWholeDots(ArrayRef<int64_t> ranges,
+                       ArrayRef<IteratorType> iterators, BlockShape shape) {
   TilePlan plan;
   plan.sizes.assign(ranges.size(), 0);
   int64_t outputs = 1;
@@ -349,13 +372,15 @@ std::optional<TilePlan> planTiles(linalg::GenericOp op, BlockShape shape,
   SmallVector<IteratorType> iterators = op.getIteratorTypesArray();
   if (op.getNumReductionLoops() == 0)
     return planElementwise(op, ranges);
+  if (isLaneDots(op, ranges, iterators))
+    return planWholeDots(ranges, iterators, shape);
   if (pairDots) {
     switch (pairForm(op, ranges, iterators)) {
     case PairForm::IntoLanes:
       return planPairBlock(ranges, iterators,
                            loopsBesideWeight(op, streamedWeight(op)), shape);
     case PairForm::WholeDots:
-      return planPairDots(ranges, iterators, shape);
+      return planWholeDots(ranges, iterators, shape);
     case PairForm::None:
       break;
     }
@@ -481,6 +506,8 @@ struct CpuVectorizePass
     for (auto &[op, plan] : targets)
       tileAndVectorize(rewriter, op, plan);
     if (bf16Dot && failed(rewritePairSumsAsDots(getOperation())))
+      return signalPassFailure();
+    if (failed(rewriteLaneSumsAsFmas(getOperation())))
       return signalPassFailure();
 
     // First unit dimensions away (a reduction over the unit step of a

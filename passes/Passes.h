@@ -87,6 +87,11 @@ struct PageStepProducts {
 /// whole, sums over pairs as AVX512-BF16 dot products.
 LogicalResult rewritePairSumsAsDots(Operation *root);
 
+/// mla-cpu-vectorize's rewrite (passes/CpuPairDots.cpp) of the vectorized
+/// f32 lane contractions under `root` (whole dot products over rows of 16
+/// lanes): an FMA per row into 16 lanes of partial sums, summed across.
+LogicalResult rewriteLaneSumsAsFmas(Operation *root);
+
 /// Lowerings of the mla ops to linalg/tensor/scf (convert-mla-to-linalg).
 void populateMlaToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,

@@ -73,11 +73,23 @@ Value PageStep::dotProducts(Value pageIndex, Value latentKeys, Value ropeKeys,
                          emit.filled(shape, f32, 0.0), map({0, 1, 2}, 6),
                          {kPar, kPar, kPar, kRed, kRed, kRed});
   }
+  int64_t lanes = laneCount(config);
+  if (wholeRows) {
+    // Whole dot products over the cache rows, latent and rope together,
+    // the query and the rows viewed as [..., width / 16, 16], loops (s, h,
+    // t, c_outer, lane): the vectorizer keeps 16 lanes of partial sums per
+    // score in registers and sums them across at the end.
+    Value rows = readPage(pageIndex, 0,
+                          config.getKvLoraRank() + config.getQkRopeHeadDim());
+    return emit.contract(emit.splitLanes(qLatent, lanes), map({0, 1, 3, 4}, 5),
+                         emit.splitLanes(rows, lanes), map({2, 3, 4}, 5),
+                         emit.filled(shape, f32, 0.0), map({0, 1, 2}, 5),
+                         {kPar, kPar, kPar, kRed, kRed});
+  }
   // The dot products over the latent and rope widths accumulate in `lanes`
   // independent partial sums per score, lanes innermost: a loop over
   // contiguous, independent elements that LLVM turns into vector FMAs.
   // loops (s, h, t, c_outer, lane). The lanes are added at the end.
-  int64_t lanes = laneCount(config);
   SmallVector<OpFoldResult> laneShape(shape);
   laneShape.push_back(b.getIndexAttr(lanes));
   Value partial = emit.filled(laneShape, f32, 0.0);
@@ -384,6 +396,7 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                  cast<RankedTensorType>(qLatent.getType()).hasStaticShape();
   bool pairDots =
       !onTiles && products.bf16Dot && pairs::pageStepFits(config, pageSize);
+  bool wholeRows = !onTiles && !pairDots && laneCount(config) == pairs::kLanes;
   // The queries are read once per key: extend them to f32 (round them to
   // bf16 side by side for the pair dots, pack them for the tiles) once, up
   // front.
@@ -392,6 +405,8 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
     queries = packQueryForTiles(emit, config, qLatent, qRope);
   else if (pairDots)
     queries = concatRows(emit, qLatent, qRope, b.getBF16Type());
+  else if (wholeRows)
+    queries = concatRows(emit, qLatent, qRope, f32);
   else {
     queries = emit.convert(qLatent, f32);
     qRopeVector = emit.convert(qRope, f32);
@@ -406,8 +421,9 @@ SequenceAttention mlir::mla::attendSequence(LinalgEmitter &emit,
                b, loc, from, to, emit.index(pages), state,
                [&](OpBuilder &lb, Location ll, Value page, ValueRange carried) {
                  LinalgEmitter bodyEmit(lb, ll);
-                 PageStep step{bodyEmit,    config, pageSize, queries,
-                               qRopeVector, tokens, keys,     pairDots};
+                 PageStep step{bodyEmit, config,      pageSize,
+                               queries,  qRopeVector, tokens,
+                               keys,     pairDots,    wholeRows};
                  scf::YieldOp::create(
                      lb, ll,
                      onTiles ? step.updateOnTiles(page, pages, carried, rows)

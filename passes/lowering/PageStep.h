@@ -27,12 +27,16 @@ struct PageStep {
   int64_t pageSize;
   /// Vector: the queries [S, H, latent] and [S, H, rope] in f32; with
   /// pairDots, qLatent is both side by side, [S, H, latent + rope] in bf16,
-  /// and qRope is unused. Tiles: qLatent is the packed query [(latent +
-  /// rope) / 2, S, H, 2] in bf16 and qRope is unused.
+  /// and qRope is unused (with wholeRows the same in f32). Tiles: qLatent is
+  /// the packed query [(latent + rope) / 2, S, H, 2] in bf16 and qRope is
+  /// unused.
   Value qLatent, qRope, tokens;
   const SequenceKeys &keys;
   /// Vector: the products over bf16 pairs (passes/PairDots.h).
   bool pairDots = false;
+  /// Vector, f32 products: the scores as whole dot products over rows of
+  /// 16 lanes (latent and rope side by side), not as lane partials.
+  bool wholeRows = false;
 
   AffineMap map(ArrayRef<unsigned> dims, unsigned numDims) {
     return emit.affineMap(numDims, dims);
