@@ -3,7 +3,9 @@
 // The vector patterns of mla-cpu-vectorize's `bf16-dot` (passes/PairDots.h):
 // applied to the vectorized tiles of pair contractions, they read rows of
 // pairs whole and turn each sum over pairs into x86vector.avx512.dot ops,
-// 16 f32 lanes each.
+// 16 f32 lanes each. The f32 lane contractions' tiles (whole dot products
+// over rows of 16, on every CPU) share their block of outputs and the sum
+// across lanes, with an FMA per row where the pairs take a dot.
 //
 //===----------------------------------------------------------------------===//
 
