@@ -248,6 +248,29 @@ std::optional<unsigned> keptBeforeReduced(ArrayRef<bool> reduced,
   return kept;
 }
 
+/// A vectorized tile's sum of products: acc (f32) + the sum over the
+/// reduced dims of lhs * rhs, the source's innermost dim `innermost` long
+/// and reduced.
+struct ProductSum {
+  VectorType accType;
+  ArrayRef<int64_t> shape;
+  SmallVector<bool> reduced;
+  arith::MulFOp product;
+};
+
+std::optional<ProductSum> matchProductSum(vector::MultiDimReductionOp op,
+                                          int64_t innermost) {
+  auto accType = dyn_cast<VectorType>(op.getAcc().getType());
+  ArrayRef<int64_t> shape = op.getSourceVectorType().getShape();
+  SmallVector<bool> reduced = op.getReductionMask();
+  auto product = op.getSource().getDefiningOp<arith::MulFOp>();
+  if (op.getKind() != vector::CombiningKind::ADD || !accType ||
+      !accType.getElementType().isF32() || shape.size() < 2 ||
+      shape.back() != innermost || !reduced.back() || !product)
+    return std::nullopt;
+  return ProductSum{accType, shape, std::move(reduced), product};
+}
+
 /// acc + the sum over the innermost pair (and the reduced dims before it)
 /// of extf(a) * extf(b), a and b bf16 (the vectorized tile of a pair
 /// contraction, passes/PairDots.h), as x86vector.avx512.dot ops on rows of
@@ -257,17 +280,13 @@ struct PairSumToDot : OpRewritePattern<vector::MultiDimReductionOp> {
 
   LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
                                 PatternRewriter &rewriter) const override {
-    auto accType = dyn_cast<VectorType>(op.getAcc().getType());
-    ArrayRef<int64_t> shape = op.getSourceVectorType().getShape();
-    SmallVector<bool> reduced = op.getReductionMask();
-    int64_t rank = shape.size();
-    if (op.getKind() != vector::CombiningKind::ADD || !accType ||
-        !accType.getElementType().isF32() || rank < 2 || !reduced[rank - 1] ||
-        shape[rank - 1] != pairs::kPair)
+    std::optional<ProductSum> sum = matchProductSum(op, pairs::kPair);
+    if (!sum)
       return failure();
-    auto product = op.getSource().getDefiningOp<arith::MulFOp>();
-    Value a = product ? extendedBf16(product.getLhs()) : nullptr;
-    Value b = product ? extendedBf16(product.getRhs()) : nullptr;
+    auto [accType, shape, reduced, product] = *sum;
+    int64_t rank = shape.size();
+    Value a = extendedBf16(product.getLhs());
+    Value b = extendedBf16(product.getRhs());
     if (!a || !b)
       return failure();
     Location loc = op.getLoc();
@@ -308,18 +327,12 @@ struct LaneSumToFma : OpRewritePattern<vector::MultiDimReductionOp> {
 
   LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
                                 PatternRewriter &rewriter) const override {
-    auto accType = dyn_cast<VectorType>(op.getAcc().getType());
-    ArrayRef<int64_t> shape = op.getSourceVectorType().getShape();
-    SmallVector<bool> reduced = op.getReductionMask();
-    int64_t rank = shape.size();
-    if (op.getKind() != vector::CombiningKind::ADD || !accType ||
-        !accType.getElementType().isF32() || rank < 2 ||
-        shape[rank - 1] != pairs::kLanes)
+    std::optional<ProductSum> sum = matchProductSum(op, pairs::kLanes);
+    std::optional<unsigned> keptDims =
+        sum ? keptBeforeReduced(sum->reduced, 2) : std::nullopt;
+    if (!keptDims)
       return failure();
-    std::optional<unsigned> keptDims = keptBeforeReduced(reduced, 2);
-    auto product = op.getSource().getDefiningOp<arith::MulFOp>();
-    if (!keptDims || !product)
-      return failure();
+    auto [accType, shape, reduced, product] = *sum;
     Location loc = op.getLoc();
     // Row `position` of an input, in f32.
     auto rowOf = [&](Value input, ArrayRef<int64_t> position) -> Value {
